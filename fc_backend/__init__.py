@@ -1,0 +1,3 @@
+"""FilmComposer backend: scores silent film clips (spot, compose, notate, assess, arrange, plan, realize)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,27 @@
+"""Settings every stage may read; the defaults are the embedded CPU/offline path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LOUDNESS_TARGETS = (-23.0, -24.0, -16.0, -14.0)
+
+
+@dataclass
+class Config:
+    #: seed of the composer (and of anything random downstream); same seed, same score
+    seed: int = 0
+    #: integrated loudness of the master, LUFS (EBU R128 by default)
+    loudness: float = -23.0
+    #: true-peak ceiling of the master, dBTP
+    true_peak: float = -1.0
+    sample_rate: int = 48000
+    #: General MIDI SoundFont for the offline renderer; None searches the usual places
+    soundfont: str | None = None
+    #: new melodies the composer may be asked for when the assessment fails
+    max_attempts: int = 3
+    #: assessment total (out of 19) a melody must reach
+    pass_threshold: float = 11.0
+    #: flow is computed at this rate (frames per second of video), on frames this wide
+    flow_fps: float = 8.0
+    flow_width: int = 160

@@ -1,0 +1,457 @@
+"""The data types every stage shares.
+
+Stages talk to each other only through these types, and every artifact on disk is one of them
+serialised, so any stage can be re-run from the previous one's output. As in pretty_midi, time is
+absolute seconds of video time everywhere; beats, ticks and measures are derived through the
+`TempoMap` only where a format or a musical decision needs them. A "beat" is a quarter note.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import types
+import typing
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T", bound="Record")
+
+#: Label vocabulary of the seven visual attributes (paper table 6). `None` means "not known".
+VOCABULARY: dict[str, tuple[str, ...]] = {
+    "setting": ("indoor", "outdoor", "city", "nature", "water", "sky", "space", "fantasy"),
+    "brightness": ("dark", "dim", "normal", "bright"),
+    "hue": ("red", "orange", "yellow", "green", "cyan", "blue", "purple", "neutral"),
+    "behaviour": ("still", "walking", "running", "fighting", "talking", "dancing", "flying", "chasing"),
+    "view_scale": ("extreme long shot", "long shot", "medium shot", "close-up", "extreme close-up"),
+    "emotion": ("joyous", "graceful", "calm", "dreamy", "sad", "dignified", "tense", "fear", "heroic"),
+    "theme": ("love", "adventure", "war", "comedy", "mystery", "nature", "family", "fantasy", "tragedy"),
+}
+
+RHYTHM_SPOT_KINDS = ("cut", "motion", "accent")
+
+
+class Record:
+    """JSON round-trip for the dataclasses below (nested records, lists, dicts, tuples, optionals)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _to_plain(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+    @classmethod
+    def from_dict(cls: type[T], data: dict[str, Any]) -> T:
+        hints = typing.get_type_hints(cls)
+        names = {f.name for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
+        unknown = set(data) - names - set(getattr(cls, "_derived", ()))
+        if unknown:
+            raise ValueError(f"{cls.__name__}: unknown key {sorted(unknown)[0]!r}")
+        kwargs = {name: _from_plain(hints[name], data[name]) for name in names if name in data}
+        return cls(**kwargs)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_json(cls: type[T], text: str) -> T:
+        return cls.from_dict(json.loads(text))
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(self.to_json() + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls: type[T], path: str | Path) -> T:
+        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+
+
+def _to_plain(value: Any) -> Any:
+    if isinstance(value, Record):
+        return value.to_dict()
+    if isinstance(value, (list, tuple)):
+        return [_to_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _to_plain(v) for k, v in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"cannot serialise non-finite number {value}")
+    return value
+
+
+def _from_plain(tp: Any, value: Any) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return None
+        return _from_plain(next(a for a in args if a is not type(None)), value)
+    if isinstance(tp, type) and issubclass(tp, Record):
+        return tp.from_dict(value)
+    if origin is list:
+        return [_from_plain(args[0], v) for v in value]
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_from_plain(args[0], v) for v in value)
+        return tuple(_from_plain(a, v) for a, v in zip(args, value, strict=True))
+    if origin is dict:
+        return {k: _from_plain(args[1], v) for k, v in value.items()}
+    if tp is float and isinstance(value, int):
+        return float(value)
+    return value
+
+
+# --------------------------------------------------------------------------------------------- time
+
+
+@dataclass
+class TempoChange(Record):
+    """A tempo that holds from `time` (seconds) until the next change."""
+
+    time: float
+    bpm: float
+
+    def __post_init__(self) -> None:
+        if not (self.bpm > 0 and self.time >= 0):
+            raise ValueError(f"tempo change needs bpm > 0 and time >= 0, got {self.bpm} at {self.time}")
+
+
+@dataclass
+class TempoMap(Record):
+    """Piecewise-constant tempo in quarter notes per minute, and one meter.
+
+    The one converter between seconds and musical position: beat 0 and measure 1 start at 0.0 s.
+    """
+
+    changes: list[TempoChange]
+    meter: tuple[int, int] = (4, 4)
+
+    def __post_init__(self) -> None:
+        self.changes = sorted(self.changes, key=lambda c: c.time)
+        if not self.changes or self.changes[0].time != 0.0:
+            raise ValueError("a tempo map starts with a change at 0.0 s")
+        self._times = [c.time for c in self.changes]
+        self._beats = [0.0]
+        for a, b in zip(self.changes, self.changes[1:]):
+            self._beats.append(self._beats[-1] + (b.time - a.time) * a.bpm / 60.0)
+
+    @classmethod
+    def constant(cls, bpm: float, meter: tuple[int, int] = (4, 4)) -> TempoMap:
+        return cls([TempoChange(0.0, bpm)], meter)
+
+    @property
+    def beats_per_measure(self) -> float:
+        """Quarter notes in one measure (3 for 3/4, 3 for 6/8)."""
+        return self.meter[0] * 4.0 / self.meter[1]
+
+    def bpm_at(self, time: float) -> float:
+        return self.changes[max(0, bisect_right(self._times, time) - 1)].bpm
+
+    def beat_at(self, time: float) -> float:
+        """Quarter notes elapsed from 0.0 s to `time` (negative before 0)."""
+        i = max(0, bisect_right(self._times, time) - 1)
+        return self._beats[i] + (time - self._times[i]) * self.changes[i].bpm / 60.0
+
+    def time_at(self, beat: float) -> float:
+        i = max(0, bisect_right(self._beats, beat) - 1)
+        return self._times[i] + (beat - self._beats[i]) * 60.0 / self.changes[i].bpm
+
+    def measure_at(self, time: float) -> int:
+        """1-based measure containing `time`."""
+        return int(math.floor(self.beat_at(time) / self.beats_per_measure + 1e-9)) + 1
+
+    def measure_start(self, measure: int) -> float:
+        return self.time_at((measure - 1) * self.beats_per_measure)
+
+    def measure_count(self, duration: float) -> int:
+        """Measures needed to cover `duration` seconds (the last may run past the clip)."""
+        return max(1, int(math.ceil(self.beat_at(duration) / self.beats_per_measure - 1e-6)))
+
+    def beat_times(self, duration: float) -> list[float]:
+        """Times of every quarter-note beat in [0, duration]."""
+        return [self.time_at(b) for b in range(int(math.floor(self.beat_at(duration) + 1e-9)) + 1)]
+
+    def downbeat_times(self, duration: float) -> list[float]:
+        count = int(math.floor(self.beat_at(duration) / self.beats_per_measure + 1e-9)) + 1
+        return [self.measure_start(m) for m in range(1, count + 1)]
+
+
+# ---------------------------------------------------------------------------------------- spotting
+
+
+@dataclass
+class VisualAttributes(Record):
+    """The seven attributes of paper table 6; each a label of `VOCABULARY` or None (unknown)."""
+
+    setting: str | None = None
+    brightness: str | None = None
+    hue: str | None = None
+    behaviour: str | None = None
+    view_scale: str | None = None
+    emotion: str | None = None
+    theme: str | None = None
+
+    def __post_init__(self) -> None:
+        for name, labels in VOCABULARY.items():
+            value = getattr(self, name)
+            if value is not None and value not in labels:
+                raise ValueError(f"{name} must be one of {labels} or null, got {value!r}")
+
+
+@dataclass
+class Shot(Record):
+    """One shot between two hard cuts, with its motion (paper eqs. 4 and 5)."""
+
+    start: float
+    end: float
+    motion_speed: float = 0.0
+    motion_saliency: float = 0.0
+    attributes: VisualAttributes = field(default_factory=VisualAttributes)
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"shot ends ({self.end}) before it starts ({self.start})")
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+@dataclass
+class RhythmSpot(Record):
+    """A moment the music should mark: a cut, a motion impact or an accent; strength in [0, 1]."""
+
+    time: float
+    strength: float
+    kind: str = "cut"
+
+    def __post_init__(self) -> None:
+        if self.kind not in RHYTHM_SPOT_KINDS:
+            raise ValueError(f"rhythm spot kind must be one of {RHYTHM_SPOT_KINDS}, got {self.kind!r}")
+        if not 0.0 <= self.strength <= 1.0:
+            raise ValueError(f"rhythm spot strength must be in [0, 1], got {self.strength}")
+
+
+@dataclass
+class MotionCurve(Record):
+    """Mean optical-flow magnitude over time, sampled where flow was computed."""
+
+    times: list[float] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Spotting(Record):
+    """What the picture asks of the music."""
+
+    video: str
+    duration: float
+    fps: float
+    frame_count: int
+    width: int
+    height: int
+    shots: list[Shot]
+    rhythm_spots: list[RhythmSpot]
+    tempo_map: TempoMap
+    emotion: str
+    motion_curve: MotionCurve = field(default_factory=MotionCurve)
+    #: signed error (s) from each cut to its nearest beat, in cut order
+    cut_errors: list[float] = field(default_factory=list)
+
+    @property
+    def cuts(self) -> list[float]:
+        return [shot.start for shot in self.shots[1:]]
+
+
+# ------------------------------------------------------------------------------------------ melody
+
+
+@dataclass
+class Note(Record):
+    """A MIDI note in video seconds."""
+
+    pitch: int
+    start: float
+    end: float
+    velocity: int = 80
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"note ends ({self.end}) before it starts ({self.start})")
+        if not (0 <= self.pitch <= 127 and 1 <= self.velocity <= 127):
+            raise ValueError(f"note pitch/velocity out of MIDI range: {self.pitch}/{self.velocity}")
+
+
+@dataclass
+class Chord(Record):
+    """A harmony that holds from `start` to `end`: root pitch class (0 = C) and quality."""
+
+    start: float
+    end: float
+    root: int
+    quality: str = "maj"  # maj | min | dim | aug | sus4 | dom7 | maj7 | min7
+
+    @property
+    def name(self) -> str:
+        suffix = {"maj": "", "min": "m", "dim": "dim", "aug": "aug", "sus4": "sus4", "dom7": "7",
+                  "maj7": "maj7", "min7": "m7"}[self.quality]
+        return ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"][self.root % 12] + suffix
+
+
+@dataclass
+class Melody(Record):
+    """The main theme: notes, the key it is in, the harmony under it and the tempo map it follows."""
+
+    notes: list[Note]
+    key: str  # "D minor", "F major", "E dorian"
+    tempo_map: TempoMap
+    chords: list[Chord] = field(default_factory=list)
+    seed: int = 0
+    description: str = ""
+
+
+# -------------------------------------------------------------------------------------- assessment
+
+REVIEWERS = ("mode", "melody", "harmony", "rhythm", "emotion")
+
+
+@dataclass
+class Criterion(Record):
+    key: str
+    reviewer: str
+    score: float  # 0..1
+    reason: str
+
+    def __post_init__(self) -> None:
+        if self.reviewer not in REVIEWERS:
+            raise ValueError(f"reviewer must be one of {REVIEWERS}, got {self.reviewer!r}")
+        if not 0.0 <= self.score <= 1.0:
+            raise ValueError(f"criterion {self.key} score must be in [0, 1], got {self.score}")
+
+
+@dataclass
+class Assessment(Record):
+    """The five reviewers' verdicts on the 19 criteria; passes when the total reaches the threshold."""
+
+    criteria: list[Criterion]
+    threshold: float
+    attempts: int = 1
+
+    _derived = ("total", "passed", "reviewers")
+
+    @property
+    def total(self) -> float:
+        return sum(c.score for c in self.criteria)
+
+    @property
+    def passed(self) -> bool:
+        return self.total >= self.threshold
+
+    @property
+    def reviewers(self) -> dict[str, float]:
+        return {r: sum(c.score for c in self.criteria if c.reviewer == r) for r in REVIEWERS}
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data.update(total=round(self.total, 4), passed=self.passed, reviewers=self.reviewers)
+        return data
+
+
+# ------------------------------------------------------------------------------------------ scheme
+
+
+@dataclass
+class SchemeTempo(Record):
+    bpm: float
+    meter: tuple[int, int] = (4, 4)
+    #: [measure position (1-based, may be fractional), bpm] at every tempo change
+    map: list[tuple[float, float]] = field(default_factory=list)
+
+
+@dataclass
+class Section(Record):
+    name: str
+    measures: tuple[int, int]  # first and last measure, inclusive
+    intensity: float = 0.5
+
+
+@dataclass
+class SchemeTrack(Record):
+    """One instrument part as a person reviews it (DESIGN.md, "The scheme")."""
+
+    track_index: int
+    name: str
+    role: str  # melody | doubling | counter | harmony | bass | ostinato | percussion
+    instrument: str  # key into schemes/instruments.json
+    source: str  # material the part writer derives notes from: melody | counter | chords | bass | ostinato
+    transpose: int = 0
+    panning: float = 0.0  # -1 (left) .. 1 (right)
+    reverb_space: float = 0.2  # send level 0..1
+    volume_envelope: dict[str, float] = field(default_factory=dict)  # {"measure3": 0.6}
+    softened_measures: list[int] = field(default_factory=list)
+    articulation: str = "legato"
+
+
+@dataclass
+class Scheme(Record):
+    tempo: SchemeTempo
+    key: str
+    measures: int
+    sections: list[Section]
+    tracks: list[SchemeTrack]
+    version: int = 1
+
+
+# -------------------------------------------------------------------------------------------- plan
+
+
+@dataclass
+class EnvelopePoint(Record):
+    time: float
+    gain: float  # linear amplitude, 1.0 = 0 dB
+
+
+@dataclass
+class Marker(Record):
+    time: float
+    name: str
+    kind: str = "cut"  # a rhythm-spot kind, or "section"
+
+
+@dataclass
+class PlanTrack(Record):
+    """A track exactly as it will exist: every note, gain and FX resolved."""
+
+    name: str
+    role: str
+    instrument: str
+    gm_program: int  # 0-based General MIDI program for the offline renderer
+    fx: list[str]  # REAPER FX chain, instrument first ("ReaSynth", "VSTi: Spitfire ...")
+    notes: list[Note]
+    pan: float = 0.0
+    volume: float = 1.0  # linear fader gain
+    reverb_send: float = 0.2  # linear post-fader send gain to the reverb bus
+    volume_envelope: list[EnvelopePoint] = field(default_factory=list)
+    is_drum: bool = False
+
+
+@dataclass
+class ReverbBus(Record):
+    name: str = "FC Reverb"
+    fx: str = "ReaVerbate"
+    room_size: float = 0.6  # 0..1
+    damping: float = 0.5  # 0..1
+    volume: float = 1.0
+
+
+@dataclass
+class Plan(Record):
+    """Everything REAPER, the .RPP writer and the offline renderer need, so the three agree."""
+
+    duration: float
+    tempo_map: TempoMap
+    key: str
+    tracks: list[PlanTrack]
+    markers: list[Marker]
+    reverb: ReverbBus = field(default_factory=ReverbBus)
+    video: str | None = None
+    sample_rate: int = 48000
+    tag: str = "filmcomposer"
