@@ -21,6 +21,7 @@ _PITCH_CLASSES = {"C": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "F
 _MODE_TO_MAJOR = {"major": 0, "ionian": 0, "dorian": 10, "phrygian": 8, "lydian": 7, "mixolydian": 5,
                   "minor": 3, "aeolian": 3, "locrian": 1, "harmonic minor": 3, "melodic minor": 3}
 _MAJOR_NAMES = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
+_MINOR_NAMES = ["Cm", "C#m", "Dm", "Ebm", "Em", "Fm", "F#m", "Gm", "G#m", "Am", "Bbm", "Bm"]
 
 
 @dataclass
@@ -40,15 +41,8 @@ def key_signature(key: str) -> str:
     if tonic not in _PITCH_CLASSES or mode not in _MODE_TO_MAJOR:
         raise ValueError(f"unknown key {key!r}")
     if mode in ("minor", "aeolian", "harmonic minor", "melodic minor"):
-        relative = _MAJOR_NAMES[(_PITCH_CLASSES[tonic] + 3) % 12]
-        minor = {v: k for k, v in _MINOR_OF.items()}[relative]
-        return minor
+        return _MINOR_NAMES[_PITCH_CLASSES[tonic]]
     return _MAJOR_NAMES[(_PITCH_CLASSES[tonic] + _MODE_TO_MAJOR[mode]) % 12]
-
-
-#: relative minor spelled as mido expects it, by major key
-_MINOR_OF = {"Am": "C", "Bbm": "Db", "Bm": "D", "Cm": "Eb", "C#m": "E", "Dm": "F", "Ebm": "F#", "Em": "G",
-             "Fm": "Ab", "F#m": "A", "Gm": "Bb", "G#m": "B"}
 
 
 def write_midi(path: str | Path, tempo_map: TempoMap, parts: list[MidiPart], *, key: str | None = None,

@@ -1,0 +1,112 @@
+"""The `filmcomposer` command.
+
+Errors that are the user's to fix print as one line on stderr and exit 2; a traceback means a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from . import __version__
+from .config import LOUDNESS_TARGETS, Config
+from .errors import FilmComposerError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except FilmComposerError as err:
+        print(f"filmcomposer: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("filmcomposer: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="filmcomposer", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"filmcomposer {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    score = commands.add_parser("score", help="score a silent clip: every artifact into OUT")
+    score.add_argument("video", type=Path, help="the clip (any format ffmpeg/OpenCV decodes)")
+    _add_score_options(score)
+    score.set_defaults(run=_run_score)
+
+    demo = commands.add_parser("demo", help="make a short clip with known cuts and score it")
+    _add_score_options(demo)
+    demo.set_defaults(run=_run_demo)
+
+    spot = commands.add_parser("spot", help="print the spotting of a clip (shots, rhythm spots, tempo map)")
+    spot.add_argument("video", type=Path)
+    spot.add_argument("--json", action="store_true", help="print the Spotting as JSON")
+    spot.set_defaults(run=_run_spot)
+    return parser
+
+
+def _add_score_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("-o", "--out", type=Path, required=True, help="folder for the artifacts")
+    cmd.add_argument("--seed", type=int, default=0, help="composer seed (same seed, same melody)")
+    cmd.add_argument("--description", default="", help="what the music should say, in words")
+    cmd.add_argument("--loudness", type=float, default=-23.0, choices=LOUDNESS_TARGETS,
+                     help="integrated loudness of the master in LUFS (default -23, EBU R128)")
+    cmd.add_argument("--soundfont", help="General MIDI .sf2 for the offline render")
+    cmd.add_argument("--copy-video", action="store_true",
+                     help="copy the clip into OUT so the project folder is self-contained")
+    cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return Config(seed=args.seed, loudness=args.loudness, soundfont=args.soundfont)
+
+
+def _run_score(args: argparse.Namespace, video: Path | None = None) -> int:
+    from .pipeline import score  # heavy imports only when a command needs them
+
+    result = score(video or args.video, args.out, _config(args), description=args.description,
+                   copy_video=args.copy_video or video is not None, show_progress=not args.quiet)
+    a = result.assessment
+    print(f"{len(result.spotting.shots)} shots, {len(result.spotting.rhythm_spots)} rhythm spots, "
+          f"{result.melody.key}, {len(result.plan.tracks)} tracks; "
+          f"assessment {a.total:.1f}/19 ({'pass' if a.passed else 'best of ' + str(a.attempts)})")
+    print(f"wrote {', '.join(result.files)} to {result.out_dir}")
+    return 0
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from .demo import make_clip
+
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = Path(tmp) / "demo_clip.mp4"
+        cuts = make_clip(clip)
+        print(f"demo clip: {len(cuts) + 1} shots, cuts at {', '.join(f'{c:.2f}' for c in cuts)} s")
+        return _run_score(args, video=clip)
+
+
+def _run_spot(args: argparse.Namespace) -> int:
+    from .progress import stage_bar
+    from .spot import spot
+
+    with stage_bar("spot", enabled=not args.json) as progress:
+        spotting = spot(args.video, Config(), progress=progress)
+    if args.json:
+        print(spotting.to_json())
+        return 0
+    tm = spotting.tempo_map
+    print(f"{args.video}: {spotting.duration:.2f} s, {spotting.fps:g} fps, {spotting.width}x{spotting.height},"
+          f" emotion {spotting.emotion}, {tm.changes[0].bpm:.1f} bpm {tm.meter[0]}/{tm.meter[1]}")
+    for i, shot in enumerate(spotting.shots, 1):
+        print(f"  shot {i:>2} {shot.start:7.3f}-{shot.end:7.3f} s  motion {shot.motion_speed:.3f}"
+              f"  {shot.attributes.emotion or '-'}")
+    for cut, err in zip(spotting.cuts, spotting.cut_errors):
+        print(f"  cut {cut:7.3f} s  {err * 1000:+6.1f} ms from the nearest beat")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Runs the stages in the order a film composer works, and writes every artifact atomically.
+
+spot -> compose -> assess (-> compose again with a new seed while it fails, best kept) -> notate
+-> arrange -> plan -> realize. Outputs are built in a hidden staging folder beside OUT and moved
+into place only when every stage succeeded, so a failure never leaves a half-written score.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .arrange import arrange
+from .assess import assess
+from .compose import compose
+from .config import Config
+from .errors import InputError
+from .formats.midi import MidiPart, write_midi
+from .model import Assessment, Melody, Plan, Scheme, Spotting
+from .notate import notate
+from .plan import plan as make_plan
+from .progress import Progress, stage_bar
+from .realize import realize
+from .spot import spot
+
+#: what `score` writes into OUT, in the order the stages make them
+ARTIFACTS = ("spotting.json", "melody.mid", "melody.abc", "assessment.json", "scheme.json", "plan.json",
+             "arrangement.mid", "project.rpp", "master.wav")
+
+#: (stage, fraction) for callers that watch the whole run, e.g. the server streaming progress
+RunProgress = Callable[[str, float], None]
+
+
+@dataclass
+class ScoreResult:
+    """Every level of the result, as basic-pitch's predict() returns them all."""
+
+    out_dir: Path
+    spotting: Spotting
+    melody: Melody
+    assessment: Assessment
+    scheme: Scheme
+    plan: Plan
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def score(video: str | Path, out_dir: str | Path, config: Config | None = None, *, description: str = "",
+          copy_video: bool = False, show_progress: bool = True,
+          on_progress: RunProgress | None = None) -> ScoreResult:
+    """Score `video` into `out_dir`.
+
+    With `copy_video`, the clip is copied into OUT and the project refers to it by a relative
+    path, so the folder can be moved or sent as a whole.
+    """
+    config = config or Config()
+    video = Path(video)
+    _check_video_file(video)
+    out_dir = Path(out_dir)
+
+    @contextmanager
+    def stage(name: str) -> Iterator[Progress]:
+        with stage_bar(name, enabled=show_progress) as bar:
+            def report(fraction: float) -> None:
+                bar(fraction)
+                if on_progress:
+                    on_progress(name, fraction)
+            report(0.0)
+            yield report
+            report(1.0)
+
+    with _staging(out_dir) as staging:
+        with stage("spot") as progress:
+            spotting = spot(video, config, progress=progress)
+        melody, assessment = _compose_until_pass(spotting, config, description, stage)
+        with stage("notate"):
+            abc = notate(melody)
+        with stage("arrange") as progress:
+            scheme = arrange(melody, spotting, config, progress=progress)
+        with stage("plan") as progress:
+            plan = make_plan(scheme, melody, spotting, config, progress=progress)
+
+        video_ref = video.resolve()
+        if copy_video:
+            shutil.copy2(video, staging / video.name)
+            video_ref = Path(video.name)
+        plan.video = str(video_ref)
+
+        spotting.save(staging / "spotting.json")
+        write_midi(staging / "melody.mid", melody.tempo_map, [MidiPart("Melody", melody.notes, 0)],
+                   key=melody.key)
+        (staging / "melody.abc").write_text(abc, encoding="utf-8")
+        assessment.save(staging / "assessment.json")
+        scheme.save(staging / "scheme.json")
+        plan.save(staging / "plan.json")
+        with stage("realize") as progress:
+            realize(plan, staging, config, video=video_ref, progress=progress)
+        missing = [name for name in ARTIFACTS if not (staging / name).is_file()]
+        if missing:
+            raise RuntimeError(f"stages finished without writing {', '.join(missing)}")
+
+    files = {name: out_dir / name for name in ARTIFACTS}
+    return ScoreResult(out_dir, spotting, melody, assessment, scheme, plan, files)
+
+
+def _compose_until_pass(spotting: Spotting, config: Config, description: str,
+                        stage: Callable[[str], AbstractContextManager[Progress]]) -> tuple[Melody, Assessment]:
+    """Ask for new melodies (new seeds) while the reviewers fail them; keep the best one heard."""
+    best: tuple[Melody, Assessment] | None = None
+    attempts = max(1, config.max_attempts)
+    for attempt in range(attempts):
+        suffix = "" if attempt == 0 else f" #{attempt + 1}"
+        with stage(f"compose{suffix}") as progress:
+            melody = compose(spotting, config, description=description, seed=config.seed + attempt,
+                             progress=progress)
+        with stage(f"assess{suffix}") as progress:
+            assessment = assess(melody, spotting, config, progress=progress)
+        if best is None or assessment.total > best[1].total:
+            best = (melody, assessment)
+        if assessment.passed:
+            break
+    melody, assessment = best
+    assessment.attempts = attempt + 1
+    return melody, assessment
+
+
+
+def _check_video_file(video: Path) -> None:
+    """Fail fast on what needs no decoder to reject."""
+    if not video.exists():
+        raise InputError(video, "no such file")
+    if video.is_dir():
+        raise InputError(video, "is a folder, not a video file")
+    if video.stat().st_size == 0:
+        raise InputError(video, "file is empty")
+
+
+@contextmanager
+def _staging(out_dir: Path) -> Iterator[Path]:
+    """A temporary folder beside `out_dir`, moved into place only if the block succeeds."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if not out_dir.exists():
+        os.replace(staging, out_dir)
+        return
+    # Re-scoring into an existing folder: replace our artifacts, leave anything else the user put there.
+    for item in staging.iterdir():
+        target = out_dir / item.name
+        if target.is_dir() and item.is_dir():
+            shutil.rmtree(target)
+        os.replace(item, target)
+    staging.rmdir()

@@ -1,0 +1,31 @@
+"""Shared fixtures: real clips with known cuts, and one real end-to-end score of one of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fc_backend.demo import make_clip
+
+#: shots of a small multi-shot clip at 24 fps; the 8-frame shot is the shortest a cut detector must keep
+CLIP_SHOT_FRAMES = (60, 36, 8, 72, 48, 56)
+CLIP_FPS = 24
+
+
+@pytest.fixture(scope="session")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[float]]:
+    """A 320x180 H.264 clip and its true cut times in seconds."""
+    path = tmp_path_factory.mktemp("clip") / "multishot.mp4"
+    cuts = make_clip(path, CLIP_SHOT_FRAMES, fps=CLIP_FPS, size=(320, 180))
+    return path, cuts
+
+
+@pytest.fixture(scope="session")
+def scored(clip: tuple[Path, list[float]], tmp_path_factory: pytest.TempPathFactory):
+    """The whole default pipeline run once on `clip`; tests read its artifacts."""
+    from fc_backend.config import Config
+    from fc_backend.pipeline import score
+
+    out = tmp_path_factory.mktemp("score") / "out"
+    return score(clip[0], out, Config(seed=3), show_progress=False)

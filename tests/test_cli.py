@@ -1,0 +1,77 @@
+"""The command line: the newcomer's demo, and bad input refused in one line with nothing left behind."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fc_backend.demo import make_clip
+
+
+def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "fc_backend.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def make_bad_input(kind: str, folder: Path, clip: Path) -> Path:
+    if kind == "empty":
+        path = folder / "empty.mp4"
+        path.write_bytes(b"")
+    elif kind == "text":
+        path = folder / "notes.mp4"
+        path.write_text("this is a shopping list, not a film\n" * 20)
+    elif kind == "truncated":
+        path = folder / "truncated.mp4"
+        data = clip.read_bytes()
+        path.write_bytes(data[: len(data) // 3])
+    elif kind == "audio_only":
+        path = folder / "tone.mp4"
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=3",
+                        "-c:a", "aac", str(path)], check=True)
+    elif kind == "too_short":
+        path = folder / "blink.mp4"
+        make_clip(path, [4], fps=24, size=(160, 90))
+    elif kind == "missing":
+        path = folder / "nowhere.mp4"
+    else:
+        raise ValueError(kind)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["empty", "text", "truncated", "audio_only", "too_short", "missing"])
+def test_bad_input_is_one_line_nonzero_and_leaves_nothing(kind: str, tmp_path: Path, clip) -> None:
+    video = make_bad_input(kind, tmp_path, clip[0])
+    out = tmp_path / "out"
+    before = set(tmp_path.iterdir())
+    result = run_cli("score", video, "-o", out, "-q")
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert video.name in lines[0]
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+    assert set(tmp_path.iterdir()) == before, "a staging folder or partial output was left behind"
+
+
+def test_demo_scores_a_generated_clip(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = run_cli("demo", "-o", out, "-q")
+    assert result.returncode == 0, result.stderr
+    for name in ("spotting.json", "melody.mid", "melody.abc", "assessment.json", "scheme.json", "plan.json",
+                 "arrangement.mid", "project.rpp", "master.wav", "demo_clip.mp4"):
+        assert (out / name).is_file(), name
+    assert "6 shots" in result.stdout
+    # the self-contained project refers to the copied clip by a relative path
+    assert 'FILE "demo_clip.mp4"' in (out / "project.rpp").read_text()
+
+
+def test_spot_json_prints_a_spotting(clip) -> None:
+    from fc_backend.model import Spotting
+
+    result = run_cli("spot", clip[0], "--json")
+    assert result.returncode == 0, result.stderr
+    spotting = Spotting.from_json(result.stdout)
+    assert len(spotting.cuts) == len(clip[1])

@@ -1,0 +1,77 @@
+"""The whole default pipeline on a generated clip with known cuts: every artifact, in video time."""
+
+from __future__ import annotations
+
+import pretty_midi
+import pytest
+import rpp
+import soundfile as sf
+
+from fc_backend.model import Assessment, Plan, Scheme, Spotting
+from fc_backend.pipeline import ARTIFACTS
+from fc_backend.schemes import validate_scheme
+from tests.conftest import CLIP_FPS, CLIP_SHOT_FRAMES
+
+
+def test_writes_all_nine_artifacts_and_no_staging_left(scored) -> None:
+    out = scored.out_dir
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == sorted(ARTIFACTS)
+    assert not [p for p in out.parent.iterdir() if p.name.endswith(".partial")]
+
+
+def test_spotting_finds_the_known_cuts(scored, clip) -> None:
+    spotting = Spotting.load(scored.out_dir / "spotting.json")
+    true_cuts = clip[1]
+    assert len(spotting.shots) == len(CLIP_SHOT_FRAMES)
+    for found, true in zip(spotting.cuts, true_cuts, strict=True):
+        assert abs(found - true) <= 1.0 / CLIP_FPS + 1e-6
+    assert spotting.duration == pytest.approx(sum(CLIP_SHOT_FRAMES) / CLIP_FPS, abs=1e-6)
+
+
+def test_midi_files_are_in_video_time(scored) -> None:
+    """Second t of each MIDI file is second t of the clip: a melody onset sits on every cut."""
+    spotting = scored.spotting
+    melody = pretty_midi.PrettyMIDI(str(scored.out_dir / "melody.mid"))
+    onsets = sorted(n.start for inst in melody.instruments for n in inst.notes)
+    for cut in spotting.cuts:
+        assert min(abs(o - cut) for o in onsets) < 0.005, f"no melody onset at the cut {cut:.3f} s"
+
+    arrangement = pretty_midi.PrettyMIDI(str(scored.out_dir / "arrangement.mid"))
+    plan = Plan.load(scored.out_dir / "plan.json")
+    assert len(arrangement.instruments) == len(plan.tracks)
+    for inst, track in zip(arrangement.instruments, plan.tracks, strict=True):
+        starts = sorted(n.start for n in inst.notes)
+        expected = sorted(n.start for n in track.notes)
+        assert len(starts) == len(expected)
+        assert max(abs(a - b) for a, b in zip(starts, expected)) < 0.002
+
+
+def test_abc_assessment_and_scheme_are_real(scored) -> None:
+    abc = (scored.out_dir / "melody.abc").read_text()
+    assert abc.lstrip().startswith("X:") and "\nK:" in abc and "\nM:" in abc
+    assessment = Assessment.load(scored.out_dir / "assessment.json")
+    assert len(assessment.criteria) == 19
+    assert {c.reviewer for c in assessment.criteria} == {"mode", "melody", "harmony", "rhythm", "emotion"}
+    import json
+
+    scheme = validate_scheme(json.loads((scored.out_dir / "scheme.json").read_text()), "scheme.json")
+    assert isinstance(scheme, Scheme) and len(scheme.tracks) >= 3
+
+
+def test_master_is_48k_24bit_stereo_at_delivery_loudness(scored) -> None:
+    import pyloudnorm
+
+    info = sf.info(str(scored.out_dir / "master.wav"))
+    assert (info.samplerate, info.subtype, info.channels) == (48000, "PCM_24", 2)
+    assert info.duration >= scored.spotting.duration
+    audio, rate = sf.read(str(scored.out_dir / "master.wav"))
+    loudness = pyloudnorm.Meter(rate).integrated_loudness(audio)
+    assert loudness == pytest.approx(-23.0, abs=1.0)
+
+
+def test_project_rpp_has_a_track_per_plan_track(scored) -> None:
+    project = rpp.loads((scored.out_dir / "project.rpp").read_text())
+    names = [t.find("NAME")[1] for t in project.findall("TRACK")]
+    for track in scored.plan.tracks:
+        assert track.name in names
+    assert project.find("SAMPLERATE")[1] == "48000"
