@@ -20,8 +20,14 @@ class Config:
     soundfont: str | None = None
     #: new melodies the composer may be asked for when the assessment fails
     max_attempts: int = 3
-    #: assessment total (out of 19) a melody must reach
-    pass_threshold: float = 11.0
+    #: assessment total (out of 19) a melody must reach; random pitches on a real rhythm reach at most ~14
+    pass_threshold: float = 14.0
     #: flow is computed at this rate (frames per second of video), on frames this wide
     flow_fps: float = 8.0
     flow_width: int = 160
+    #: the shortest shot a cut may create, in frames (shorter flickers are not cuts)
+    min_shot_frames: int = 6
+    #: flow speed (frame widths per second) counted as half-way to frantic by the arranger
+    motion_reference: float = 0.1
+    #: gain and velocity factor of a softened measure
+    soften_factor: float = 0.6

@@ -1,0 +1,154 @@
+"""Visual attributes of paper table 6 from image statistics of a few frames per shot.
+
+Brightness, hue and shot scale are measured; emotion is read off a valence (light, warm colour) /
+arousal (motion) plane, after Russell's circumplex. Setting, behaviour and theme need semantics
+(a vision LLM) and stay unknown here.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ..model import VisualAttributes
+
+log = logging.getLogger(__name__)
+
+#: OpenCV hue (0..179, half degrees) -> index into HUES; red wraps around 0
+HUES = ("red", "orange", "yellow", "green", "cyan", "blue", "purple")
+_HUE_EDGES = ((0, 8, 0), (8, 20, 1), (20, 35, 2), (35, 80, 3), (80, 100, 4), (100, 130, 5), (130, 172, 6),
+              (172, 180, 0))
+_HUE_LUT = np.zeros(180, np.int64)
+for _lo, _hi, _bin in _HUE_EDGES:
+    _HUE_LUT[_lo:_hi] = _bin
+_WARMTH = np.array([1.0, 1.0, 0.6, 0.0, -0.6, -1.0, -0.4])
+
+#: (valence, arousal) prototype of each emotion label, both in [-1, 1]
+EMOTION_PLANE: dict[str, tuple[float, float]] = {
+    "joyous": (0.8, 0.5), "heroic": (0.4, 0.85), "tense": (-0.4, 0.6), "fear": (-0.8, 0.85),
+    "graceful": (0.6, -0.3), "calm": (0.4, -0.8), "dreamy": (0.0, -0.45), "sad": (-0.6, -0.6),
+    "dignified": (-0.3, 0.1),
+}
+#: motion speed (frame widths per second) that counts as neutral arousal
+NEUTRAL_SPEED = 0.05
+#: a face smaller than this fraction of the frame height is not looked for (and would be a long shot)
+MIN_FACE = 0.1
+#: faces are looked for on frames this wide: a MIN_FACE face is still above the cascade's 24 pixels
+FACE_WIDTH = 480
+
+
+@dataclass
+class FrameStats:
+    """Image statistics of one sampled frame."""
+
+    index: int
+    luma: float  # mean, 0..255
+    hues: np.ndarray  # saturated-pixel count per HUES bin
+    saturated: float  # fraction of pixels with a definite colour
+    edges: float  # fraction of Canny edge pixels
+    face: float | None  # largest face height / frame height; None when not looked for
+
+
+#: where the frontal-face cascade may be: OpenCV's wheel (4.x), Debian's opencv-data
+CASCADE_FILE = "haarcascade_frontalface_default.xml"
+CASCADE_DIRS = ("/usr/share/opencv4/haarcascades", "/usr/share/opencv/haarcascades")
+
+
+@lru_cache(maxsize=1)
+def face_cascade() -> Any | None:
+    """OpenCV's Haar face detector, or None where this OpenCV build or its data lacks it.
+
+    OpenCV 5 moved CascadeClassifier to the contrib build and ships no cascade files; without it
+    shot scale falls back to detail density.
+    """
+    make = getattr(cv2, "CascadeClassifier", None)
+    if make is None:
+        log.info("this OpenCV has no CascadeClassifier: shot scale from detail density only")
+        return None
+    bundled = getattr(getattr(cv2, "data", None), "haarcascades", "")
+    for folder in (bundled, *CASCADE_DIRS):
+        path = Path(folder) / CASCADE_FILE
+        if folder and path.is_file():
+            cascade = make(str(path))
+            if not cascade.empty():
+                return cascade
+    log.info("no %s found: shot scale from detail density only", CASCADE_FILE)
+    return None
+
+
+def frame_stats(index: int, small_bgr: np.ndarray, face_source: np.ndarray | None = None) -> FrameStats:
+    """Statistics of a downscaled frame, plus face detection on `face_source` when given (the costly part)."""
+    hsv = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2HSV)
+    gray = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2GRAY)
+    mask = (hsv[..., 1] >= 60) & (hsv[..., 2] >= 40)
+    hues = np.bincount(_HUE_LUT[hsv[..., 0][mask]], minlength=len(HUES)).astype(float)
+    face = None
+    cascade = face_cascade() if face_source is not None else None
+    if face_source is not None and cascade is not None:
+        h, w = face_source.shape[:2]
+        if w > FACE_WIDTH:
+            size = (FACE_WIDTH, round(h * FACE_WIDTH / w))
+            face_source = cv2.resize(face_source, size, interpolation=cv2.INTER_AREA)
+            h = face_source.shape[0]
+        face_gray = cv2.cvtColor(face_source, cv2.COLOR_BGR2GRAY)
+        side = max(24, int(MIN_FACE * h))
+        found = cascade.detectMultiScale(face_gray, scaleFactor=1.2, minNeighbors=5, minSize=(side, side))
+        face = max((float(fh) / h for (_x, _y, _w, fh) in found), default=0.0)
+    return FrameStats(index=index, luma=float(gray.mean()), hues=hues, saturated=float(mask.mean()),
+                      edges=float(np.count_nonzero(cv2.Canny(gray, 80, 160))) / gray.size, face=face)
+
+
+def brightness_label(luma: float) -> str:
+    return "dark" if luma < 45 else "dim" if luma < 90 else "normal" if luma < 170 else "bright"
+
+
+def hue_label(hues: np.ndarray, saturated: float) -> str:
+    """Dominant hue of the saturated pixels, 'neutral' when too few pixels carry a colour."""
+    if saturated < 0.1 or hues.sum() == 0:
+        return "neutral"
+    return HUES[int(np.argmax(hues))]
+
+
+def view_scale_label(face: float | None, edges: float) -> str:
+    """Shot scale from the largest face; without one, from detail density (dense detail: far away)."""
+    if face:
+        return ("extreme close-up" if face >= 0.5 else "close-up" if face >= 0.25
+                else "medium shot" if face >= 0.1 else "long shot")
+    return ("extreme long shot" if edges >= 0.12 else "long shot" if edges >= 0.05
+            else "medium shot" if edges >= 0.02 else "close-up")
+
+
+def valence_arousal(luma: float, hues: np.ndarray, saturated: float, speed: float) -> tuple[float, float]:
+    """Light and warm pictures read positive; fast motion reads aroused."""
+    light = float(np.clip((luma / 255.0 - 0.45) * 2.5, -1.0, 1.0))
+    warmth = float(hues @ _WARMTH / hues.sum()) * min(1.0, saturated * 2.0) if hues.sum() else 0.0
+    valence = float(np.clip(0.7 * light + 0.5 * warmth, -1.0, 1.0))
+    arousal = 2.0 * speed / (speed + NEUTRAL_SPEED) - 1.0
+    return valence, arousal
+
+
+def emotion_label(valence: float, arousal: float) -> str:
+    """The emotion whose prototype on the valence/arousal plane is nearest."""
+    return min(EMOTION_PLANE, key=lambda e: math.dist(EMOTION_PLANE[e], (valence, arousal)))
+
+
+def shot_attributes(samples: list[FrameStats], speed: float) -> VisualAttributes:
+    """Attributes of one shot from its sampled frames and its motion speed."""
+    if not samples:
+        return VisualAttributes()
+    luma = float(np.mean([s.luma for s in samples]))
+    hues = np.sum([s.hues for s in samples], axis=0)
+    saturated = float(np.mean([s.saturated for s in samples]))
+    edges = float(np.mean([s.edges for s in samples]))
+    faces = [s.face for s in samples if s.face is not None]
+    face = max(faces) if faces else None
+    return VisualAttributes(brightness=brightness_label(luma), hue=hue_label(hues, saturated),
+                            view_scale=view_scale_label(face, edges),
+                            emotion=emotion_label(*valence_arousal(luma, hues, saturated, speed)))

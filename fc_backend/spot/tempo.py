@@ -1,0 +1,82 @@
+"""A tempo map whose beats, preferably downbeats, fall on the picture's cuts.
+
+Film composers pick a tempo for the scene, then nudge it so the hits land: this does the same with
+a piecewise-constant tempo that stays within a tolerance of the scene's base tempo.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..model import TempoChange, TempoMap
+
+#: quarter notes per minute (slowest, fastest) for each emotion; more motion, faster
+TEMPO_RANGES: dict[str, tuple[float, float]] = {
+    "joyous": (108, 136), "heroic": (96, 126), "tense": (100, 140), "fear": (84, 120),
+    "graceful": (76, 100), "calm": (64, 84), "dreamy": (60, 80), "sad": (56, 76), "dignified": (70, 92),
+}
+#: emotions that sway rather than march
+TRIPLE_METER = ("graceful", "dreamy")
+
+
+def base_tempo(emotion: str, motion_speed: float, *,
+               neutral_speed: float = 0.05) -> tuple[float, tuple[int, int]]:
+    """(bpm, meter) for a scene: the emotion's range, placed within it by how much the picture moves.
+
+    `motion_speed` is in frame widths per second; `neutral_speed` of it lands mid-range.
+    """
+    low, high = TEMPO_RANGES.get(emotion, (80, 110))
+    level = motion_speed / (motion_speed + neutral_speed) if motion_speed > 0 else 0.0
+    meter = (3, 4) if emotion in TRIPLE_METER else (4, 4)
+    return float(round(low + (high - low) * level)), meter
+
+
+def fit_tempo(cuts: list[float], bpm: float, meter: tuple[int, int] = (4, 4), *,
+              tolerance: float = 0.12) -> TempoMap:
+    """Piecewise tempo that puts cuts on beats (downbeats when it can) within `tolerance` of `bpm`.
+
+    Walks the cuts in order: the span from the last anchored cut to the next one gets a whole number
+    of beats, preferring a number that ends on a measure line, at the tempo nearest `bpm`. A cut no
+    whole number of beats can reach within the tolerance stays off the grid. After the last anchor
+    the base tempo resumes.
+    """
+    per_measure = meter[0] * 4.0 / meter[1]
+    anchor, beats = 0.0, 0
+    changes: list[TempoChange] = []
+    for cut in sorted(cuts):
+        span = cut - anchor
+        if span <= 0:
+            continue
+        low = max(1, math.ceil(span * bpm * (1 - tolerance) / 60.0 - 1e-9))
+        high = math.floor(span * bpm * (1 + tolerance) / 60.0 + 1e-9)
+        candidates = list(range(low, high + 1))
+        if not candidates:
+            continue
+        on_downbeat = [n for n in candidates if _is_multiple(beats + n, per_measure)]
+        n = min(on_downbeat or candidates, key=lambda n: abs(60.0 * n / span - bpm))
+        _append(changes, TempoChange(anchor, 60.0 * n / span))
+        anchor, beats = cut, beats + n
+    _append(changes, TempoChange(anchor, bpm))
+    return TempoMap(changes, meter)
+
+
+def _append(changes: list[TempoChange], change: TempoChange) -> None:
+    """Add `change` unless the tempo already is that (a map without no-op changes)."""
+    if not changes or abs(changes[-1].bpm - change.bpm) > 1e-9:
+        changes.append(change)
+
+
+def _is_multiple(beats: float, per_measure: float) -> bool:
+    ratio = beats / per_measure
+    return abs(ratio - round(ratio)) < 1e-9
+
+
+def cut_errors(tempo_map: TempoMap, cuts: list[float]) -> list[float]:
+    """Signed seconds from each cut's nearest beat to the cut (positive: the cut comes after it)."""
+    errors = []
+    for cut in cuts:
+        beat = tempo_map.beat_at(cut)
+        nearest = min((tempo_map.time_at(b) for b in (math.floor(beat), math.ceil(beat))),
+                      key=lambda t: abs(cut - t))
+        errors.append(cut - nearest)
+    return errors
