@@ -13,10 +13,9 @@ import mido
 import pretty_midi
 
 from ..model import Note, TempoChange, TempoMap
+from ..theory import parse_key
 
 PPQ = 960
-_PITCH_CLASSES = {"C": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "F": 5, "F#": 6, "Gb": 6,
-                  "G": 7, "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11, "Cb": 11}
 #: semitones from a mode's tonic up to the tonic of the major scale that shares its signature
 _MODE_TO_MAJOR = {"major": 0, "ionian": 0, "dorian": 10, "phrygian": 8, "lydian": 7, "mixolydian": 5,
                   "minor": 3, "aeolian": 3, "locrian": 1, "harmonic minor": 3, "melodic minor": 3}
@@ -36,13 +35,10 @@ class MidiPart:
 
 def key_signature(key: str) -> str:
     """mido's key-signature name for a key such as "D minor" or "E dorian" ("Dm", "D")."""
-    tonic, _, mode = key.strip().partition(" ")
-    mode = mode.strip().lower() or "major"
-    if tonic not in _PITCH_CLASSES or mode not in _MODE_TO_MAJOR:
-        raise ValueError(f"unknown key {key!r}")
-    if mode in ("minor", "aeolian", "harmonic minor", "melodic minor"):
-        return _MINOR_NAMES[_PITCH_CLASSES[tonic]]
-    return _MAJOR_NAMES[(_PITCH_CLASSES[tonic] + _MODE_TO_MAJOR[mode]) % 12]
+    tonic, mode = parse_key(key)
+    if mode in ("minor", "harmonic minor", "melodic minor"):
+        return _MINOR_NAMES[tonic]
+    return _MAJOR_NAMES[(tonic + _MODE_TO_MAJOR[mode]) % 12]
 
 
 def write_midi(path: str | Path, tempo_map: TempoMap, parts: list[MidiPart], *, key: str | None = None,
@@ -93,7 +89,7 @@ def read_midi(path: str | Path) -> tuple[list[MidiPart], TempoMap]:
     """Parts with notes in seconds, and the file's tempo map (first time signature only)."""
     pm = pretty_midi.PrettyMIDI(str(path))
     times, tempi = pm.get_tempo_changes()
-    changes = [TempoChange(float(t), float(b)) for t, b in zip(times, tempi)]
+    changes = [TempoChange(float(t), float(b)) for t, b in zip(times, tempi, strict=True)]
     if not changes or changes[0].time > 0.0:
         changes.insert(0, TempoChange(0.0, 120.0))
     meter = (4, 4)
