@@ -1,0 +1,79 @@
+"""Rhythm reviewer: onsets on a grid, a steady pulse, varied (not chaotic) durations, hits on the picture."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+
+from ..model import Criterion
+from .analysis import Analysis
+from .criteria import criterion, ramp
+
+REVIEWER = "rhythm"
+#: a rhythm spot counts as hit when an onset is this close (seconds)
+SPOT_WINDOW = 0.05
+STRONG_SPOT = 0.7
+
+
+def review(a: Analysis) -> list[Criterion]:
+    return [rhythmic_clarity(a), beat_consistency(a), rhythmic_variety(a), spot_alignment(a)]
+
+
+def _on_grid(beats: np.ndarray, step: float, tolerance: float = 0.04) -> np.ndarray:
+    phase = beats / step
+    return np.abs(phase - np.round(phase)) * step <= tolerance
+
+
+def rhythmic_clarity(a: Analysis) -> Criterion:
+    """Onsets on the eighth (or eighth-triplet) grid count fully, on the sixteenth grid 0.75."""
+    eighth = _on_grid(a.starts, 0.5) | _on_grid(a.starts, 1 / 3)
+    sixteenth = _on_grid(a.starts, 0.25) & ~eighth
+    score = float(np.mean(eighth + 0.75 * sixteenth))
+    return criterion("rhythmic_clarity", REVIEWER, ramp(score, 0.5, 0.95),
+                     f"{eighth.mean():.0%} of onsets on the eighth grid, {sixteenth.mean():.0%} more on "
+                     f"the sixteenth grid of the tempo map")
+
+
+def beat_consistency(a: Analysis) -> Criterion:
+    """Share of beats with a note starting or sounding; a long dead spot costs extra."""
+    last = int(math.floor(a.ends.max() - 1e-6))
+    beats = np.arange(0, last + 1, dtype=float)
+    covered = np.array([a.sounding(b) is not None or bool(np.any(np.abs(a.starts - b) < 0.05))
+                        for b in beats])
+    gaps = np.concatenate([[a.starts[0]], a.starts[1:] - a.ends[:-1]]) if len(a.starts) else np.array([0.0])
+    longest = float(gaps.max())
+    share = float(covered.mean())
+    penalty = 0.1 * max(0.0, longest - 2.0)
+    return criterion("beat_consistency", REVIEWER, ramp(share, 0.5, 0.95) - penalty,
+                     f"{covered.sum()} of {len(beats)} beats ({share:.0%}) have a note; "
+                     f"longest silence {longest:.1f} beats")
+
+
+def rhythmic_variety(a: Analysis) -> Criterion:
+    """Entropy of note values (to a 48th of a beat): about 1 to 2.3 bits is lively but clear."""
+    values = Counter(round(d * 12) for d in a.durations)
+    p = np.array(list(values.values()), dtype=float) / len(a.durations)
+    bits = float(-(p * np.log2(p)).sum())
+    score = ramp(bits, 0.0, 1.0) if bits < 1.0 else 1.0 if bits <= 2.3 else ramp(bits, 3.6, 2.3)
+    return criterion("rhythmic_variety", REVIEWER, score,
+                     f"duration entropy {bits:.2f} bits over {len(values)} note values")
+
+
+def spot_alignment(a: Analysis) -> Criterion:
+    """Share of the picture's cuts and strong rhythm spots that a note onset marks within 50 ms."""
+    s = a.spotting
+    if s is None:
+        return criterion("spot_alignment", REVIEWER, 0.5,
+                         "no spotting given: alignment to the picture is unknown")
+    spots = sorted(set(s.cuts) | {r.time for r in s.rhythm_spots if r.strength >= STRONG_SPOT})
+    spots = [t for t in spots if 0.0 <= t < s.duration]
+    if not spots:
+        return criterion("spot_alignment", REVIEWER, 0.5,
+                         "the clip has no cuts or strong rhythm spots to mark")
+    onsets = np.array([n.start for n in a.melody.notes])
+    hit = [bool(len(onsets)) and float(np.min(np.abs(onsets - t))) <= SPOT_WINDOW for t in spots]
+    share = sum(hit) / len(spots)
+    return criterion("spot_alignment", REVIEWER, share,
+                     f"{sum(hit)} of {len(spots)} cuts/strong spots ({share:.0%}) have an onset within 50 ms")

@@ -1,0 +1,170 @@
+"""The reviewers measure music: real tunes beat random-pitch scrambles of their own rhythm."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from fc_backend.assess import assess
+from fc_backend.compose import compose
+from fc_backend.config import Config
+from fc_backend.model import REVIEWERS, Chord, Melody, Note, RhythmSpot, Shot, Spotting, TempoMap
+
+# Public-domain melodies as "pitch:beats" tokens ("R" is a rest), one chord string each (or None).
+TUNES: dict[str, tuple[str, tuple[int, int], str, str | None]] = {
+    "ode_to_joy": ("C major", (4, 4), """
+        E4:1 E4:1 F4:1 G4:1 G4:1 F4:1 E4:1 D4:1 C4:1 C4:1 D4:1 E4:1 E4:1.5 D4:0.5 D4:2
+        E4:1 E4:1 F4:1 G4:1 G4:1 F4:1 E4:1 D4:1 C4:1 C4:1 D4:1 E4:1 D4:1.5 C4:0.5 C4:2
+        D4:1 D4:1 E4:1 C4:1 D4:1 E4:0.5 F4:0.5 E4:1 C4:1 D4:1 E4:0.5 F4:0.5 E4:1 D4:1 C4:1 D4:1 G3:2
+        E4:1 E4:1 F4:1 G4:1 G4:1 F4:1 E4:1 D4:1 C4:1 C4:1 D4:1 E4:1 D4:1.5 C4:0.5 C4:2""",
+        "C:4 G:4 C:4 G:4 C:4 G:4 C:4 G:2 C:2 G:2 C:2 G:2 C:2 G:4 C:2 G:2 C:4 G:4 C:4 G:2 C:2"),
+    "twinkle": ("C major", (4, 4), """
+        C4:1 C4:1 G4:1 G4:1 A4:1 A4:1 G4:2 F4:1 F4:1 E4:1 E4:1 D4:1 D4:1 C4:2
+        G4:1 G4:1 F4:1 F4:1 E4:1 E4:1 D4:2 G4:1 G4:1 F4:1 F4:1 E4:1 E4:1 D4:2
+        C4:1 C4:1 G4:1 G4:1 A4:1 A4:1 G4:2 F4:1 F4:1 E4:1 E4:1 D4:1 D4:1 C4:2""",
+        "C:4 F:2 C:2 F:2 C:2 G:2 C:2 C:2 F:2 C:2 G:2 C:2 F:2 C:2 G:2 C:4 F:2 C:2 F:2 C:2 G:2 C:2"),
+    "frere_jacques": ("F major", (4, 4), """
+        F4:1 G4:1 A4:1 F4:1 F4:1 G4:1 A4:1 F4:1 A4:1 Bb4:1 C5:2 A4:1 Bb4:1 C5:2
+        C5:0.5 D5:0.5 C5:0.5 Bb4:0.5 A4:1 F4:1 C5:0.5 D5:0.5 C5:0.5 Bb4:0.5 A4:1 F4:1
+        F4:1 C4:1 F4:2 F4:1 C4:1 F4:2""", None),
+    "amazing_grace": ("G major", (3, 4), """
+        R:2 D4:1 G4:2 B4:0.5 G4:0.5 B4:2 A4:1 G4:2 E4:1 D4:2 D4:1 G4:2 B4:0.5 G4:0.5 B4:2 A4:1 D5:3
+        D5:2 B4:1 D5:1.5 B4:0.5 D5:0.5 B4:0.5 G4:2 D4:1 E4:1.5 G4:0.5 G4:0.5 E4:0.5 D4:2 D4:1
+        G4:2 B4:0.5 G4:0.5 B4:2 A4:1 G4:3""",
+        "G:3 G:3 G:3 C:3 G:3 G:3 D:3 D:3 G:3 G:3 G:3 C:3 G:3 G:3 D:3 G:3"),
+    "greensleeves": ("A minor", (3, 4), """
+        R:2 A4:1 C5:2 D5:1 E5:1.5 F5:0.5 E5:1 D5:2 B4:1 G4:1.5 A4:0.5 B4:1 C5:2 A4:1 A4:1.5 G#4:0.5 A4:1
+        B4:2 G#4:1 E4:2 A4:1 C5:2 D5:1 E5:1.5 F5:0.5 E5:1 D5:2 B4:1 G4:1.5 A4:0.5 B4:1
+        C5:1.5 B4:0.5 A4:1 G#4:1.5 F#4:0.5 G#4:1 A4:3""",
+        "Am:3 Am:3 C:3 G:3 G:3 Am:3 Am:3 E:3 E:3 Am:3 C:3 G:3 G:3 Am:3 E:3 Am:3"),
+    "scarborough_fair": ("D dorian", (3, 4), """
+        D4:2 D4:1 A4:2 A4:1 E4:1.5 F4:0.5 E4:1 D4:3 A4:1 C5:2 D5:2 C5:1 A4:1 B4:1 G4:1 A4:3
+        D5:2 D5:1 D5:2 C5:1 A4:2 A4:1 G4:1 F4:1 E4:1 D4:2 A4:1 G4:2 F4:1 E4:1 D4:1 C4:1 D4:3""", None),
+    "when_the_saints": ("C major", (4, 4), """
+        R:1 C4:1 E4:1 F4:1 G4:4 R:1 C4:1 E4:1 F4:1 G4:4 R:1 C4:1 E4:1 F4:1 G4:2 E4:2 C4:2 E4:2 D4:4
+        R:1 E4:1 E4:1 D4:1 C4:3 C4:1 E4:2 G4:2 G4:1 F4:3 R:1 E4:1 F4:1 G4:1 E4:2 C4:2 D4:2 D4:2 C4:4""",
+        "C:4 C:4 C:4 C:4 C:4 C:4 C:4 G:4 C:4 C:4 C:4 F:4 C:4 C:4 G:4 C:4"),
+    "auld_lang_syne": ("F major", (4, 4), """
+        R:3 C4:1 F4:1.5 F4:0.5 F4:1 A4:1 G4:1.5 F4:0.5 G4:1 A4:1 F4:1.5 F4:0.5 A4:1 C5:1 D5:3 D5:1
+        C5:1.5 A4:0.5 A4:1 F4:1 G4:1.5 F4:0.5 G4:1 A4:1 F4:1.5 D4:0.5 D4:1 C4:1 F4:4""",
+        "F:4 F:4 C:4 F:4 Bb:4 F:4 C:4 Dm:2 C:2 F:4"),
+    "mary_had_a_little_lamb": ("C major", (4, 4), """
+        E4:1 D4:1 C4:1 D4:1 E4:1 E4:1 E4:2 D4:1 D4:1 D4:2 E4:1 G4:1 G4:2
+        E4:1 D4:1 C4:1 D4:1 E4:1 E4:1 E4:1 E4:1 D4:1 D4:1 E4:1 D4:1 C4:4""",
+        "C:4 C:4 G:4 C:4 C:4 C:4 G:4 C:4"),
+}
+SCRAMBLES = 5
+BPM = 100.0
+_NAMES = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+
+
+def _pitch(name: str) -> int:
+    m = re.fullmatch(r"([A-G])([#b]?)(-?\d)", name)
+    assert m, name
+    return 12 * (int(m[3]) + 1) + _NAMES[m[1]] + {"#": 1, "b": -1, "": 0}[m[2]]
+
+
+def _chord(name: str) -> tuple[int, str]:
+    minor = name.endswith("m")
+    root = name[:-1] if minor else name
+    return _pitch(root + "4") % 12, "min" if minor else "maj"
+
+
+def tune_melody(name: str) -> Melody:
+    key, meter, text, chords = TUNES[name]
+    tm = TempoMap.constant(BPM, meter)
+    notes, beat = [], 0.0
+    for token in text.split():
+        pitch, length = token.split(":")
+        if pitch != "R":
+            notes.append(Note(_pitch(pitch), tm.time_at(beat), tm.time_at(beat + float(length))))
+        beat += float(length)
+    held, beat = [], 0.0
+    for token in (chords or "").split():
+        chord, length = token.split(":")
+        root, quality = _chord(chord)
+        held.append(Chord(tm.time_at(beat), tm.time_at(beat + float(length)), root, quality))
+        beat += float(length)
+    return Melody(notes, key, tm, held)
+
+
+def scramble(melody: Melody, seed: int) -> Melody:
+    """Same rhythm, chords and key; pitches uniformly random over two chromatic octaves."""
+    rng = np.random.default_rng(seed)
+    centre = int(round(np.mean([n.pitch for n in melody.notes])))
+    notes = [Note(int(rng.integers(centre - 12, centre + 13)), n.start, n.end, n.velocity)
+             for n in melody.notes]
+    return Melody(notes, melody.key, melody.tempo_map, list(melody.chords))
+
+
+def test_tunes_are_written_down_in_whole_measures() -> None:
+    for name, (_, meter, text, chords) in TUNES.items():
+        per = meter[0] * 4 / meter[1]
+        beats = sum(float(t.split(":")[1]) for t in text.split())
+        assert beats % per == 0, name
+        if chords:
+            assert sum(float(t.split(":")[1]) for t in chords.split()) == beats, name
+
+
+def test_real_tunes_outscore_their_random_pitch_scrambles() -> None:
+    wins, pairs, lines = 0, 0, []
+    for t, name in enumerate(TUNES):
+        real = assess(tune_melody(name)).total
+        fakes = [assess(scramble(tune_melody(name), 1000 * t + k)).total for k in range(SCRAMBLES)]
+        wins += sum(real > f for f in fakes)
+        pairs += len(fakes)
+        lines.append(f"{name}: {real:.2f} vs {max(fakes):.2f} max scramble")
+    assert wins / pairs >= 0.9, "\n".join(lines)
+
+
+def test_real_tunes_score_well_on_tonal_criteria() -> None:
+    for name in TUNES:
+        scores = {c.key: c.score for c in assess(tune_melody(name)).criteria}
+        assert scores["mode_consistency"] >= 0.9, name
+        assert scores["interval_smoothness"] >= 0.7, name
+        assert scores["key_clarity"] >= 0.5, name
+
+
+def _spotting(emotion: str = "heroic") -> Spotting:
+    tm = TempoMap.constant(96.0)
+    cuts, speeds, duration = [5.0, 10.0, 12.5, 20.0], [1.0, 3.0, 0.5, 2.0, 5.0], 26.0
+    bounds = [0.0, *cuts, duration]
+    shots = [Shot(a, b, motion_speed=s) for a, b, s in zip(bounds[:-1], bounds[1:], speeds, strict=True)]
+    spots = [RhythmSpot(c, 1.0, "cut") for c in cuts] + [RhythmSpot(7.3, 0.8, "motion")]
+    return Spotting("synthetic.mp4", duration, 24.0, int(duration * 24), 320, 180, shots, spots, tm, emotion)
+
+
+def test_nineteen_criteria_five_reviewers_with_reasons() -> None:
+    spotting = _spotting()
+    result = assess(compose(spotting, seed=1), spotting)
+    assert len(result.criteria) == 19
+    assert [c.reviewer for c in result.criteria] == sorted(
+        (c.reviewer for c in result.criteria), key=REVIEWERS.index)
+    assert set(result.reviewers) == set(REVIEWERS)
+    assert len({c.key for c in result.criteria}) == 19
+    for c in result.criteria:
+        assert 0.0 <= c.score <= 1.0
+        assert c.reason and any(ch.isdigit() for ch in c.reason), c
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_composed_melody_passes_the_default_threshold(seed: int) -> None:
+    spotting = _spotting("sad" if seed % 2 else "joyous")
+    result = assess(compose(spotting, seed=seed), spotting, Config())
+    assert result.threshold == Config().pass_threshold
+    assert result.passed, [(c.key, c.score, c.reason) for c in result.criteria]
+    assert {c.key: c.score for c in result.criteria}["spot_alignment"] == 1.0
+
+
+def test_missing_spots_and_misaligned_onsets_are_measured() -> None:
+    spotting = _spotting()
+    melody = compose(spotting, seed=0)
+    shifted = Melody([Note(n.pitch, n.start + 0.2, n.end + 0.2) for n in melody.notes], melody.key,
+                     melody.tempo_map, melody.chords)
+    scores = {c.key: c for c in assess(shifted, spotting).criteria}
+    assert scores["spot_alignment"].score == 0.0
+    assert "0 of 5" in scores["spot_alignment"].reason
+    neutral = {c.key: c.score for c in assess(melody).criteria}
+    assert neutral["spot_alignment"] == 0.5 and neutral["emotion_match"] == 0.5
