@@ -1,0 +1,52 @@
+"""Arrange: melody + spotting -> `Scheme`, by the six roles of paper table 2 in their fixed order.
+
+Analyze -> Arrange -> Instrument -> Volume -> Mixing -> Reviewer; each role is one function in its
+own module, so an LLM group chat can later replace any of them and still hand the next the same data.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ..config import Config
+from ..model import Melody, Scheme, SchemeTempo, Spotting, TempoMap
+from ..progress import Progress, no_progress
+from ..schemes import load_instruments
+from .analyze import analyze
+from .instrument import choose_instruments
+from .mixing import mix
+from .parts import choose_parts
+from .review import review
+from .volume import write_volume
+
+__all__ = ["arrange"]
+log = logging.getLogger(__name__)
+
+
+def arrange(melody: Melody, spotting: Spotting, config: Config | None = None, *,
+            progress: Progress = no_progress) -> Scheme:
+    """The rule-based arrangement scheme of `melody` for the clip `spotting` describes.
+
+    Example: ``scheme = arrange(melody, spotting); scheme.save("scheme.json")``.
+    """
+    library = load_instruments()
+    analysis = analyze(melody, spotting, config)
+    progress(0.2)
+    tracks = choose_parts(analysis)
+    choose_instruments(tracks, analysis, library)
+    progress(0.5)
+    write_volume(tracks, analysis)
+    mix(tracks, analysis, library)
+    progress(0.8)
+    scheme = Scheme(scheme_tempo(melody.tempo_map), melody.key, analysis.measures, analysis.sections, tracks)
+    for fix in review(scheme, analysis, library):
+        log.info("reviewer: %s", fix)
+    progress(1.0)
+    return scheme
+
+
+def scheme_tempo(tm: TempoMap) -> SchemeTempo:
+    """The tempo map as the scheme shows it: [measure position, bpm] at each change."""
+    per = tm.beats_per_measure
+    changes = [[round(1.0 + tm.beat_at(c.time) / per, 3), round(c.bpm, 3)] for c in tm.changes]
+    return SchemeTempo(changes[0][1], tm.meter, [(pos, bpm) for pos, bpm in changes])

@@ -1,0 +1,102 @@
+"""Instrument (paper table 2, role 3): an instrument for every part, from emotion and intensity.
+
+Each emotion has a palette: candidates per role in order of preference. The melody's instrument
+must hold the melody, moved by whole octaves if need be (the scheme's `transpose`).
+"""
+
+from __future__ import annotations
+
+from ..model import SchemeTrack
+from ..schemes import Instrument
+from .analyze import Analysis
+
+#: emotion -> role -> candidate instrument keys, best first
+PALETTES: dict[str, dict[str, list[str]]] = {
+    "calm": {"melody": ["flutes", "solo_violin", "violins_1"], "counter": ["clarinets", "violas"],
+             "harmony": ["strings2_ensemble", "strings1_ensemble"], "ostinato": ["harp", "piano"],
+             "bass": ["cellos", "basses"], "percussion": ["vibraphone", "timpani"]},
+    "sad": {"melody": ["solo_cello", "english_horn", "violins_1"], "counter": ["violas", "clarinets"],
+            "harmony": ["strings2_ensemble", "strings1_ensemble"], "ostinato": ["piano", "harp"],
+            "bass": ["basses", "cellos"], "percussion": ["timpani"]},
+    "dreamy": {"melody": ["celesta", "flutes", "solo_violin"], "counter": ["vibraphone", "clarinets"],
+               "harmony": ["synth_pad_warm", "strings2_ensemble"], "ostinato": ["harp", "music_box"],
+               "bass": ["cellos", "acoustic_bass"], "percussion": ["glockenspiel", "timpani"]},
+    "graceful": {"melody": ["violins_1", "flutes", "oboe"], "counter": ["flutes", "clarinets"],
+                 "harmony": ["strings1_ensemble", "violas"], "ostinato": ["harp", "pizzicato_strings"],
+                 "bass": ["cellos", "basses"], "percussion": ["glockenspiel", "timpani"]},
+    "dignified": {"melody": ["french_horns", "violins_1", "trumpets"], "counter": ["trombones", "cellos"],
+                  "harmony": ["strings1_ensemble", "choir_aahs"], "ostinato": ["violas", "cellos"],
+                  "bass": ["basses", "tuba"], "percussion": ["timpani", "orchestral_percussion"]},
+    "joyous": {"melody": ["violins_1", "flutes", "trumpets"], "counter": ["flutes", "oboe", "french_horns"],
+               "harmony": ["french_horns", "strings1_ensemble"], "ostinato": ["pizzicato_strings", "marimba"],
+               "bass": ["cellos", "basses"], "percussion": ["glockenspiel", "orchestral_percussion"]},
+    "tense": {"melody": ["cellos", "french_horns", "violas"], "counter": ["celesta", "french_horns"],
+              "harmony": ["tremolo_strings", "synth_pad_choir"], "ostinato": ["violins_2", "cellos"],
+              "bass": ["basses", "contrabassoon"], "percussion": ["timpani", "orchestral_percussion"]},
+    "fear": {"melody": ["celesta", "violas", "english_horn"], "counter": ["french_horns", "bass_clarinet"],
+             "harmony": ["tremolo_strings", "synth_pad_choir"], "ostinato": ["cellos", "violas"],
+             "bass": ["basses", "contrabassoon"], "percussion": ["timpani", "orchestral_percussion"]},
+    "heroic": {"melody": ["trumpets", "french_horns", "violins_1"], "counter": ["violins_1", "french_horns"],
+               "harmony": ["french_horns", "brass_section", "strings1_ensemble"],
+               "ostinato": ["violins_2", "cellos"], "bass": ["trombones", "basses", "tuba"],
+               "percussion": ["timpani", "orchestral_percussion"]},
+}
+#: wide-ranged instruments that can hold almost any line, the last resort for each role
+FALLBACK = ["strings1_ensemble", "piano", "harp", "violins_1", "cellos", "basses", "timpani"]
+
+
+def choose_instruments(tracks: list[SchemeTrack], analysis: Analysis,
+                       library: dict[str, Instrument]) -> None:
+    """Fill in each track's instrument, display name, transpose and articulation, in place."""
+    palette = PALETTES.get(analysis.emotion, PALETTES["calm"])
+    used: set[str] = set()
+    for track in tracks:
+        candidates = [k for k in palette.get(track.role, []) + FALLBACK if k in library and k not in used]
+        if track.role != "percussion":
+            candidates = [k for k in candidates if not library[k].is_drum]
+        choice = next((k for k in candidates if fits(track, library[k], analysis)), candidates[0])
+        used.add(choice)
+        instrument = library[choice]
+        track.instrument = choice
+        track.name = instrument.name
+        track.transpose = melody_transpose(analysis, instrument) if track.source == "melody" else 0
+        track.articulation = articulation(track.role, instrument, analysis)
+
+
+def fits(track: SchemeTrack, instrument: Instrument, analysis: Analysis) -> bool:
+    """Can `instrument` play this part without folding notes back by octaves?"""
+    if track.source in ("melody", "counter") and analysis.melody_range:
+        low, high = analysis.melody_range
+        shift = melody_transpose(analysis, instrument)
+        return instrument.low <= low + shift and high + shift <= instrument.high
+    if track.role == "bass":
+        return instrument.low <= 43
+    return instrument.high - instrument.low >= 12
+
+
+def melody_transpose(analysis: Analysis, instrument: Instrument) -> int:
+    """The octave shift (-24..24) that puts the most melody notes in range, nearest the middle."""
+    if not analysis.melody_range:
+        return 0
+    low, high = analysis.melody_range
+
+    def cost(shift: int) -> tuple[int, float]:
+        outside = max(0, instrument.low - (low + shift)) + max(0, (high + shift) - instrument.high)
+        return outside, abs((low + high) / 2 + shift - instrument.center)
+
+    return min((-24, -12, 0, 12, 24), key=cost)
+
+
+def articulation(role: str, instrument: Instrument, analysis: Analysis) -> str:
+    driven = analysis.mean_intensity >= 0.5
+    if instrument.key == "tremolo_strings":
+        return "tremolo"
+    if instrument.key == "pizzicato_strings":
+        return "pizzicato"
+    if role == "percussion" or (role == "melody" and driven and analysis.emotion == "heroic"):
+        return "marcato"
+    if role == "harmony":
+        return "sustain"
+    if role == "ostinato" and driven and instrument.family in ("strings", "brass", "woodwinds"):
+        return "staccato"
+    return "legato"

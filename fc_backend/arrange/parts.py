@@ -1,0 +1,41 @@
+"""Arrange (paper table 2, role 2): which parts exist, and where the accompaniment steps back.
+
+Every arrangement has the three parts a cue cannot do without (melody, sustained harmony, bass);
+drive adds a counter-line, a moving ostinato and percussion, never more than six tracks in all.
+"""
+
+from __future__ import annotations
+
+from ..model import SchemeTrack
+from .analyze import Analysis
+
+MAX_TRACKS = 6
+#: emotions that ask for a moving accompaniment (harp or piano arpeggios) even when quiet
+FLOWING = {"calm", "graceful", "dreamy", "sad", "joyous"}
+#: emotions that ask for drums or timpani once the picture moves
+DRIVEN = {"heroic", "tense", "fear", "dignified"}
+
+
+def choose_parts(analysis: Analysis) -> list[SchemeTrack]:
+    """The parts, in score order, with role, source and softened measures (instruments come next)."""
+    mean, peak = analysis.mean_intensity, analysis.peak_intensity
+    wanted = [("melody", "melody")]
+    if mean >= 0.45 or peak >= 0.65:
+        wanted.append(("counter", "counter"))
+    wanted.append(("harmony", "chords"))
+    if mean >= 0.5 or analysis.emotion in FLOWING:
+        wanted.append(("ostinato", "ostinato"))
+    wanted.append(("bass", "bass"))
+    if mean >= 0.55 or peak >= 0.75 or (analysis.emotion in DRIVEN and peak >= 0.5):
+        wanted.append(("percussion", "bass"))
+    wanted = wanted[:MAX_TRACKS]
+    calm = softened_measures(analysis)
+    return [SchemeTrack(track_index=i, name=role, role=role, instrument="", source=source,
+                        softened_measures=[] if role == "melody" else list(calm))
+            for i, (role, source) in enumerate(wanted, start=1)]
+
+
+def softened_measures(analysis: Analysis) -> list[int]:
+    """Measures where the picture is calmer than the clip around it (or near still)."""
+    mean = analysis.mean_intensity
+    return [m for m, level in enumerate(analysis.intensity, start=1) if level < mean - 0.08 or level < 0.15]

@@ -1,0 +1,77 @@
+"""Plan: scheme + melody -> `Plan`, every note, gain, pan, send and marker resolved in seconds.
+
+A deterministic part writer: each scheme track's `source` picks a writer (melody, counter-line,
+chord voicings, bass, ostinato, or the kit for unpitched percussion); articulation, softening and
+the range guard follow, so the REAPER, .RPP and offline paths all receive the same playable notes.
+"""
+
+from __future__ import annotations
+
+from ..config import Config
+from ..model import Melody, Note, Plan, PlanTrack, ReverbBus, Scheme, SchemeTrack, Spotting
+from ..progress import Progress, no_progress
+from ..schemes import Instrument, load_instruments, validate_scheme
+from .dynamics import articulate, envelope, measure_levels, soften
+from .markers import markers
+from .parts import WRITERS, Context, kit_part
+from .ranges import fit
+from .theory import harmony
+
+__all__ = ["plan"]
+
+#: fader gain of every generated track; the envelopes carry the dynamics
+FADER = 0.8
+
+
+def plan(scheme: Scheme, melody: Melody, spotting: Spotting, config: Config | None = None, *,
+         progress: Progress = no_progress) -> Plan:
+    """Write every part of `scheme` for `melody` over the clip `spotting` describes.
+
+    Example: ``p = plan(scheme, melody, spotting); p.save("plan.json")``.
+    """
+    library = load_instruments()
+    validate_scheme(scheme.to_dict(), "scheme", instruments=library)
+    factor = (config or Config()).soften_factor
+    tm = melody.tempo_map
+    measures = max(scheme.measures, tm.measure_count(spotting.duration))
+    ctx = Context(melody, harmony(melody, measures, spotting.duration), measures, spotting.duration,
+                  _intensity(scheme, measures), spotting.rhythm_spots)
+    tracks = []
+    for i, track in enumerate(scheme.tracks):
+        tracks.append(_plan_track(track, library[track.instrument], ctx, factor))
+        progress((i + 1) / (len(scheme.tracks) + 1))
+    sends = [t.reverb_space for t in scheme.tracks]
+    room = 0.35 + 0.6 * (sum(sends) / len(sends))
+    return Plan(spotting.duration, tm, melody.key, tracks, markers(spotting, scheme, tm),
+                ReverbBus(room_size=round(min(1.0, room), 3)), spotting.video)
+
+
+def _plan_track(track: SchemeTrack, inst: Instrument, ctx: Context, factor: float) -> PlanTrack:
+    if inst.is_drum:
+        notes = kit_part(ctx, inst, track.transpose, eighths=track.source == "ostinato")
+    else:
+        notes = WRITERS[track.source](ctx, inst, track.transpose)
+    notes = articulate(notes, track.articulation, ctx.tm)
+    notes = soften(notes, set(track.softened_measures), ctx.tm, factor)
+    notes = _clip(fit(notes, inst.low, inst.high), ctx.duration)
+    levels = measure_levels(track, ctx.measures, factor)
+    return PlanTrack(track.name, track.role, inst.key, inst.gm_program, [inst.reaper_fx], notes,
+                     pan=track.panning, volume=FADER, reverb_send=track.reverb_space,
+                     volume_envelope=envelope(levels, ctx.tm), is_drum=inst.is_drum)
+
+
+def _intensity(scheme: Scheme, measures: int) -> list[float]:
+    """Each measure's section intensity (0.5 where no section covers it)."""
+    levels = [0.5] * measures
+    for section in scheme.sections:
+        first, last = section.measures
+        for m in range(max(1, first), min(measures, last) + 1):
+            levels[m - 1] = section.intensity
+    return levels
+
+
+def _clip(notes: list[Note], duration: float) -> list[Note]:
+    """Notes that start inside the clip, cut at its end, in time order."""
+    out = [Note(n.pitch, n.start, min(n.end, duration), n.velocity) for n in notes
+           if n.start < duration - 1e-3]
+    return sorted(out, key=lambda n: (n.start, n.pitch))

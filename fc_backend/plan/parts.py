@@ -1,0 +1,211 @@
+"""The part writers: one function per scheme `source`, each returning notes in video seconds.
+
+Writers place pitches by musical logic (chord tones, voice leading, register); `ranges.fit` then
+guarantees the instrument can play every one of them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..model import Chord, Melody, Note, RhythmSpot, TempoMap
+from ..schemes import Instrument
+from ..theory import chord_intervals
+from .ranges import fit_pitches, fold
+from .theory import chord_at, chord_pitch_classes
+
+#: intervals below the melody a counter-line prefers: thirds and sixths
+SWEET = (3, 4, 8, 9)
+#: General MIDI percussion keys used by the kit writer
+KICK, SNARE, CRASH = 36, 38, 49
+
+
+@dataclass
+class Context:
+    """What every writer may read: the clock, the harmony and the loudness of each measure."""
+
+    melody: Melody
+    chords: list[Chord]
+    measures: int
+    duration: float
+    #: section intensity per measure (index measure - 1), 0..1
+    intensity: list[float]
+    rhythm_spots: list[RhythmSpot]
+
+    @property
+    def tm(self) -> TempoMap:
+        return self.melody.tempo_map
+
+    def level(self, time: float) -> float:
+        m = min(self.measures, max(1, self.tm.measure_at(time)))
+        return self.intensity[m - 1]
+
+    def velocity(self, time: float, accent: int = 0) -> int:
+        return int(min(127, max(1, round(45 + 55 * self.level(time)) + accent)))
+
+    def grid(self, step_beats: float) -> list[float]:
+        """Beat positions every `step_beats` from 0 up to the clip's end."""
+        last = self.tm.beat_at(self.duration)
+        return [i * step_beats for i in range(int(math.ceil(last / step_beats - 1e-9)))]
+
+    def chord_segments(self) -> list[tuple[float, float, Chord]]:
+        """The harmony split at every barline, so each measure re-articulates its chord."""
+        bars = [self.tm.measure_start(m) for m in range(1, self.measures + 2)]
+        out = []
+        for chord in self.chords:
+            cuts = [chord.start] + [b for b in bars if chord.start < b < chord.end] + [chord.end]
+            pairs = zip(cuts, cuts[1:], strict=False)
+            out += [(a, b, chord) for a, b in pairs if a < self.duration and b - a > 1e-3]
+        return out
+
+
+def melody_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
+    """The melody, transposed, moved by whole octaves into the range and folded where still outside."""
+    pitches = fit_pitches([n.pitch + transpose for n in ctx.melody.notes], inst.low, inst.high)
+    return [Note(p, n.start, n.end, n.velocity) for p, n in zip(pitches, ctx.melody.notes, strict=True)]
+
+
+def counter_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
+    """A beat-by-beat line of chord tones a third to a sixth below the melody, moving smoothly."""
+    line: list[tuple[int, float, float]] = []
+    previous: int | None = None
+    for b in ctx.grid(1.0):
+        t = ctx.tm.time_at(b)
+        above = _sounding(ctx.melody.notes, t, ctx.tm.time_at(b + 1) - t)
+        tones = chord_pitch_classes(chord_at(ctx.chords, t))
+        anchor = above if above is not None else (previous if previous is not None else 64)
+        options = [p for p in range(anchor - 9, anchor - 2) if p % 12 in tones] if above is not None else []
+        if not options:
+            options = [p for p in range(anchor - 6, anchor + 7) if p % 12 in tones]
+        target = previous if previous is not None else anchor - 4
+        pitch = min(options, key=lambda p: (abs(p - target) + (0 if (anchor - p) in SWEET else 6), p))
+        line.append((pitch + transpose, t, ctx.tm.time_at(b + 1)))
+        previous = pitch
+    pitches = fit_pitches([p for p, _, _ in line], inst.low, inst.high)
+    notes: list[Note] = []
+    for pitch, (_, start, end) in zip(pitches, line, strict=True):
+        if notes and notes[-1].pitch == pitch and abs(notes[-1].end - start) < 1e-6:
+            notes[-1].end = end  # a held chord tone is one note, not repeated strikes
+        else:
+            notes.append(Note(pitch, start, end, ctx.velocity(start, -8)))
+    return notes
+
+
+def chords_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
+    """Sustained close-position voicings, each led to the nearest voicing of the next chord."""
+    target = min(max(inst.low + 0.45 * (inst.high - inst.low), inst.low + 6), inst.high - 6) + transpose
+    notes: list[Note] = []
+    previous: list[int] | None = None
+    for start, end, chord in ctx.chord_segments():
+        options = _voicings(chord, inst.low, inst.high)
+        if not options:
+            options = [sorted({fold(p, inst.low, inst.high) for p in _voicing_at(chord, int(target))})]
+
+        def cost(v: list[int], previous: list[int] | None = previous) -> float:
+            centre = abs(sum(v) / len(v) - target)
+            if previous is None:
+                return centre
+            return sum(abs(a - b) for a, b in zip(v, previous, strict=False)) + 0.3 * centre
+
+        voicing = min(options, key=cost)
+        previous = voicing
+        velocity = ctx.velocity(start, -5)
+        notes += [Note(p, start, end, velocity) for p in voicing]
+    return notes
+
+
+def bass_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
+    """Chord roots per measure, root then fifth on the half measure where the music drives."""
+    floor = min(max(inst.low + transpose, 0), 127 - 24)
+    home = floor + min(10, (inst.high - inst.low) // 3)
+    notes: list[Note] = []
+    previous = home
+    half = ctx.tm.beats_per_measure / 2
+    for start, end, chord in ctx.chord_segments():
+        root = min((p for p in range(floor, floor + 24) if p % 12 == chord.root % 12),
+                   key=lambda p: abs(p - previous) + 0.5 * abs(p - home))
+        previous = root
+        mid = ctx.tm.time_at(ctx.tm.beat_at(start) + half)
+        if ctx.level(start) >= 0.5 and mid < end - 1e-3:
+            notes.append(Note(fold(root, inst.low, inst.high), start, mid, ctx.velocity(start, 4)))
+            notes.append(Note(fold(root + 7, inst.low, inst.high), mid, end, ctx.velocity(mid)))
+        else:
+            notes.append(Note(fold(root, inst.low, inst.high), start, end, ctx.velocity(start, 4)))
+    return notes
+
+
+def ostinato_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
+    """Repeated eighth-note arpeggios of the chord tones, restarting on each downbeat."""
+    base = int(inst.low + 0.35 * (inst.high - inst.low)) + transpose
+    notes: list[Note] = []
+    per_measure = ctx.tm.beats_per_measure
+    for b in ctx.grid(0.5):
+        t = ctx.tm.time_at(b)
+        chord = chord_at(ctx.chords, t)
+        intervals = chord_intervals(chord.quality)
+        root = base + (chord.root - base) % 12
+        pattern = [0, 1, 2, 1] if len(intervals) == 3 else [0, 1, 2, 3]
+        slot = int(round((b % per_measure) / 0.5))
+        pitch = root + intervals[pattern[slot % len(pattern)]]
+        accent = 8 if abs(b - round(b)) < 1e-6 else 0
+        notes.append(Note(fold(pitch, inst.low, inst.high), t, ctx.tm.time_at(b + 0.5),
+                          ctx.velocity(t, accent - 6)))
+    return notes
+
+
+def kit_part(ctx: Context, inst: Instrument, transpose: int, *, eighths: bool = False) -> list[Note]:
+    """Unpitched orchestral kit: bass drum on downbeats, cymbal on strong spots, snare pulse if asked."""
+    hits: list[Note] = []
+    length = 0.25
+    for m in range(1, ctx.measures + 1):
+        t = ctx.tm.measure_start(m)
+        if t < ctx.duration:
+            hits.append(Note(KICK, t, t + length, ctx.velocity(t, 6)))
+    if eighths:
+        for b in ctx.grid(0.5):
+            t = ctx.tm.time_at(b)
+            hits.append(Note(SNARE, t, t + length / 2, ctx.velocity(t, -20 if b % 1 else -10)))
+    for spot in ctx.rhythm_spots:
+        if spot.strength >= 0.5 and spot.time < ctx.duration:
+            hits.append(Note(CRASH, spot.time, spot.time + 1.0,
+                             int(min(127, 60 + 60 * spot.strength))))
+    return sorted(hits, key=lambda n: (n.start, n.pitch))
+
+
+WRITERS: dict[str, Callable[[Context, Instrument, int], list[Note]]] = {
+    "melody": melody_part, "counter": counter_part, "chords": chords_part, "bass": bass_part,
+    "ostinato": ostinato_part}
+
+
+def _sounding(notes: list[Note], time: float, window: float) -> int | None:
+    """Pitch of the melody note sounding at `time` or starting within the next `window` seconds."""
+    now = [n for n in notes if n.start <= time + 1e-6 < n.end]
+    soon = [n for n in notes if time < n.start < time + window]
+    if now:
+        return max(now, key=lambda n: n.pitch).pitch
+    return min(soon, key=lambda n: n.start).pitch if soon else None
+
+
+def _voicing_at(chord: Chord, bottom: int) -> list[int]:
+    """Close position of `chord` built upward from its root's first pitch at or above `bottom`."""
+    first = bottom + (chord.root - bottom) % 12
+    return [first + i for i in chord_intervals(chord.quality)]
+
+
+def _voicings(chord: Chord, low: int, high: int) -> list[list[int]]:
+    """Every close-position voicing (each inversion, each octave) that lies inside [low, high]."""
+    pcs = chord_pitch_classes(chord)
+    out = []
+    for inversion in range(len(pcs)):
+        order = pcs[inversion:] + pcs[:inversion]
+        for bottom in range(low, high + 1):
+            if bottom % 12 != order[0]:
+                continue
+            voicing = [bottom]
+            for pc in order[1:]:
+                voicing.append(voicing[-1] + (pc - voicing[-1]) % 12 or 12)
+            if voicing[-1] <= high:
+                out.append(voicing)
+    return out
