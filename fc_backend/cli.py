@@ -98,12 +98,13 @@ def _run_spot(args: argparse.Namespace) -> int:
         print(spotting.to_json())
         return 0
     tm = spotting.tempo_map
-    print(f"{args.video}: {spotting.duration:.2f} s, {spotting.fps:g} fps, {spotting.width}x{spotting.height},"
+    print(f"{args.video}: {spotting.duration:.2f} s, {spotting.fps:g} fps,"
+          f" {spotting.width}x{spotting.height},"
           f" emotion {spotting.emotion}, {tm.changes[0].bpm:.1f} bpm {tm.meter[0]}/{tm.meter[1]}")
     for i, shot in enumerate(spotting.shots, 1):
         print(f"  shot {i:>2} {shot.start:7.3f}-{shot.end:7.3f} s  motion {shot.motion_speed:.3f}"
               f"  {shot.attributes.emotion or '-'}")
-    for cut, err in zip(spotting.cuts, spotting.cut_errors):
+    for cut, err in zip(spotting.cuts, spotting.cut_errors, strict=True):
         print(f"  cut {cut:7.3f} s  {err * 1000:+6.1f} ms from the nearest beat")
     return 0
 

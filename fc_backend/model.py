@@ -15,6 +15,7 @@ import types
 import typing
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -130,7 +131,7 @@ class TempoMap(Record):
             raise ValueError("a tempo map starts with a change at 0.0 s")
         self._times = [c.time for c in self.changes]
         self._beats = [0.0]
-        for a, b in zip(self.changes, self.changes[1:]):
+        for a, b in pairwise(self.changes):
             self._beats.append(self._beats[-1] + (b.time - a.time) * a.bpm / 60.0)
 
     @classmethod

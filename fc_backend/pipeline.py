@@ -107,8 +107,10 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
     return ScoreResult(out_dir, spotting, melody, assessment, scheme, plan, files)
 
 
-def _compose_until_pass(spotting: Spotting, config: Config, description: str,
-                        stage: Callable[[str], AbstractContextManager[Progress]]) -> tuple[Melody, Assessment]:
+def _compose_until_pass(
+    spotting: Spotting, config: Config, description: str,
+    stage: Callable[[str], AbstractContextManager[Progress]],
+) -> tuple[Melody, Assessment]:
     """Ask for new melodies (new seeds) while the reviewers fail them; keep the best one heard."""
     best: tuple[Melody, Assessment] | None = None
     attempts = max(1, config.max_attempts)
@@ -144,6 +146,9 @@ def _staging(out_dir: Path) -> Iterator[Path]:
     """A temporary folder beside `out_dir`, moved into place only if the block succeeds."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)  # mkdtemp's private 0700 would become OUT's mode
     try:
         yield staging
     except BaseException:

@@ -90,7 +90,8 @@ def test_scheme_serialises_with_the_keys_of_the_design() -> None:
 
 
 def test_assessment_reports_total_reviewers_and_verdict() -> None:
-    a = Assessment([Criterion("key_clarity", "mode", 0.5, "a"), Criterion("contour", "melody", 0.75, "b")], 1.0)
+    criteria = [Criterion("key_clarity", "mode", 0.5, "a"), Criterion("contour", "melody", 0.75, "b")]
+    a = Assessment(criteria, 1.0)
     data = a.to_dict()
     assert data["total"] == 1.25 and data["passed"] is True
     assert data["reviewers"]["melody"] == 0.75
@@ -123,5 +124,5 @@ def test_midi_file_keeps_video_time_across_tempo_changes(tmp_path) -> None:
     parts, tm2 = read_midi(tmp_path / "t.mid")
     assert parts[0].program == 40 and tm2.meter == (3, 4)
     assert [n.pitch for n in parts[0].notes] == [n.pitch for n in notes]
-    assert max(abs(a.start - b.start) for a, b in zip(notes, parts[0].notes)) < 0.001
+    assert max(abs(a.start - b.start) for a, b in zip(notes, parts[0].notes, strict=True)) < 0.001
     assert [c.bpm for c in tm2.changes] == pytest.approx([100.0, 75.0, 131.0], abs=0.01)

@@ -43,7 +43,7 @@ def test_midi_files_are_in_video_time(scored) -> None:
         starts = sorted(n.start for n in inst.notes)
         expected = sorted(n.start for n in track.notes)
         assert len(starts) == len(expected)
-        assert max(abs(a - b) for a, b in zip(starts, expected)) < 0.002
+        assert max(abs(a - b) for a, b in zip(starts, expected, strict=True)) < 0.002
 
 
 def test_abc_assessment_and_scheme_are_real(scored) -> None:
