@@ -120,9 +120,9 @@ def test_midi_file_keeps_video_time_across_tempo_changes(tmp_path) -> None:
 
     tm = TempoMap([TempoChange(0.0, 100.0), TempoChange(3.0, 75.0), TempoChange(7.1, 131.0)], (3, 4))
     notes = [Note(60 + i % 12, i * 0.61, i * 0.61 + 0.4, 90) for i in range(20)]
-    write_midi(tmp_path / "t.mid", tm, [MidiPart("Violins", notes, 40)], key="E dorian")
+    write_midi(tmp_path / "t.mid", tm, [MidiPart("Clarinet in B♭", notes, 71)], key="E dorian")
     parts, tm2 = read_midi(tmp_path / "t.mid")
-    assert parts[0].program == 40 and tm2.meter == (3, 4)
+    assert parts[0].name == "Clarinet in B♭" and parts[0].program == 71 and tm2.meter == (3, 4)
     assert [n.pitch for n in parts[0].notes] == [n.pitch for n in notes]
     assert max(abs(a.start - b.start) for a, b in zip(notes, parts[0].notes, strict=True)) < 0.001
     assert [c.bpm for c in tm2.changes] == pytest.approx([100.0, 75.0, 131.0], abs=0.01)

@@ -44,7 +44,7 @@ def key_signature(key: str) -> str:
 def write_midi(path: str | Path, tempo_map: TempoMap, parts: list[MidiPart], *, key: str | None = None,
                ppq: int = PPQ) -> None:
     """Write a type-1 MIDI file: a tempo track, then one track per part (channel 10 for drums)."""
-    mid = mido.MidiFile(type=1, ticks_per_beat=ppq)
+    mid = mido.MidiFile(type=1, ticks_per_beat=ppq, charset="utf-8")  # names like "B♭ Clarinet"
     conductor = mido.MidiTrack()
     num, den = tempo_map.meter
     meta: list[tuple[int, mido.MetaMessage]] = [
@@ -85,6 +85,14 @@ def _delta(events: list[tuple[int, mido.Message]]) -> list[mido.Message]:
     return out
 
 
+def _utf8(name: str) -> str:
+    """pretty_midi decodes names as Latin-1; ours are UTF-8 (a foreign Latin-1 name stays as read)."""
+    try:
+        return name.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return name
+
+
 def read_midi(path: str | Path) -> tuple[list[MidiPart], TempoMap]:
     """Parts with notes in seconds, and the file's tempo map (first time signature only)."""
     pm = pretty_midi.PrettyMIDI(str(path))
@@ -98,7 +106,7 @@ def read_midi(path: str | Path) -> tuple[list[MidiPart], TempoMap]:
         meter = (ts.numerator, ts.denominator)
     parts = [
         MidiPart(
-            name=inst.name,
+            name=_utf8(inst.name),
             program=inst.program,
             is_drum=inst.is_drum,
             notes=sorted((Note(n.pitch, float(n.start), float(n.end), max(1, n.velocity))

@@ -31,7 +31,8 @@ def plan(scheme: Scheme, melody: Melody, spotting: Spotting, config: Config | No
     """
     library = load_instruments()
     validate_scheme(scheme.to_dict(), "scheme", instruments=library)
-    factor = (config or Config()).soften_factor
+    config = config or Config()
+    factor = config.soften_factor
     tm = melody.tempo_map
     measures = max(scheme.measures, tm.measure_count(spotting.duration))
     ctx = Context(melody, harmony(melody, measures, spotting.duration), measures, spotting.duration,
@@ -43,7 +44,7 @@ def plan(scheme: Scheme, melody: Melody, spotting: Spotting, config: Config | No
     sends = [t.reverb_space for t in scheme.tracks]
     room = 0.35 + 0.6 * (sum(sends) / len(sends))
     return Plan(spotting.duration, tm, melody.key, tracks, markers(spotting, scheme, tm),
-                ReverbBus(room_size=round(min(1.0, room), 3)), spotting.video)
+                ReverbBus(room_size=round(min(1.0, room), 3)), spotting.video, config.sample_rate)
 
 
 def _plan_track(track: SchemeTrack, inst: Instrument, ctx: Context, factor: float) -> PlanTrack:
