@@ -27,6 +27,7 @@ from .plan import plan as make_plan
 from .progress import Progress, stage_bar
 from .realize import realize
 from .spot import spot
+from .tools import soundfont
 
 #: what `score` writes into OUT, in the order the stages make them
 ARTIFACTS = ("spotting.json", "melody.mid", "melody.abc", "assessment.json", "scheme.json", "plan.json",
@@ -60,6 +61,7 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
     config = config or Config()
     video = Path(video)
     _check_video_file(video)
+    soundfont(config.soundfont)  # a missing SoundFont should stop us before minutes of work, not after
     out_dir = Path(out_dir)
 
     @contextmanager

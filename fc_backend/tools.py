@@ -7,7 +7,7 @@ import platform
 import shutil
 from pathlib import Path
 
-from .errors import ToolMissing
+from .errors import InputError, ToolMissing
 
 #: program -> (Debian package, Homebrew formula, Chocolatey package)
 PACKAGES: dict[str, tuple[str, str, str]] = {
@@ -50,11 +50,13 @@ def require(program: str) -> str:
 
 def soundfont(explicit: str | None = None) -> Path:
     """The General MIDI SoundFont: the one asked for, $FC_SOUNDFONT, or a system one."""
-    for candidate in (explicit, os.environ.get("FC_SOUNDFONT"), *SOUNDFONT_CANDIDATES):
+    if explicit:  # asked for by name: never silently replaced by another SoundFont
+        if not Path(explicit).is_file():
+            raise InputError(explicit, "no such SoundFont file")
+        return Path(explicit)
+    for candidate in (os.environ.get("FC_SOUNDFONT"), *SOUNDFONT_CANDIDATES):
         if candidate and Path(candidate).is_file():
             return Path(candidate)
-    if explicit:
-        raise ToolMissing(f"SoundFont {explicit}", "the file does not exist; pass an existing .sf2")
     hint = {"Darwin": "brew install fluid-synth and download FluidR3_GM.sf2 (MIT), then set FC_SOUNDFONT",
             "Windows": "download FluidR3_GM.sf2 (MIT) and set FC_SOUNDFONT to its path"}.get(
         platform.system(), "sudo apt-get install fluid-soundfont-gm (or run: python3 install.py)")

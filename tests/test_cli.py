@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pretty_midi
 import pytest
 
 from fc_backend.demo import make_clip
@@ -75,3 +76,41 @@ def test_spot_json_prints_a_spotting(clip) -> None:
     assert result.returncode == 0, result.stderr
     spotting = Spotting.from_json(result.stdout)
     assert len(spotting.cuts) == len(clip[1])
+
+
+def test_a_missing_soundfont_is_refused_before_any_work(tmp_path: Path, clip) -> None:
+    out = tmp_path / "out"
+    result = run_cli("score", clip[0], "-o", out, "-q", "--soundfont", tmp_path / "missing.sf2")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "missing.sf2" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failure_in_the_last_stage_leaves_nothing(tmp_path: Path, clip, monkeypatch) -> None:
+    """Realize dies after writing half its files: no OUT, no staging folder."""
+    from fc_backend import pipeline
+
+    def half_realize(plan, out_dir, config, **_):
+        (Path(out_dir) / "project.rpp").write_text("<REAPER_PROJECT")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(pipeline, "realize", half_realize)
+    with pytest.raises(RuntimeError, match="disk full"):
+        pipeline.score(clip[0], tmp_path / "out", show_progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rescoring_replaces_our_artifacts_and_keeps_the_users_files(tmp_path: Path, clip) -> None:
+    from fc_backend.config import Config
+    from fc_backend.pipeline import score
+
+    out = tmp_path / "out"
+    first = score(clip[0], out, Config(seed=1), show_progress=False)
+    (out / "my_notes.txt").write_text("cue 1M1: keep the horns down")
+    second = score(clip[0], out, Config(seed=2), show_progress=False)
+    assert (out / "my_notes.txt").read_text() == "cue 1M1: keep the horns down"
+    assert [n.pitch for n in first.melody.notes] != [n.pitch for n in second.melody.notes]
+    on_disk = pretty_midi.PrettyMIDI(str(out / "melody.mid")).instruments[0].notes
+    assert [n.pitch for n in on_disk] == [n.pitch for n in second.melody.notes]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
