@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import InputError
 from ..model import PlanTrack
 from ..progress import Progress, no_progress
 
@@ -52,7 +53,7 @@ class StemRenderer:
             "synth.polyphony": 512})
         self.sfid = self.synth.sfload(str(soundfont))
         if self.sfid < 0:
-            raise RuntimeError(f"FluidSynth could not load the SoundFont {soundfont}")
+            raise InputError(soundfont, "FluidSynth could not load this SoundFont (not a valid .sf2/.sf3?)")
 
     def close(self) -> None:
         self.synth.delete()
