@@ -6,6 +6,7 @@ Errors that are the user's to fix print as one line on stderr and exit 2; a trac
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import tempfile
 from pathlib import Path
@@ -13,6 +14,10 @@ from pathlib import Path
 from . import __version__
 from .config import LOUDNESS_TARGETS, Config
 from .errors import FilmComposerError
+
+#: modules that add their own subcommands with `add_commands(commands)`; listed here, not discovered,
+#: and each keeps its heavy imports inside the command so `filmcomposer --help` stays fast
+EXTRA_COMMANDS: tuple[str, ...] = ()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,10 +47,22 @@ def _parser() -> argparse.ArgumentParser:
     _add_score_options(demo)
     demo.set_defaults(run=_run_demo)
 
+    render = commands.add_parser("render", help="re-plan from an edited scheme.json and re-render OUT")
+    render.add_argument("out", type=Path, help="a folder `score` wrote")
+    render.add_argument("--plan", action="store_true",
+                        help="take an edited plan.json as it is instead of re-planning from scheme.json")
+    render.add_argument("--loudness", type=float, default=-23.0, choices=LOUDNESS_TARGETS)
+    render.add_argument("--soundfont", help="General MIDI .sf2 for the offline render")
+    render.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    render.set_defaults(run=_run_render)
+
     spot = commands.add_parser("spot", help="print the spotting of a clip (shots, rhythm spots, tempo map)")
     spot.add_argument("video", type=Path)
     spot.add_argument("--json", action="store_true", help="print the Spotting as JSON")
     spot.set_defaults(run=_run_spot)
+
+    for module in EXTRA_COMMANDS:
+        importlib.import_module(module).add_commands(commands)
     return parser
 
 
@@ -75,6 +92,16 @@ def _run_score(args: argparse.Namespace, video: Path | None = None) -> int:
           f"{result.melody.key}, {len(result.plan.tracks)} tracks; "
           f"assessment {a.total:.1f}/19 ({'pass' if a.passed else 'best of ' + str(a.attempts)})")
     print(f"wrote {', '.join(result.files)} to {result.out_dir}")
+    return 0
+
+
+def _run_render(args: argparse.Namespace) -> int:
+    from .pipeline import render
+
+    plan = render(args.out, Config(loudness=args.loudness, soundfont=args.soundfont), from_plan=args.plan,
+                  show_progress=not args.quiet)
+    source = "plan.json" if args.plan else "scheme.json"
+    print(f"re-rendered {len(plan.tracks)} tracks from {source} into {args.out}")
     return 0
 
 

@@ -7,6 +7,7 @@ into place only when every stage succeeded, so a failure never leaves a half-wri
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from .arrange import arrange
 from .assess import assess
@@ -26,12 +28,15 @@ from .notate import notate
 from .plan import plan as make_plan
 from .progress import Progress, stage_bar
 from .realize import realize
+from .schemes import validate_scheme
 from .spot import spot
 from .tools import soundfont
 
 #: what `score` writes into OUT, in the order the stages make them
-ARTIFACTS = ("spotting.json", "melody.mid", "melody.abc", "assessment.json", "scheme.json", "plan.json",
-             "arrangement.mid", "project.rpp", "master.wav")
+ARTIFACTS = ("spotting.json", "melody.json", "melody.mid", "melody.abc", "assessment.json", "scheme.json",
+             "plan.json", "arrangement.mid", "project.rpp", "master.wav")
+
+T = TypeVar("T", Spotting, Melody, Plan)
 
 #: (stage, fraction) for callers that watch the whole run, e.g. the server streaming progress
 RunProgress = Callable[[str, float], None]
@@ -64,17 +69,7 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
     soundfont(config.soundfont)  # a missing SoundFont should stop us before minutes of work, not after
     out_dir = Path(out_dir)
 
-    @contextmanager
-    def stage(name: str) -> Iterator[Progress]:
-        with stage_bar(name, enabled=show_progress) as bar:
-            def report(fraction: float) -> None:
-                bar(fraction)
-                if on_progress:
-                    on_progress(name, fraction)
-            report(0.0)
-            yield report
-            report(1.0)
-
+    stage = _stage_reporter(show_progress, on_progress)
     with _staging(out_dir) as staging:
         with stage("spot") as progress:
             spotting = spot(video, config, progress=progress)
@@ -93,6 +88,7 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
         plan.video = str(video_ref)
 
         spotting.save(staging / "spotting.json")
+        melody.save(staging / "melody.json")  # keeps key and chords; melody.mid is for people and DAWs
         write_midi(staging / "melody.mid", melody.tempo_map, [MidiPart("Melody", melody.notes, 0)],
                    key=melody.key)
         (staging / "melody.abc").write_text(abc, encoding="utf-8")
@@ -107,6 +103,53 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
 
     files = {name: out_dir / name for name in ARTIFACTS}
     return ScoreResult(out_dir, spotting, melody, assessment, scheme, plan, files)
+
+
+def render(out_dir: str | Path, config: Config | None = None, *, from_plan: bool = False,
+           show_progress: bool = True, on_progress: RunProgress | None = None) -> Plan:
+    """Re-plan from an edited `scheme.json` (or take an edited `plan.json` as it is) and re-realize.
+
+    Only the plan and what realize writes are replaced; spotting, melody and assessment stay.
+    """
+    config = config or Config()
+    out_dir = Path(out_dir)
+    soundfont(config.soundfont)
+    plan_path = out_dir / "plan.json"
+    previous = _load_artifact(Plan, plan_path)
+    stage = _stage_reporter(show_progress, on_progress)
+    with _staging(out_dir) as staging:
+        if from_plan:
+            new_plan = previous
+        else:
+            spotting = _load_artifact(Spotting, out_dir / "spotting.json")
+            melody = _load_artifact(Melody, out_dir / "melody.json")
+            scheme_path = out_dir / "scheme.json"
+            scheme = validate_scheme(_read_json(scheme_path), str(scheme_path))
+            with stage("plan") as progress:
+                new_plan = make_plan(scheme, melody, spotting, config, progress=progress)
+            new_plan.video = previous.video
+            new_plan.save(staging / "plan.json")
+        video = Path(new_plan.video) if new_plan.video else None
+        with stage("realize") as progress:
+            realize(new_plan, staging, config, video=video, progress=progress)
+    return new_plan
+
+
+def _load_artifact(cls: type[T], path: Path) -> T:
+    """An artifact of an earlier run, or an InputError saying what is wrong with it."""
+    try:
+        return cls.from_dict(_read_json(path))
+    except (ValueError, KeyError, TypeError) as err:
+        raise InputError(path, f"not a valid {cls.__name__}: {err}") from None
+
+
+def _read_json(path: Path) -> dict:
+    if not path.is_file():
+        raise InputError(path, "missing; score the clip first (filmcomposer score VIDEO -o OUT)")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise InputError(path, f"not valid JSON ({err})") from None
 
 
 def _compose_until_pass(
@@ -131,6 +174,24 @@ def _compose_until_pass(
     assessment.attempts = attempt + 1
     return melody, assessment
 
+
+
+def _stage_reporter(show_progress: bool,
+                    on_progress: RunProgress | None) -> Callable[[str], AbstractContextManager[Progress]]:
+    """A context per stage: a progress bar on stderr, and the run-wide callback if someone listens."""
+
+    @contextmanager
+    def stage(name: str) -> Iterator[Progress]:
+        with stage_bar(name, enabled=show_progress) as bar:
+            def report(fraction: float) -> None:
+                bar(fraction)
+                if on_progress:
+                    on_progress(name, fraction)
+            report(0.0)
+            yield report
+            report(1.0)
+
+    return stage
 
 
 def _check_video_file(video: Path) -> None:

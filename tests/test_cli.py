@@ -114,3 +114,43 @@ def test_rescoring_replaces_our_artifacts_and_keeps_the_users_files(tmp_path: Pa
     on_disk = pretty_midi.PrettyMIDI(str(out / "melody.mid")).instruments[0].notes
     assert [n.pitch for n in on_disk] == [n.pitch for n in second.melody.notes]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_render_replans_from_an_edited_scheme(tmp_path: Path, scored) -> None:
+    import json
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(scored.out_dir, out)
+    scheme = json.loads((out / "scheme.json").read_text())
+    scheme["tracks"][0]["instrument"] = "oboe"
+    scheme["tracks"][0]["panning"] = 0.75
+    (out / "scheme.json").write_text(json.dumps(scheme))
+    before = (out / "master.wav").stat().st_mtime_ns
+
+    result = run_cli("render", out, "-q")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads((out / "plan.json").read_text())
+    assert plan["tracks"][0]["instrument"] == "oboe" and plan["tracks"][0]["pan"] == 0.75
+    assert plan["tracks"][0]["gm_program"] == 68  # General MIDI oboe
+    assert (out / "master.wav").stat().st_mtime_ns > before
+    assert (out / "melody.json").read_bytes() == (scored.out_dir / "melody.json").read_bytes()
+
+
+def test_render_refuses_an_invalid_scheme_and_changes_nothing(tmp_path: Path, scored) -> None:
+    import json
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(scored.out_dir, out)
+    scheme = json.loads((out / "scheme.json").read_text())
+    scheme["tracks"][1]["panning"] = 1.7
+    (out / "scheme.json").write_text(json.dumps(scheme))
+    plan_before = (out / "plan.json").read_bytes()
+
+    result = run_cli("render", out, "-q")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "tracks[1].panning" in result.stderr and "scheme.json" in result.stderr
+    assert (out / "plan.json").read_bytes() == plan_before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
