@@ -173,14 +173,45 @@ def test_chords_are_estimated_when_the_melody_has_none() -> None:
     assert {n.pitch % 12 for n in in_measure(result.tracks[1].notes, 4)} == {9, 0, 4}
 
 
-def test_ostinato_is_eighth_notes_of_chord_tones() -> None:
+#: ostinato beats per note in each measure of make_spotting(): the 6-10 s shot and the 8.0 s curve sample
+#: move at 0.4 (4x Config.motion_reference: sixteenths); everything else at 0.05-0.1 (eighths)
+OSTINATO_STEP = {m: 0.25 if m in (4, 5) else 0.5 for m in range(1, MEASURES + 1)}
+
+
+def test_ostinato_is_chord_tones_as_busy_as_the_picture_moves() -> None:
     result = plan(make_scheme([track(1, "harp", "ostinato")]), make_melody([62]), make_spotting())
     notes = result.tracks[0].notes
-    assert len(notes) == MEASURES * 8
+    assert len(notes) == sum(4 / step for step in OSTINATO_STEP.values())
+    for m in range(1, MEASURES + 1):
+        bar, step = in_measure(notes, m), OSTINATO_STEP[m] * 0.5  # seconds at 120 bpm
+        grid = [TM.measure_start(m) + i * step for i in range(len(bar))]
+        assert [n.start for n in bar] == pytest.approx(grid)
+        assert all(n.end - n.start == pytest.approx(step) for n in bar)
     for note in notes:
         root, quality = PROGRESSION[(TM.measure_at(note.start) - 1) % 4]
         assert (note.pitch - root) % 12 in ((0, 3, 7) if quality == "min" else (0, 4, 7))
-        assert abs((note.end - note.start) - 0.25) < 1e-9
+    still = make_spotting()
+    still.motion_curve = MotionCurve()
+    for shot in still.shots:
+        shot.motion_speed = 0.0
+    quiet = plan(make_scheme([track(1, "harp", "ostinato")]), make_melody([62]), still).tracks[0].notes
+    assert len(quiet) == MEASURES * 4 and all(n.end - n.start == pytest.approx(0.5) for n in quiet)
+
+
+def test_doubling_plays_the_melody_an_octave_from_the_melody_track() -> None:
+    line = [62, 65, 69, 67, 64]
+    tracks = [track(1, "violins_1", "melody"), track(2, "flutes", "melody", role="doubling"),
+              track(3, "cellos", "melody", role="doubling", transpose=-12), track(4, "basses", "bass")]
+    result = plan(make_scheme(tracks), make_melody(line), make_spotting())
+    lead, above, below = (result.tracks[i].notes for i in range(3))
+    assert [n.pitch for n in lead[:5]] == line  # the theme fits the violins as written
+    assert [b.pitch - a.pitch for a, b in zip(lead, above, strict=True)] == [12] * len(lead)
+    assert [b.pitch - a.pitch for a, b in zip(lead, below, strict=True)] == [-12] * len(lead)
+    assert [(n.start, n.end) for n in above] == [(n.start, n.end) for n in lead]
+    # a melody track transposed up an octave: its doubling moves with it
+    tracks[0].transpose = 12
+    shifted = plan(make_scheme(tracks), make_melody(line), make_spotting())
+    assert [n.pitch for n in shifted.tracks[1].notes[:5]] == [p + 24 for p in line]
 
 
 def test_softened_measures_are_quieter_than_their_neighbours() -> None:
@@ -238,8 +269,9 @@ def test_plan_carries_the_mix_and_round_trips_through_json(tmp_path) -> None:
         assert (part.pan, part.reverb_send) == (st.panning, st.reverb_space)
         assert 0 < part.volume <= 1
         assert all(0 <= n.start < n.end <= DURATION for n in part.notes)
-    staccato = result.tracks[3].notes  # cellos ostinato, staccato: half of an eighth
-    assert all(n.end - n.start == pytest.approx(0.125) for n in staccato)
+    staccato = result.tracks[3].notes  # cellos ostinato, staccato: half of each measure's step
+    assert all(n.end - n.start == pytest.approx(0.25 * OSTINATO_STEP[TM.measure_at(n.start)])
+               for n in staccato)
     mean_send = sum(t.reverb_space for t in scheme.tracks) / len(scheme.tracks)
     assert 0 < result.reverb.room_size <= 1 and result.reverb.room_size > mean_send
     path = tmp_path / "plan.json"

@@ -18,7 +18,8 @@ from fc_backend.config import Config
 from fc_backend.model import EnvelopePoint, Marker, Note, Plan, PlanTrack, ReverbBus, TempoChange, TempoMap
 from fc_backend.realize import realize
 from fc_backend.realize.envelope import RAMP, envelope_breakpoints
-from fc_backend.realize.loudness import integrated_loudness, limiter_gain
+from fc_backend.realize.limiter import limiter_gain
+from fc_backend.realize.loudness import integrated_loudness
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "rpp"
 SR = 48000
@@ -421,3 +422,126 @@ def test_project_without_video_indexes_sends_from_the_first_track(plan: Plan) ->
         assert names == [t.name for t in odd.tracks] + [odd.reverb.name]
         assert [a[0] for a in project["tracks"][-1]["auxrecv"]] == list(range(len(odd.tracks)))
         assert project["head"][2] == "1700000000"
+
+
+def test_instrument_library_fx_reaches_the_project(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A user who sets `reaper_fx` in (a copy of) the instrument library gets that plugin in the .RPP."""
+    import json
+
+    from fc_backend.plan import plan as write_plan
+    from fc_backend.realize.rpp import project_text
+    from fc_backend.schemes import INSTRUMENTS_FILE, load_instruments
+    from tests.test_plan import make_melody, make_scheme, make_spotting, track
+
+    data = json.loads(INSTRUMENTS_FILE.read_text(encoding="utf-8"))
+    configured = {"flutes": "VSTi: LABS (Spitfire Audio)", "cellos": "VST3i: Pianoteq 8 (Modartt)",
+                  "violas": "JS: loser/3BandEQ"}
+    for entry in data["instruments"]:
+        entry["reaper_fx"] = configured.get(entry["key"], entry["reaper_fx"])
+    copy = tmp_path / "instruments.json"
+    copy.write_text(json.dumps(data), encoding="utf-8")
+    scheme = make_scheme([track(1, "flutes", "melody"), track(2, "cellos", "bass"),
+                          track(3, "harp", "ostinato"), track(4, "violas", "counter")])
+    melody, spotting = make_melody([62, 65, 69]), make_spotting()
+    assert [t.fx for t in write_plan(scheme, melody, spotting).tracks] == [["ReaSynth"]] * 4
+    result = write_plan(scheme, melody, spotting, instruments=load_instruments(copy))
+    assert [t.fx for t in result.tracks] == [[configured["flutes"]], [configured["cellos"]], ["ReaSynth"],
+                                             [configured["violas"]]]
+    text = project_text(result, timestamp=1700000000)
+    assert "JS: loser/3BandEQ" in caplog.text  # a kind we cannot write is named, and ReaSynth stands in
+    ident = (b"VST" + b"\0" * 4 + b"labs").ljust(16, b"\0").hex().upper()
+    for project in (_read_rpp(text), _read_rppxml(text)):
+        flute, cello, harp, viola, _bus = project["tracks"]
+        assert flute["vst"] == [["VSTi: LABS (Spitfire Audio)", "LABS.dll", "0", "", f"0<{ident}>", ""]]
+        vst3_uid = "0{" + "0" * 32 + "}"
+        assert cello["vst"] == [["VST3i: Pianoteq 8 (Modartt)", "Pianoteq 8.vst3", "0", "", vst3_uid, ""]]
+        assert flute["vst_state"] == cello["vst_state"] == [[]]  # no state: the plugin's own defaults
+        for synth in (harp, viola):
+            assert synth["vst"][0][:2] == ["VSTi: ReaSynth (Cockos)", "reasynth.dll"]
+            assert synth["vst_state"][0]
+    if REFERENCE.is_dir():  # the field layout of the VST line REAPER 6 saves
+        saved = _reference_vsts("griffinsauce__with-external-files.rpp")
+        reference = next(v for v in saved if "VSTi" in v[0])
+        assert len(flute["vst"][0]) == len(cello["vst"][0]) == reference.index("|")
+
+
+# ------------------------------------------------------------------------------------------ streaming
+
+
+def test_streaming_meters_equal_whole_signal_meters() -> None:
+    """Fed in odd-sized blocks, loudness equals pyloudnorm on the whole signal and true peaks equal
+    the whole-signal 4x meter sample for sample."""
+    from fc_backend.realize.loudness import LoudnessMeter, TruePeakStream, sample_true_peaks
+
+    rng = np.random.default_rng(7)
+    n = 5 * SR + 1234
+    audio = (rng.standard_normal((n, 2)) * np.linspace(0.02, 0.6, n)[:, None]).astype(np.float32)
+    audio[: SR] *= 1e-3  # a quiet second the relative gate must drop
+    meter, peaks = LoudnessMeter(SR), TruePeakStream()
+    parts = []
+    for start in range(0, n, 7777):
+        meter.feed(audio[start:start + 7777])
+        parts.append(peaks.feed(audio[start:start + 7777]))
+    parts.append(peaks.finish())
+    assert meter.integrated() == pytest.approx(integrated_loudness(audio, SR), abs=1e-6)
+    assert np.array_equal(np.concatenate(parts), sample_true_peaks(audio))
+    assert peaks.peak == pytest.approx(float(sample_true_peaks(audio).max()))
+
+
+def test_streaming_limiter_equals_the_whole_signal_limiter() -> None:
+    from fc_backend.realize.limiter import LookaheadLimiter
+    from fc_backend.realize.loudness import sample_true_peaks
+
+    rng = np.random.default_rng(3)
+    audio = (rng.standard_normal((3 * SR, 2)) * 0.3).astype(np.float32)
+    audio[SR:SR + 2000] *= 4.0  # a burst far over the ceiling
+    whole = audio * limiter_gain(audio, SR, -1.0)[:, None]
+    limiter, peaks, out = LookaheadLimiter(SR, -1.0), sample_true_peaks(audio), []
+    for start in range(0, len(audio), 5000):
+        out.append(limiter.process(audio[start:start + 5000], peaks[start:start + 5000]))
+    out.append(limiter.flush())
+    streamed = np.concatenate(out)
+    assert streamed.shape == audio.shape
+    edge = 2 * limiter.width  # the edges differ only in what the look-ahead sees outside the signal
+    assert np.allclose(streamed[edge:-edge], whole[edge:-edge], atol=1e-6)
+    assert _true_peak_db(streamed) <= -1.0 < _true_peak_db(audio)
+
+
+def test_one_synth_pass_gives_each_track_its_own_dry_stem() -> None:
+    """Tracks rendered together on their own channels equal each track rendered alone: no bleed
+    (another track's sound would be a residual near 0 dB; FluidSynth's own jitter stays under -70 dB)."""
+    from fc_backend.realize.render import StemSynth
+    from fc_backend.tools import soundfont
+
+    tracks = _plan(4.0).tracks
+    n = 5 * SR
+    together = _render_dry(StemSynth(tracks, soundfont(None), SR, n), n)
+    for index in (0, 2, 4):  # flute, bass, kit (channel 10)
+        alone = _render_dry(StemSynth([tracks[index]], soundfont(None), SR, n), n)[0]
+        assert np.abs(alone).max() > 0.01
+        assert _rms_db(together[index] - alone) - _rms_db(alone) < -60.0
+
+
+def test_more_than_fifteen_melodic_tracks_take_a_second_pass() -> None:
+    from fc_backend.realize.render import DRUM_CHANNEL, StemSynth, assign_channels
+    from fc_backend.tools import soundfont
+
+    tracks = [PlanTrack(f"T{i}", "melody", "piano", i % 8, ["ReaSynth"],
+                        [Note(48 + i, 0.1 * i, 0.1 * i + 0.5, 90)]) for i in range(17)]
+    tracks.append(PlanTrack("Kit", "percussion", "drums", 0, ["ReaSynth"], [Note(36, 0.0, 0.2, 120)],
+                            is_drum=True))
+    channels = assign_channels(tracks)
+    assert channels[:15] == [(0, c) for c in range(16) if c != DRUM_CHANNEL]
+    assert channels[15:] == [(1, 0), (1, 1), (0, DRUM_CHANNEL)]
+    n = 3 * SR
+    stems = _render_dry(StemSynth(tracks, soundfont(None), SR, n), n)
+    for index, stem in enumerate(stems[:17]):  # every melodic track sounds, from its own note on
+        onset = int(np.argmax(np.abs(stem).max(axis=1) > 1e-3))
+        assert np.abs(stem).max() > 1e-3 and onset >= int(0.1 * index * SR) - 64, index
+    assert np.abs(stems[17]).max() > 1e-3
+
+
+def _render_dry(synth, n: int, block: int = 10000) -> list[np.ndarray]:
+    with synth:
+        blocks = [synth.block(block) for _ in range(0, n, block)]
+    return [np.concatenate([b[i] for b in blocks]) for i in range(len(blocks[0]))]

@@ -1,7 +1,8 @@
 """Plan: scheme + melody -> `Plan`, every note, gain, pan, send and marker resolved in seconds.
 
-A deterministic part writer: each scheme track's `source` picks a writer (melody, counter-line,
-chord voicings, bass, ostinato, or the kit for unpitched percussion); articulation, softening and
+A deterministic part writer: each scheme track's `source` picks a writer (melody, its octave
+doubling for a `doubling` track, counter-line, chord voicings, bass, an ostinato as busy as the
+picture moves, or the kit for unpitched percussion); articulation, softening and
 the range guard follow, so the REAPER, .RPP and offline paths all receive the same playable notes.
 """
 
@@ -13,8 +14,9 @@ from ..progress import Progress, no_progress
 from ..schemes import Instrument, load_instruments, validate_scheme
 from .dynamics import articulate, envelope, measure_levels, soften
 from .markers import markers
-from .parts import WRITERS, Context, kit_part
-from .ranges import fit
+from .motion import measure_motion
+from .parts import WRITERS, Context, doubling_part, kit_part
+from .ranges import fit, octave_shift
 from .theory import harmony
 
 __all__ = ["plan"]
@@ -24,19 +26,24 @@ FADER = 0.8
 
 
 def plan(scheme: Scheme, melody: Melody, spotting: Spotting, config: Config | None = None, *,
-         progress: Progress = no_progress) -> Plan:
+         instruments: dict[str, Instrument] | None = None, progress: Progress = no_progress) -> Plan:
     """Write every part of `scheme` for `melody` over the clip `spotting` describes.
+
+    `instruments` is the instrument library (default: schemes/instruments.json); each track takes its
+    General MIDI program, range and REAPER FX (`reaper_fx`: "ReaSynth" or a user's VSTi) from it.
 
     Example: ``p = plan(scheme, melody, spotting); p.save("plan.json")``.
     """
-    library = load_instruments()
+    library = instruments if instruments is not None else load_instruments()
     validate_scheme(scheme.to_dict(), "scheme", instruments=library)
     config = config or Config()
     factor = config.soften_factor
     tm = melody.tempo_map
     measures = max(scheme.measures, tm.measure_count(spotting.duration))
     ctx = Context(melody, harmony(melody, measures, spotting.duration), measures, spotting.duration,
-                  _intensity(scheme, measures), spotting.rhythm_spots)
+                  _intensity(scheme, measures), spotting.rhythm_spots,
+                  measure_motion(spotting, tm, measures, config.motion_reference),
+                  _melody_shift(scheme, melody, library))
     tracks = []
     for i, track in enumerate(scheme.tracks):
         tracks.append(_plan_track(track, library[track.instrument], ctx, factor))
@@ -50,6 +57,8 @@ def plan(scheme: Scheme, melody: Melody, spotting: Spotting, config: Config | No
 def _plan_track(track: SchemeTrack, inst: Instrument, ctx: Context, factor: float) -> PlanTrack:
     if inst.is_drum:
         notes = kit_part(ctx, inst, track.transpose, eighths=track.source == "ostinato")
+    elif track.role == "doubling" and track.source == "melody":
+        notes = doubling_part(ctx, inst, track.transpose)
     else:
         notes = WRITERS[track.source](ctx, inst, track.transpose)
     notes = articulate(notes, track.articulation, ctx.tm)
@@ -59,6 +68,16 @@ def _plan_track(track: SchemeTrack, inst: Instrument, ctx: Context, factor: floa
     return PlanTrack(track.name, track.role, inst.key, inst.gm_program, [inst.reaper_fx], notes,
                      pan=track.panning, volume=FADER, reverb_send=track.reverb_space,
                      volume_envelope=envelope(levels, ctx.tm), is_drum=inst.is_drum)
+
+
+def _melody_shift(scheme: Scheme, melody: Melody, library: dict[str, Instrument]) -> int:
+    """How far the (first) melody track sounds from the theme: its transpose and its range octave."""
+    lead = next((t for t in scheme.tracks if t.role == "melody" and t.source == "melody"), None)
+    if lead is None or not melody.notes:
+        return 0
+    inst = library[lead.instrument]
+    pitches = [n.pitch + lead.transpose for n in melody.notes]
+    return lead.transpose + octave_shift(pitches, inst.low, inst.high)
 
 
 def _intensity(scheme: Scheme, measures: int) -> list[float]:

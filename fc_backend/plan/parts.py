@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..model import Chord, Melody, Note, RhythmSpot, TempoMap
 from ..schemes import Instrument
@@ -18,6 +18,8 @@ from .theory import chord_at, chord_pitch_classes
 
 #: intervals below the melody a counter-line prefers: thirds and sixths
 SWEET = (3, 4, 8, 9)
+#: ostinato subdivision (in beats) by picture motion: quarters below STILL, sixteenths from DRIVEN
+STILL, DRIVEN = 0.25, 0.6
 #: General MIDI percussion keys used by the kit writer
 KICK, SNARE, CRASH = 36, 38, 49
 
@@ -33,6 +35,10 @@ class Context:
     #: section intensity per measure (index measure - 1), 0..1
     intensity: list[float]
     rhythm_spots: list[RhythmSpot]
+    #: picture motion per measure (index measure - 1), 0 still .. 1 frantic
+    motion: list[float] = field(default_factory=list)
+    #: semitones (whole octaves plus the scheme's transpose) the melody track sounds from the theme
+    melody_shift: int = 0
 
     @property
     def tm(self) -> TempoMap:
@@ -136,22 +142,51 @@ def bass_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
     return notes
 
 
+def doubling_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
+    """The melody doubled at the octave: an octave (or two) away from where the melody track sounds.
+
+    A `transpose` that is a whole number of octaves picks the octave; otherwise the one that keeps most
+    notes in range, an octave above before an octave below. Stragglers fold into the range.
+    """
+    pitches = [n.pitch + ctx.melody_shift for n in ctx.melody.notes]
+    choices = [transpose] if transpose and transpose % 12 == 0 else [12, -12, 24, -24]
+
+    def cost(shift: int) -> tuple[int, int, bool]:
+        return sum(not inst.low <= p + shift <= inst.high for p in pitches), abs(shift), shift < 0
+
+    shift = min(choices, key=cost)
+    return [Note(fold(p + shift, inst.low, inst.high), n.start, n.end, n.velocity)
+            for p, n in zip(pitches, ctx.melody.notes, strict=True)]
+
+
+def ostinato_step(motion: float) -> float:
+    """Beats per ostinato note for a measure's motion: the faster the picture, the busier the figure."""
+    return 1.0 if motion < STILL else 0.5 if motion < DRIVEN else 0.25
+
+
 def ostinato_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
-    """Repeated eighth-note arpeggios of the chord tones, restarting on each downbeat."""
+    """Repeated arpeggios of the chord tones, restarting on each downbeat, as busy as the picture moves:
+    quarters where it is still, eighths where it moves, sixteenths where it races."""
     base = int(inst.low + 0.35 * (inst.high - inst.low)) + transpose
     notes: list[Note] = []
     per_measure = ctx.tm.beats_per_measure
-    for b in ctx.grid(0.5):
-        t = ctx.tm.time_at(b)
-        chord = chord_at(ctx.chords, t)
-        intervals = chord_intervals(chord.quality)
-        root = base + (chord.root - base) % 12
-        pattern = [0, 1, 2, 1] if len(intervals) == 3 else [0, 1, 2, 3]
-        slot = int(round((b % per_measure) / 0.5))
-        pitch = root + intervals[pattern[slot % len(pattern)]]
-        accent = 8 if abs(b - round(b)) < 1e-6 else 0
-        notes.append(Note(fold(pitch, inst.low, inst.high), t, ctx.tm.time_at(b + 0.5),
-                          ctx.velocity(t, accent - 6)))
+    last = ctx.tm.beat_at(ctx.duration)
+    for m in range(1, ctx.measures + 1):
+        step = ostinato_step(ctx.motion[m - 1] if len(ctx.motion) >= m else 0.5)
+        first = (m - 1) * per_measure
+        for slot in range(int(round(per_measure / step))):
+            b = first + slot * step
+            if b >= last - 1e-9:
+                break
+            t = ctx.tm.time_at(b)
+            chord = chord_at(ctx.chords, t)
+            intervals = chord_intervals(chord.quality)
+            root = base + (chord.root - base) % 12
+            pattern = [0, 1, 2, 1] if len(intervals) == 3 else [0, 1, 2, 3]
+            pitch = root + intervals[pattern[slot % len(pattern)]]
+            accent = 8 if abs(b - round(b)) < 1e-6 else 0
+            notes.append(Note(fold(pitch, inst.low, inst.high), t, ctx.tm.time_at(b + step),
+                              ctx.velocity(t, accent - 6)))
     return notes
 
 

@@ -35,26 +35,20 @@ def envelope_breakpoints(points: list[EnvelopePoint], *, ramp: float = RAMP) -> 
     return out
 
 
-def gain_curve(points: list[EnvelopePoint], n_samples: int, sample_rate: int) -> np.ndarray | None:
-    """Per-sample gain (float32) for `n_samples`, or None when there is no envelope (gain 1).
+def gain_block(breakpoints: list[tuple[float, float]], start: int, n_samples: int,
+               sample_rate: int) -> np.ndarray:
+    """Per-sample gain (float32) of samples [start, start + n_samples): the breakpoints interpolated
+    linearly, the first level held before them and the last after them. Any block of a clip can be
+    computed on its own, so a streaming mix needs no envelope state."""
+    times = np.arange(start, start + n_samples, dtype=np.float64) / sample_rate
+    bp_times = np.array([t for t, _ in breakpoints], dtype=np.float64)
+    bp_gains = np.array([g for _, g in breakpoints], dtype=np.float64)
+    return np.interp(times, bp_times, bp_gains).astype(np.float32)
 
-    Filled segment by segment (held levels as constants, ramps as lines), which is the same as
-    interpolating every sample between the breakpoints, several times faster.
-    """
+
+def gain_curve(points: list[EnvelopePoint], n_samples: int, sample_rate: int) -> np.ndarray | None:
+    """Per-sample gain (float32) for `n_samples` from 0, or None when there is no envelope (gain 1)."""
     breakpoints = envelope_breakpoints(points)
     if not breakpoints:
         return None
-    curve = np.empty(n_samples, dtype=np.float32)
-    first = min(n_samples, int(np.ceil(breakpoints[0][0] * sample_rate)))
-    curve[:first] = breakpoints[0][1]
-    for (t0, g0), (t1, g1) in zip(breakpoints, breakpoints[1:], strict=False):
-        i0 = min(n_samples, int(np.ceil(t0 * sample_rate)))
-        i1 = min(n_samples, int(np.ceil(t1 * sample_rate)))
-        if g0 == g1 or t1 <= t0:
-            curve[i0:i1] = g0
-        elif i1 > i0:
-            t = np.arange(i0, i1, dtype=np.float64) / sample_rate
-            curve[i0:i1] = g0 + (g1 - g0) * (t - t0) / (t1 - t0)
-    last = min(n_samples, int(np.ceil(breakpoints[-1][0] * sample_rate)))
-    curve[last:] = breakpoints[-1][1]
-    return curve
+    return gain_block(breakpoints, 0, n_samples, sample_rate)

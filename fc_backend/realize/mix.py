@@ -1,9 +1,11 @@
-"""The mix chain, in a mix engineer's order.
+"""The mix chain, in a mix engineer's order, one block at a time.
 
 Per track: fader, volume envelope, constant-power pan -> the track's output, which feeds the stereo
 sum and, post-fader, one shared reverb bus. Then: reverb return (wet only) into the sum, and a DC /
-subsonic high-pass on the mix bus. Loudness and the true-peak ceiling are the mastering step
-(`loudness.py`).
+subsonic high-pass on the mix bus. Every stage keeps its state between blocks (the envelope reads
+absolute sample positions, the reverb is never reset, the high-pass carries its filter state), so a
+clip rendered in blocks is the same as one rendered at once. Loudness and the true-peak ceiling are
+the mastering step (`master.py`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 from scipy.signal import butter, sosfilt
 
 from ..model import PlanTrack, ReverbBus
-from .envelope import gain_curve
+from .envelope import envelope_breakpoints, gain_block
 
 #: mix-bus high-pass: removes DC and sub-audio rumble without touching a double bass (41 Hz)
 HIGHPASS_HZ = 20.0
@@ -26,52 +28,49 @@ def pan_gains(pan: float) -> tuple[float, float]:
     return math.cos(angle), math.sin(angle)
 
 
-def channel_strip(stem: np.ndarray, track: PlanTrack, sample_rate: int) -> np.ndarray:
-    """The track's post-fader, post-pan output: fader x envelope, then pan. Returns a new array."""
-    out = stem * np.float32(track.volume)
-    envelope = gain_curve(track.volume_envelope, len(stem), sample_rate)
-    if envelope is not None:
-        out *= envelope[:, None]
-    left, right = pan_gains(track.pan)
-    out[:, 0] *= left
-    out[:, 1] *= right
-    return out
+class ChannelStrip:
+    """A track's fader x volume envelope, then pan; `process(dry, start)` for the block at `start`."""
 
-
-class MixBus:
-    """The stereo sum and the reverb send bus, filled one track at a time."""
-
-    def __init__(self, n_samples: int, sample_rate: int) -> None:
+    def __init__(self, track: PlanTrack, sample_rate: int) -> None:
         self.sample_rate = sample_rate
-        self.dry = np.zeros((n_samples, 2), dtype=np.float32)
-        self.send = np.zeros((n_samples, 2), dtype=np.float32)
+        self.fader = float(track.volume)
+        self.breakpoints = envelope_breakpoints(track.volume_envelope)
+        self.pan = np.array(pan_gains(track.pan), dtype=np.float32)
 
-    def add(self, track_output: np.ndarray, reverb_send: float) -> None:
-        self.dry += track_output
-        if reverb_send > 0:
-            self.send += track_output * np.float32(reverb_send)  # post-fader send
-
-    def reverb_return(self, reverb: ReverbBus) -> np.ndarray:
-        """The reverb bus output: the send through a 100 % wet room, at the bus fader."""
-        return reverb_wet(self.send, reverb, self.sample_rate)
-
-    def mixdown(self, reverb_return: np.ndarray) -> np.ndarray:
-        """Dry sum plus reverb return, high-passed: the mix before mastering."""
-        return dc_block(self.dry + reverb_return, self.sample_rate)
+    def process(self, dry: np.ndarray, start: int) -> np.ndarray:
+        """The post-fader, post-pan output of `dry` (n, 2) whose first sample is sample `start`."""
+        if self.breakpoints:
+            gain = gain_block(self.breakpoints, start, len(dry), self.sample_rate)
+            gain *= np.float32(self.fader)
+            return dry * gain[:, None] * self.pan
+        return dry * (self.pan * np.float32(self.fader))
 
 
-def reverb_wet(send: np.ndarray, reverb: ReverbBus, sample_rate: int) -> np.ndarray:
-    from pedalboard import Reverb  # heavy import, only when mixing
+class ReverbReturn:
+    """The reverb bus: a 100 % wet room (pedalboard's Reverb), never reset between blocks."""
 
-    if not np.any(send):
-        return np.zeros_like(send)
-    room = Reverb(room_size=float(np.clip(reverb.room_size, 0, 1)),
-                  damping=float(np.clip(reverb.damping, 0, 1)), wet_level=1.0, dry_level=0.0, width=1.0)
-    wet = room(np.ascontiguousarray(send.T), float(sample_rate)).T  # pedalboard wants (channels, samples)
-    return np.ascontiguousarray(wet, dtype=np.float32) * np.float32(reverb.volume)
+    def __init__(self, reverb: ReverbBus, sample_rate: int) -> None:
+        from pedalboard import Reverb  # heavy import, only when mixing
+
+        self.sample_rate = float(sample_rate)
+        self.volume = np.float32(reverb.volume)
+        self.room = Reverb(room_size=float(np.clip(reverb.room_size, 0, 1)),
+                           damping=float(np.clip(reverb.damping, 0, 1)), wet_level=1.0, dry_level=0.0,
+                           width=1.0)
+
+    def process(self, send: np.ndarray) -> np.ndarray:
+        """The wet return of this block of the send bus, (n, 2) float32."""
+        wet = self.room.process(np.ascontiguousarray(send.T), self.sample_rate, reset=False)
+        return np.ascontiguousarray(wet.T, dtype=np.float32) * self.volume
 
 
-def dc_block(mix: np.ndarray, sample_rate: int, cutoff: float = HIGHPASS_HZ) -> np.ndarray:
-    """2nd-order Butterworth high-pass along time."""
-    sos = butter(2, cutoff, btype="highpass", fs=sample_rate, output="sos")
-    return sosfilt(sos, mix, axis=0).astype(np.float32)
+class DcBlocker:
+    """2nd-order Butterworth high-pass along time, its state carried from block to block."""
+
+    def __init__(self, sample_rate: int, channels: int = 2, cutoff: float = HIGHPASS_HZ) -> None:
+        self.sos = butter(2, cutoff, btype="highpass", fs=sample_rate, output="sos")
+        self.zi = np.zeros((self.sos.shape[0], 2, channels))  # the signal starts from silence
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        out, self.zi = sosfilt(self.sos, block, axis=0, zi=self.zi)
+        return out.astype(np.float32)

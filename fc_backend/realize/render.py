@@ -1,9 +1,12 @@
-"""Dry stereo stems from a General MIDI SoundFont: one FluidSynth, one track at a time.
+"""Dry stereo stems from a General MIDI SoundFont: one FluidSynth pass renders every track at once.
 
-FluidSynth's own reverb and chorus are off: space is added once, on the shared reverb bus, the way a
-mix engineer sends every track to one room. Samples are pulled as float32 straight into the stem
-(`fluid_synth_write_float`) rather than through pyfluidsynth's 16-bit `get_samples`, so quiet
-passages keep their resolution and no int->float copy is made.
+Each track plays on its own MIDI channel (unpitched kits on channel 10) and FluidSynth's multi-channel
+output gives every channel its own stereo group (`synth.audio-channels` = `synth.audio-groups`), pulled
+with `fluid_synth_process` as planar float32 buffers: one synthesis pass, one dry stem per track,
+rendered block by block so memory does not grow with the clip. A MIDI port has 16 channels, one of
+them the drum channel: more than 15 melodic tracks (or a second kit) run a second synth beside the
+first, stepped over the same blocks. FluidSynth's own reverb and chorus are off: space is added once,
+on the shared reverb bus, the way a mix engineer sends every track to one room.
 """
 
 from __future__ import annotations
@@ -11,22 +14,20 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
 from ..model import PlanTrack
-from ..progress import Progress, no_progress
 
 log = logging.getLogger(__name__)
 
 #: seconds rendered after the clip so releases and the reverb can ring out
 TAIL = 2.0
 DRUM_CHANNEL, DRUM_BANK = 9, 128
-MELODIC_CHANNEL = 0
+MELODIC_CHANNELS = tuple(c for c in range(16) if c != DRUM_CHANNEL)
 #: FluidSynth output gain; the master is loudness-normalised later, this only keeps stems below 0 dBFS
 SYNTH_GAIN = 0.4
 
@@ -34,91 +35,140 @@ SYNTH_GAIN = 0.4
 def _fluidsynth():  # imported late: a missing libfluidsynth should fail only when rendering
     import fluidsynth
 
-    write_float = fluidsynth.cfunc(
-        "fluid_synth_write_float", ctypes.c_int, ("synth", ctypes.c_void_p, 1), ("len", ctypes.c_int, 1),
-        ("lout", ctypes.c_void_p, 1), ("loff", ctypes.c_int, 1), ("lincr", ctypes.c_int, 1),
-        ("rout", ctypes.c_void_p, 1), ("roff", ctypes.c_int, 1), ("rincr", ctypes.c_int, 1))
-    return fluidsynth, write_float
+    process = fluidsynth.cfunc(
+        "fluid_synth_process", ctypes.c_int, ("synth", ctypes.c_void_p, 1), ("len", ctypes.c_int, 1),
+        ("nfx", ctypes.c_int, 1), ("fx", ctypes.c_void_p, 1), ("nout", ctypes.c_int, 1),
+        ("out", ctypes.c_void_p, 1))
+    return fluidsynth, process
 
 
-class StemRenderer:
-    """A FluidSynth with the SoundFont loaded once; `render(track, n)` returns an (n, 2) float32 stem."""
+def assign_channels(tracks: list[PlanTrack]) -> list[tuple[int, int]]:
+    """(pass, MIDI channel) of every track: melodic tracks fill channels 1-9 and 11-16, a kit takes 10.
 
-    def __init__(self, soundfont: str | Path, sample_rate: int) -> None:
-        fluidsynth, self._write_float = _fluidsynth()
+    Example: 16 melodic tracks -> the 16th goes to channel 1 of pass 2.
+    """
+    out: list[tuple[int, int]] = []
+    melodic = drums = 0
+    for track in tracks:
+        if track.is_drum:
+            out.append((drums, DRUM_CHANNEL))
+            drums += 1
+        else:
+            pass_index, slot = divmod(melodic, len(MELODIC_CHANNELS))
+            out.append((pass_index, MELODIC_CHANNELS[slot]))
+            melodic += 1
+    return out
+
+
+@dataclass
+class _Pass:
+    """One FluidSynth, its tracks by channel and its note events in sample order."""
+
+    synth: object
+    groups: int
+    channels: dict[int, int] = field(default_factory=dict)  # track index -> MIDI channel
+    #: (sample, order, channel, pitch, velocity); order 0 = off, 1 = on
+    events: list[tuple[int, int, int, int, int]] = field(default_factory=list)
+    cursor: int = 0
+
+
+class StemSynth:
+    """Every track's dry stereo stem, `block(n)` samples at a time, from one pass of FluidSynth(s).
+
+    Example::
+
+        with StemSynth(plan.tracks, "FluidR3_GM.sf2", 48000, n_samples) as synth:
+            for start in range(0, n_samples, 8192):
+                stems = synth.block(8192)  # stems[i]: track i's dry audio, (n, 2) float32
+    """
+
+    def __init__(self, tracks: list[PlanTrack], soundfont: str | Path, sample_rate: int,
+                 n_samples: int) -> None:
+        fluidsynth, self._process = _fluidsynth()
+        self.sample_rate, self.n_samples, self.position = sample_rate, n_samples, 0
+        self.tracks = tracks
+        self._passes: list[_Pass] = []
+        assignment = assign_channels(tracks)
         cores = max(1, min(4, os.cpu_count() or 1))
-        self.sample_rate = sample_rate
-        self.synth = fluidsynth.Synth(gain=SYNTH_GAIN, samplerate=float(sample_rate), **{
-            "synth.reverb.active": 0, "synth.chorus.active": 0, "synth.cpu-cores": cores,
-            "synth.polyphony": 512})
-        self.sfid = self.synth.sfload(str(soundfont))
-        if self.sfid < 0:
-            raise InputError(soundfont, "FluidSynth could not load this SoundFont (not a valid .sf2/.sf3?)")
+        try:
+            for index in range(max((p for p, _ in assignment), default=-1) + 1):
+                groups = max(c for (p, c) in assignment if p == index) + 1
+                synth = fluidsynth.Synth(gain=SYNTH_GAIN, samplerate=float(sample_rate), **{
+                    "synth.reverb.active": 0, "synth.chorus.active": 0, "synth.cpu-cores": cores,
+                    "synth.polyphony": 1024, "synth.audio-channels": groups, "synth.audio-groups": groups})
+                self._passes.append(_Pass(synth, groups))
+                sfid = synth.sfload(str(soundfont))
+                if sfid < 0:
+                    raise InputError(soundfont,
+                                     "FluidSynth could not load this SoundFont (not a valid .sf2/.sf3?)")
+                for track_index, (p, channel) in enumerate(assignment):
+                    if p == index:
+                        self._setup(self._passes[-1], track_index, channel, sfid)
+        except BaseException:
+            self.close()
+            raise
+        for p in self._passes:
+            p.events.sort()
 
-    def close(self) -> None:
-        self.synth.delete()
-
-    def render(self, track: PlanTrack, n_samples: int) -> np.ndarray:
-        """The track's notes played alone from silence: an (n_samples, 2) float32 array."""
-        synth, sr = self.synth, self.sample_rate
-        synth.system_reset()
-        channel = DRUM_CHANNEL if track.is_drum else MELODIC_CHANNEL
+    def _setup(self, p: _Pass, index: int, channel: int, sfid: int) -> None:
+        track = self.tracks[index]
+        p.channels[index] = channel
         bank = DRUM_BANK if track.is_drum else 0
-        if synth.program_select(channel, self.sfid, bank, int(track.gm_program)) != 0:
+        if p.synth.program_select(channel, sfid, bank, int(track.gm_program)) != 0:
             # a SoundFont without this preset (e.g. a drum kit number it lacks): its first one, audibly
             log.warning("SoundFont has no bank %d preset %d for %s; using preset 0",
                         bank, track.gm_program, track.name)
-            synth.program_select(channel, self.sfid, bank, 0)
-
-        # (sample, order, pitch, velocity): offs sort before ons at the same sample, so a repeated
-        # pitch is released and struck again instead of being cut by its own note-off
-        events: list[tuple[int, int, int, int]] = []
+            p.synth.program_select(channel, sfid, bank, 0)
+        sr, n = self.sample_rate, self.n_samples
         for note in track.notes:
             on = int(round(note.start * sr))
-            off = max(on + 1, int(round(note.end * sr)))
-            if on >= n_samples:
+            if on >= n:
                 continue
-            events.append((on, 1, note.pitch, note.velocity))
-            events.append((min(off, n_samples - 1), 0, note.pitch, 0))
-        events.sort()
+            off = min(max(on + 1, int(round(note.end * sr))), n - 1)
+            # offs sort before ons at one sample: a repeated pitch is released, then struck again
+            p.events.append((on, 1, channel, note.pitch, note.velocity))
+            p.events.append((off, 0, channel, note.pitch, 0))
 
-        stem = np.zeros((n_samples, 2), dtype=np.float32)
-        pos = 0
-        for sample, is_on, pitch, velocity in events:
-            self._pull(stem, pos, sample)
-            pos = max(pos, sample)
-            if is_on:
-                synth.noteon(channel, pitch, velocity)
-            else:
-                synth.noteoff(channel, pitch)
-        self._pull(stem, pos, n_samples)
-        synth.all_sounds_off(channel)
-        return stem
+    def close(self) -> None:
+        for p in self._passes:
+            p.synth.delete()
+        self._passes = []
 
-    def _pull(self, stem: np.ndarray, start: int, end: int) -> None:
-        """Synthesize samples [start, end) into the interleaved stem buffer."""
-        if end <= start:
-            return
-        address = stem.ctypes.data + start * stem.strides[0]
-        step = 1 << 16  # bounded calls: the length is a C int
-        for offset in range(0, end - start, step):
-            count = min(step, end - start - offset)
-            self._write_float(self.synth.synth, count, address, 2 * offset, 2, address, 2 * offset + 1, 2)
+    def __enter__(self) -> StemSynth:
+        return self
 
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
-@contextmanager
-def stem_renderer(soundfont: str | Path, sample_rate: int) -> Iterator[StemRenderer]:
-    renderer = StemRenderer(soundfont, sample_rate)
-    try:
-        yield renderer
-    finally:
-        renderer.close()
+    def block(self, size: int) -> list[np.ndarray]:
+        """The next `size` samples (fewer at the end) of every track, each (n, 2) float32."""
+        start = self.position
+        end = max(start, min(self.n_samples, start + size))
+        stems: list[np.ndarray] = [np.zeros((end - start, 2), np.float32)] * len(self.tracks)
+        for p in self._passes:
+            planar = np.zeros((2 * p.groups, end - start), dtype=np.float32)
+            pointers = (ctypes.c_void_p * (2 * p.groups))(*(row.ctypes.data for row in planar))
+            pos = start
+            while p.cursor < len(p.events) and p.events[p.cursor][0] < end:
+                sample, is_on, channel, pitch, velocity = p.events[p.cursor]
+                pos = self._render(p, planar, pointers, start, pos, sample)
+                if is_on:
+                    p.synth.noteon(channel, pitch, velocity)
+                else:
+                    p.synth.noteoff(channel, pitch)
+                p.cursor += 1
+            self._render(p, planar, pointers, start, pos, end)
+            for index, channel in p.channels.items():
+                stems[index] = planar[2 * channel:2 * channel + 2].T
+        self.position = end
+        return stems
 
-
-def render_stems(tracks: list[PlanTrack], soundfont: str | Path, n_samples: int, sample_rate: int, *,
-                 progress: Progress = no_progress) -> Iterator[tuple[PlanTrack, np.ndarray]]:
-    """Yield (track, dry stem) one track at a time, so a caller can mix without holding every stem."""
-    with stem_renderer(soundfont, sample_rate) as renderer:
-        for index, track in enumerate(tracks):
-            yield track, renderer.render(track, n_samples)
-            progress((index + 1) / max(1, len(tracks)))
+    def _render(self, p: _Pass, planar: np.ndarray, pointers, block_start: int, pos: int, until: int) -> int:
+        """Synthesize [pos, until) into the planar buffers (FluidSynth adds into them); returns `until`."""
+        if until <= pos:
+            return pos
+        offset = (pos - block_start) * planar.itemsize
+        if offset:
+            pointers = (ctypes.c_void_p * len(planar))(*(row.ctypes.data + offset for row in planar))
+        self._process(p.synth.synth, until - pos, 0, None, len(planar), pointers)
+        return until

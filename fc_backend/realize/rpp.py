@@ -12,6 +12,8 @@ the tempo envelope maps quarter notes to video seconds, as in arrangement.mid.
 from __future__ import annotations
 
 import base64
+import logging
+import re
 import struct
 import time
 import uuid
@@ -19,6 +21,8 @@ from pathlib import Path
 
 from ..model import Plan, PlanTrack, ReverbBus
 from .envelope import envelope_breakpoints
+
+log = logging.getLogger(__name__)
 
 PPQ = 960
 VERSION = '"6.0/linux-x86_64"'
@@ -31,7 +35,8 @@ _NAMESPACE = uuid.UUID("6f1c3b52-4a8e-4d55-9c1e-0b9e5f3a7d21")
 # tests "add FX by chunk", which REAPER 6 accepts), i.e. they are ReaSynth's default state, not a
 # preset. Line 1: REAPER's VST header (uid 'resy' LE, magic 0xFEED5EEF, 0 inputs, 2 outputs with pin
 # masks 1 and 2, 60-byte chunk); line 2: ReaSynth's own chunk; line 3: program name "" and flags.
-# We reuse default state rather than an empty block: REAPER documents no "no state" form for VSTs.
+# For ReaSynth we write this known default state; a user's plugin, whose state we cannot know, gets
+# the VST line alone (`fx_block`).
 _REASYNTH_STATE = (
     "eXNlcu9e7f4AAAAAAgAAAAEAAAAAAAAAAgAAAAAAAAA8AAAAAAAAAAAAEAA=",
     "776t3g3wrd6mm8Q7F7fROgAAAAAAAAAAAAAAAM5NAD/pZ4g9AAAAAAAAAD8AAIA/AACAPwAAAD8AAAAA",
@@ -260,7 +265,7 @@ def _instrument_track(w: _Writer, plan: Plan, track: PlanTrack, index: int) -> N
         for t, gain in breakpoints:  # shape 0 = linear: REAPER plays the ramps the offline mix renders
             w.line(f"PT {_n(t)} {_n(gain)} 0")
         w.close()
-    _fx_chain(w, [_reasynth_block()], guid)
+    _fx_chain(w, _instrument_fx(track), guid)
 
     tm = plan.tempo_map
     end = max([plan.duration, *(n.end for n in track.notes)])
@@ -292,9 +297,48 @@ def _instrument_track(w: _Writer, plan: Plan, track: PlanTrack, index: int) -> N
 
 
 def _reasynth_block() -> list[str]:
-    # The plan names the instrument FX; ReaSynth is the only instrument whose state we can write
-    # without the plugin, so every instrument track gets it (a user's VSTi is applied via reapy).
     return [_vst_header("VSTi: ReaSynth (Cockos)", "reasynth.dll", "resy"), *_REASYNTH_STATE]
+
+
+#: "VSTi: LABS (Spitfire Audio)", "VST3i: Pianoteq 8 (Modartt)": REAPER's own FX names (as TrackFX_AddByName
+#: takes them)
+_PLUGIN_NAME = re.compile(r"^(?P<kind>VST3?i?): (?P<name>.+?)(?: \((?P<vendor>[^()]*)\))?$")
+
+
+def fx_block(fx: str) -> list[str] | None:
+    """The FXCHAIN block (header line, then state lines) for one of a plan track's FX names.
+
+    "ReaSynth" gets ReaSynth with its default state. A user's plugin named the way REAPER names it
+    ("VSTi: LABS (Spitfire Audio)", "VST3i: ...") gets REAPER's VST line with no state lines, so REAPER
+    instantiates it with the plugin's own defaults: the file is the plugin's name (REAPER finds a VST by
+    its file name; .dll and .vst3 are REAPER's Windows spellings) and the unique id is 0, which REAPER
+    replaces with the real one when it saves. Other kinds (JS, AU, CLAP) are not written: None.
+    """
+    if fx in ("ReaSynth", "VSTi: ReaSynth (Cockos)"):
+        return _reasynth_block()
+    match = _PLUGIN_NAME.match(fx.strip())
+    if not match:
+        return None
+    name = match["name"].strip()
+    if match["kind"].startswith("VST3"):
+        return [f"VST {_q(fx.strip())} {_token(name + '.vst3')} 0 \"\" 0{{{'0' * 32}}} \"\""]
+    stem = re.sub(r"\s+", "", name).lower()
+    ident = (b"VST" + b"\0" * 4 + stem.encode("utf-8", "replace"))[:16].ljust(16, b"\0")
+    return [f"VST {_q(fx.strip())} {_token(name + '.dll')} 0 \"\" 0<{ident.hex().upper()}> \"\""]
+
+
+def _instrument_fx(track: PlanTrack) -> list[list[str]]:
+    """The track's FX chain as blocks; an instrument we cannot write becomes ReaSynth, with a warning."""
+    blocks = []
+    for position, fx in enumerate(track.fx or ["ReaSynth"]):
+        block = fx_block(fx)
+        if block is None:
+            log.warning("%s: cannot write FX %r into the .RPP (only ReaSynth and VST/VST3 plugins);%s",
+                        track.name, fx, " using ReaSynth" if position == 0 else " left out")
+            block = _reasynth_block() if position == 0 else None
+        if block is not None:
+            blocks.append(block)
+    return blocks
 
 
 def _fx_chain(w: _Writer, plugins: list[list[str]], guid: str) -> None:
