@@ -8,9 +8,10 @@ import pytest
 
 from fc_backend.compose import compose
 from fc_backend.errors import ToolMissing
+from fc_backend.formats.abc import read_abc
 from fc_backend.model import Melody, Note, RhythmSpot, Shot, Spotting, TempoChange, TempoMap
 from fc_backend.notate import notate
-from fc_backend.notate.abc import _read_abc, key_fields
+from fc_backend.notate.abc import key_fields
 
 
 def _field(abc: str, name: str) -> str:
@@ -81,7 +82,7 @@ def test_fields_match_and_abc2midi_round_trip_keeps_pitches_and_onsets(tm: Tempo
     assert _field(abc, "K") == tonic + {"major": "", "minor": "m", "dorian": "dor", "phrygian": "phr"}[mode]
     assert "Rooftop chase" in _field(abc, "T") and melody.key in _field(abc, "T")
 
-    back, back_tm = _read_abc(abc)
+    back, back_tm, back_key = read_abc(abc)
     assert [n.pitch for n in back] == [n.pitch for n in melody.notes]
     for ours, theirs in zip(melody.notes, back, strict=True):
         beat, beat_back = tm.beat_at(ours.start), back_tm.beat_at(theirs.start)

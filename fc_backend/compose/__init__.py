@@ -1,5 +1,6 @@
-"""Compose: spotting -> the main theme (`Melody`), with a rule-based symbolic composer on the CPU."""
+"""Compose: spotting -> the main theme (`Melody`): a rule-based symbolic composer on the CPU, or
+MusicGen-Melody on a GPU; also adopts a melody the user wrote and re-rolls a region of one."""
 
-from .composer import compose
+from .stage import compose
 
 __all__ = ["compose"]

@@ -23,12 +23,9 @@ from .theory import COMFORTABLE_TONICS, EMOTION_MODE, HIGH_INDEX, LOW_INDEX, Key
 STRONG_SPOT = 0.7
 
 
-def compose(spotting: Spotting, config: Config | None = None, *, description: str = "",
-            seed: int | None = None, progress: Progress = no_progress) -> Melody:
-    """Compose the main theme for `spotting`; the same seed gives the same melody.
-
-    Example: ``melody = compose(spotting, Config(seed=3))``; ``melody.key`` -> ``"D minor"``.
-    """
+def compose_symbolic(spotting: Spotting, config: Config | None = None, *, description: str = "",
+                     seed: int | None = None, progress: Progress = no_progress) -> Melody:
+    """Compose the main theme for `spotting` by rule; the same seed gives the same melody."""
     config = config or Config()
     seed = config.seed if seed is None else int(seed)
     if not spotting.duration > 0:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from ..model import Spotting
+from ..model import Chord, Note, Spotting, TempoMap
 from .theory import Key, Triad
 
 #: progressions (scale degrees, 0 = tonic) a phrase body cycles through, per mode
@@ -94,3 +94,54 @@ def progression(key: Key, sections: list[Section], rng: random.Random) -> list[T
             degrees.extend(body + list(close))
     minor_v = key.mode == "minor"
     return [Triad(d, leading_tone=minor_v and d == 4) for d in degrees]
+
+
+def triads_from_chords(chords: list[Chord], key: Key, tm: TempoMap, measures: int) -> list[Triad]:
+    """The composer's triads back from a melody's chord list: the chord sounding at each downbeat.
+
+    A chord whose root is outside the key reads as the nearest scale degree (a re-roll only needs
+    chord tones to aim at, and the stored chord list itself is never changed).
+    """
+    out: list[Triad] = []
+    for m in range(measures):
+        t = tm.time_at(m * tm.beats_per_measure) + 1e-6
+        outside = chords[-1] if t >= chords[-1].start else chords[0]
+        chord = next((c for c in chords if c.start <= t < c.end), outside)
+        step = (chord.root - key.tonic) % 12
+        degree = min(range(7), key=lambda d: (min((key.scale[d] - step) % 12, (step - key.scale[d]) % 12), d))
+        major_v = key.mode == "minor" and degree == 4 and chord.quality in ("maj", "dom7")
+        out.append(Triad(degree, leading_tone=major_v))
+    return out
+
+
+def harmonize(notes: list[Note], key: Key, tm: TempoMap, measures: int) -> list[Chord]:
+    """One diatonic triad per measure under a given melody: the one whose tones cover most of it.
+
+    Used for a melody the user wrote, so the part writer and a later re-roll have a chord plan.
+    Downbeat notes weigh more; ties go to the tonic, then subdominant and dominant, as a composer would.
+    """
+    preference = {0: 0.3, 4: 0.2, 3: 0.15, 5: 0.1}
+    chords: list[Chord] = []
+    for m in range(measures):
+        t0, t1 = tm.time_at(m * tm.beats_per_measure), tm.time_at((m + 1) * tm.beats_per_measure)
+        weight = [0.0] * 12
+        for n in notes:
+            overlap = min(t1, n.end) - max(t0, n.start)
+            if overlap > 0:
+                weight[n.pitch % 12] += overlap * (1.5 if abs(n.start - t0) < 1e-3 else 1.0)
+        duration = max(t1 - t0, 1e-9)
+
+        def fit(triad: Triad, weight: list[float] = weight, duration: float = duration) -> float:
+            tones = {key.pitch(triad.degree + k, leading_tone=triad.leading_tone) % 12 for k in (0, 2, 4)}
+            return sum(weight[p] for p in tones) / duration + preference.get(triad.degree, 0.0)
+
+        options = [Triad(d, leading_tone=key.mode == "minor" and d == 4) for d in range(7)]
+        if key.mode == "minor":
+            options.append(Triad(4))  # the natural v, when the melody sings the lowered 7th
+        triad = max(options, key=fit) if any(weight) else (Triad(0) if not chords else None)
+        if triad is None:  # an empty measure keeps the chord before it
+            last = chords[-1]
+            chords.append(Chord(t0, t1, last.root, last.quality))
+            continue
+        chords.append(Chord(t0, t1, triad.root_pc(key), triad.quality(key)))
+    return chords

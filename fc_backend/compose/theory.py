@@ -106,3 +106,28 @@ class Triad:
 def stable(index: int) -> bool:
     """Degrees 1, 3 and 5: where a phrase can come to rest."""
     return index % 7 in (0, 2, 4)
+
+
+#: Krumhansl-Kessler probe-tone profiles, for a melody that arrives without a key
+_KK_MAJOR = (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88)
+_KK_MINOR = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)
+
+
+def estimate_key(pitches_and_weights: list[tuple[int, float]]) -> Key:
+    """The major or minor key whose profile best correlates with the duration-weighted pitch classes."""
+    hist = [0.0] * 12
+    for pitch, weight in pitches_and_weights:
+        hist[pitch % 12] += weight
+
+    def corr(profile: tuple[float, ...], tonic: int) -> float:
+        rolled = [profile[(pc - tonic) % 12] for pc in range(12)]
+        mh, mp = sum(hist) / 12, sum(rolled) / 12
+        num = sum((h - mh) * (r - mp) for h, r in zip(hist, rolled, strict=True))
+        den = (sum((h - mh) ** 2 for h in hist) * sum((r - mp) ** 2 for r in rolled)) ** 0.5
+        return num / den if den else 0.0
+
+    best = max(((corr(_KK_MAJOR, t), -t, "major") for t in range(12)),
+               key=lambda c: c[:2])
+    best_minor = max(((corr(_KK_MINOR, t), -t, "minor") for t in range(12)), key=lambda c: c[:2])
+    score, tonic, mode = max(best, best_minor, key=lambda c: c[0])
+    return Key(-tonic, mode)

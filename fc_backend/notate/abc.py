@@ -1,7 +1,8 @@
 """Melody <-> ABC notation through abcmidi: midi2abc writes the text, abc2midi reads it back.
 
 ABC counts in note lengths, not seconds: the text keeps pitches, rhythm, meter and key, and one
-tempo (the first); the melody's own tempo map stays the way back to video time.
+tempo (the first); the melody's own tempo map stays the way back to video time. The way back
+(abc2midi) is `fc_backend.formats.abc.read_abc`, since reading a file a person edited is a format edge.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..formats.midi import PPQ, MidiPart, key_signature, read_midi, write_midi
-from ..model import Melody, Note, TempoMap
+from ..formats.midi import PPQ, MidiPart, key_signature, write_midi
+from ..model import Melody
 from ..tools import require
 
 #: sharps (+) or flats (-) of each key signature, by mido's key name
@@ -76,21 +77,3 @@ def _fields(abc: str, title: str, key: str | None) -> str:
     if key:
         out = [re.sub(r"^K:.*$", f"K:{key}", line) for line in out]
     return "\n".join(out).rstrip() + "\n"
-
-
-def _read_abc(abc: str) -> tuple[list[Note], TempoMap]:
-    """The way back: abc2midi renders the text; notes in the ABC's own seconds, and its tempo map.
-
-    ABC keeps beats, not seconds: compare positions through each side's tempo map (`beat_at`).
-    """
-    abc2midi = require("abc2midi")
-    with tempfile.TemporaryDirectory(prefix="fc-abc-") as tmp:
-        src, out = Path(tmp) / "melody.abc", Path(tmp) / "melody.mid"
-        src.write_text(abc, encoding="utf-8")
-        done = subprocess.run([abc2midi, str(src), "-o", str(out), "-silent"], capture_output=True,
-                              text=True, check=False)
-        if not out.is_file():
-            raise RuntimeError(f"abc2midi failed ({done.returncode}): {done.stderr.strip() or done.stdout}")
-        parts, tempo_map = read_midi(out)
-    notes = sorted((n for part in parts if not part.is_drum for n in part.notes), key=lambda n: n.start)
-    return notes, tempo_map

@@ -1,0 +1,59 @@
+"""A melody the user wrote (an edited melody.mid or melody.abc), put on the clip's clock.
+
+Rule: beat b of the file is beat b of the clip. A file that carries our tempo map (the melody.mid
+`score` wrote, or one REAPER exported from that project) therefore keeps its video times exactly; a
+file with its own tempo (an ABC tune, a MIDI file from elsewhere) is laid onto the clip's tempo map
+beat for beat, so its bar lines fall on the clip's downbeats and its cut-fitted beats.
+"""
+
+from __future__ import annotations
+
+from ..model import Melody, Note, Spotting, TempoMap
+from ..theory import parse_key
+from .harmony import harmonize
+from .theory import Key, estimate_key
+
+
+def adopt(user: Melody, spotting: Spotting, *, description: str = "") -> Melody:
+    """`user` as the clip's theme: monophonic, in video time, with a key and a chord per measure.
+
+    Raises ValueError when no note of the file starts before the clip ends.
+    """
+    tm = spotting.tempo_map
+    same_clock = _same_map(user.tempo_map, tm)
+    notes: list[Note] = []
+    for n in sorted(user.notes, key=lambda n: (n.start, -n.pitch)):
+        if notes and abs(notes[-1].start - n.start) < 1e-6:
+            continue  # a chord in the file: the top note is the melody
+        if same_clock:
+            start, end = n.start, n.end
+        else:
+            start = tm.time_at(user.tempo_map.beat_at(n.start))
+            end = tm.time_at(user.tempo_map.beat_at(n.end))
+        if start >= spotting.duration:
+            break
+        if notes and notes[-1].end > start:
+            notes[-1].end = start  # one line: an overlapping note gives way to the next
+        notes.append(Note(n.pitch, start, max(end, start), n.velocity))
+    if not notes:
+        raise ValueError(f"no note starts before the clip ends at {spotting.duration:.2f} s")
+    key = _key_of(user.key, notes)
+    measures = max(1, tm.measure_at(max(n.end for n in notes) - 1e-6))
+    chords = harmonize(notes, key, tm, measures)
+    return Melody(notes=notes, key=key.name, tempo_map=tm, chords=chords, seed=user.seed,
+                  description=description or user.description)
+
+
+def _key_of(text: str, notes: list[Note]) -> Key:
+    try:
+        return Key(*parse_key(text))
+    except ValueError:
+        return estimate_key([(n.pitch, n.end - n.start) for n in notes])
+
+
+def _same_map(a: TempoMap, b: TempoMap) -> bool:
+    """Equal within a MIDI file's tick rounding (tempo times are written as ticks)."""
+    if a.meter != b.meter or len(a.changes) != len(b.changes):
+        return False
+    return all(abs(x.time - y.time) < 2e-3 and abs(x.bpm - y.bpm) < 1e-3
+               for x, y in zip(a.changes, b.changes, strict=True))

@@ -1,0 +1,146 @@
+"""The MusicGen-Melody path on CPU: conditioning measured on known signals, basic-pitch on a known melody,
+the eq. 1-3 extraction on known note sets, and the whole path on a tiny randomly initialised model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("transformers")
+pytest.importorskip("basic_pitch")
+
+from fc_backend.compose import compose  # noqa: E402
+from fc_backend.compose.musicgen import run  # noqa: E402
+from fc_backend.compose.musicgen.conditioning import (  # noqa: E402
+    CHROMA_FRAMES,
+    HOP,
+    describe,
+    one_hot_chroma,
+    spot_waveform,
+    window_chroma,
+)
+from fc_backend.compose.musicgen.extract import candidates, main_melody  # noqa: E402
+from fc_backend.compose.musicgen.generate import generate  # noqa: E402
+from fc_backend.compose.musicgen.model import load, random_model  # noqa: E402
+from fc_backend.compose.musicgen.transcribe import NoteEvent, transcribe  # noqa: E402
+from fc_backend.compose.theory import Key  # noqa: E402
+from fc_backend.config import Config  # noqa: E402
+from fc_backend.errors import ToolMissing  # noqa: E402
+from fc_backend.model import VisualAttributes  # noqa: E402
+from tests.test_compose import make_spotting  # noqa: E402
+
+SR = 32000
+
+
+def test_spot_waveform_chroma_marks_each_spot_with_its_pitch_class() -> None:
+    """Cuts sound the tonic, motion spots the fifth; between spots the drone keeps the tonic."""
+    spotting = make_spotting(cuts=(4.0, 12.0), duration=20.0, speeds=(1.0, 2.0, 3.0), spots=((8.0, 1.0),))
+    key = Key(2, "major")  # D: tonic D (2), fifth A (9)
+    wave = spot_waveform(spotting, key, sample_rate=SR, duration=30.0)
+    chroma = one_hot_chroma(wave, SR)
+    assert chroma.shape == (CHROMA_FRAMES, 12)  # 30 s at a 4096 hop, centred frames
+    assert np.all(chroma.sum(axis=1) == 1.0)
+    classes = chroma.argmax(axis=1)
+
+    def at(t: float) -> int:
+        return int(classes[int(round(t * SR / HOP)) + 1])
+
+    assert at(4.0) == 2 and at(12.0) == 2
+    assert at(8.0) == 9
+    assert at(2.0) == 2 and at(25.0) == 2
+    short = window_chroma(chroma[:50], 0)
+    assert short.shape == (CHROMA_FRAMES, 12) and np.all(short[50:] == chroma[49])
+
+
+def test_the_description_speaks_of_the_picture() -> None:
+    spotting = make_spotting(emotion="sad")
+    for shot in spotting.shots:
+        shot.attributes = VisualAttributes(setting="water", theme="love", behaviour="walking",
+                                           brightness="dim", hue="blue")
+    text = describe(spotting, "a farewell at the pier")
+    assert text.startswith("a farewell at the pier.")
+    for word in ("sad", "love", "water", "walking", "dim", "blue", "96 bpm"):
+        assert word in text
+
+
+def _sine_melody(pitches: list[int], step: float) -> np.ndarray:
+    t = np.arange(int(step * SR)) / SR
+    env = np.minimum(1.0, t / 0.01) * np.exp(-t / 0.8)
+    parts = [env * (np.sin(2 * np.pi * 440 * 2 ** ((p - 69) / 12) * t)
+                    + 0.3 * np.sin(4 * np.pi * 440 * 2 ** ((p - 69) / 12) * t)) for p in pitches]
+    return (0.5 * np.concatenate(parts)).astype(np.float32)
+
+
+def test_basic_pitch_transcribes_a_known_melody() -> None:
+    pitches = [60, 64, 67, 72, 69, 65, 62, 60]
+    events = transcribe(_sine_melody(pitches, 0.5), SR)
+    line = main_melody(events, 4.0)
+    assert line is not None
+    found = [(round(e.start / 0.5), e.pitch) for e in line.notes if e.end - e.start > 0.2]
+    assert [p for _, p in found] == pitches
+    assert [i for i, _ in found] == list(range(8))
+
+
+def test_extraction_keeps_the_tune_over_bass_and_inner_voices() -> None:
+    """Eq. 1-3: the top line covers the clip with most notes; the bass covers time with few notes."""
+    pitches = [72, 74, 76, 77, 79, 77, 76, 74] * 2
+    tune = [NoteEvent(0.5 * i, 0.5 * i + 0.5, p, 0.8) for i, p in enumerate(pitches)]
+    bass = [NoteEvent(2.0 * i, 2.0 * i + 2.0, p, 0.9) for i, p in enumerate([36, 41, 43, 36])]
+    inner = [NoteEvent(2.0 * i + 0.5, 2.0 * i + 1.0, 62, 0.5) for i in range(4)]
+    events = sorted(tune + bass + inner, key=lambda e: e.start)
+    best = main_melody(events, 8.0)
+    assert best is not None and [e.pitch for e in best.notes] == [e.pitch for e in tune]
+    assert best.coverage == pytest.approx(1.0) and best.ratio == pytest.approx(16 / 24)
+    bass_line = next(c for c in candidates(events, 8.0) if c.name == "band 36-60")
+    assert bass_line.coverage == pytest.approx(1.0) and bass_line.score < best.score
+    assert main_melody([], 8.0) is None
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return random_model("tiny", device="cpu")
+
+
+def test_tiny_musicgen_generates_transcribes_and_extracts_a_melody(tiny) -> None:
+    """Generation (two windows, continued) -> audio -> basic-pitch -> eq. 1-3 -> a Melody in video time."""
+    spotting = make_spotting(cuts=(1.5, 3.0), duration=4.0, speeds=(1.0, 3.0, 2.0), spots=((2.2, 0.9),))
+    result = run(tiny, spotting, Config(seed=4), window_s=3.0, prompt_s=1.0)
+    assert len(result.audio) == 4 * SR and np.isfinite(result.audio).all() and np.abs(result.audio).max() > 0
+    assert result.events and result.chosen is not None and not result.fallback
+    melody = result.melody
+    assert melody.notes and melody.tempo_map is spotting.tempo_map and melody.chords
+    assert all(0.0 <= n.start < spotting.duration and 55 <= n.pitch <= 81 for n in melody.notes)
+    onsets = np.array([n.start for n in melody.notes])
+    for t in (1.5, 2.2, 3.0):
+        assert np.min(np.abs(onsets - t)) <= 1e-6
+    # the transcription is the source: every melody pitch is a transcribed pitch class
+    assert {n.pitch % 12 for n in melody.notes} <= {e.pitch % 12 for e in result.events}
+
+
+def test_generation_is_seeded_and_windows_join_to_the_asked_length(tiny) -> None:
+    chroma = np.zeros((CHROMA_FRAMES, 12), np.float32)
+    chroma[:, 2] = 1.0
+    a = generate(tiny, "calm film score", chroma, 0.7, seed=7, window_s=0.5, prompt_s=0.2)
+    b = generate(tiny, "calm film score", chroma, 0.7, seed=7, window_s=0.5, prompt_s=0.2)
+    c = generate(tiny, "calm film score", chroma, 0.7, seed=8, window_s=0.5, prompt_s=0.2)
+    assert len(a) == int(0.7 * SR) and np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_a_missing_model_says_how_to_fetch_it(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    with pytest.raises(ToolMissing, match="huggingface-cli download facebook/musicgen-melody"):
+        load("facebook/musicgen-melody", device="cpu")
+
+
+def test_config_selects_the_musicgen_backend(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    config = Config()
+    config.composer = "musicgen"  # read with getattr until Config has the field
+    config.musicgen_model = "someone/not-cached-here"
+    with pytest.raises(ToolMissing, match="someone/not-cached-here"):
+        compose(make_spotting(spots=()), config)
+    config.composer = "nonsense"
+    with pytest.raises(ValueError, match="composer"):
+        compose(make_spotting(spots=()), config)
