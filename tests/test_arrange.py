@@ -180,3 +180,35 @@ def test_meter_and_tempo_changes_reach_the_scheme() -> None:
     assert scheme.tempo.meter == (3, 4)
     assert scheme.tempo.map == [(1.0, 120.0), (5.0, 90.0)]  # 6 s at 120 bpm = 12 beats = 4 bars of 3/4
     assert scheme.measures == tm.measure_count(14.0)
+
+
+EXTREME_MELODIES = {"very low": (24, 40), "very high": (96, 108), "five octaves": (30, 95),
+                    "all of MIDI": (21, 108)}
+OCTAVES = (-24, -12, 0, 12, 24)
+
+
+def test_no_part_leaves_its_instruments_range_for_any_mood_on_extreme_melodies() -> None:
+    """Every emotion's palette, on melodies no single instrument holds, arranged then planned note by note."""
+    from fc_backend.arrange.analyze import EMOTION_INTENSITY
+    from fc_backend.plan import plan
+
+    checked, instruments = 0, set()
+    for emotion in EMOTION_INTENSITY:
+        spotting = make_spotting(emotion, [5.0, 10.0, 5.0], [0.05, 0.4, 0.1])
+        for low, high in EXTREME_MELODIES.values():
+            melody = make_melody(measures=8, low=low, high=high)
+            scheme = arrange(melody, spotting)
+            assert validate_scheme(scheme.to_dict()) == scheme
+            lead = scheme.tracks[0]
+            inst = LIBRARY[lead.instrument]
+            shifted = [n.pitch + lead.transpose for n in melody.notes]
+            if any(i.low <= low + t and high + t <= i.high for i in LIBRARY.values() for t in OCTAVES):
+                assert inst.low <= min(shifted) and max(shifted) <= inst.high, (emotion, low, high, lead)
+            for part in plan(scheme, melody, spotting).tracks:
+                holder = LIBRARY[part.instrument]
+                assert part.notes, (emotion, low, high, part.name)
+                outside = [n.pitch for n in part.notes if not holder.holds(n.pitch)]
+                assert not outside, (emotion, low, high, part.name, outside)
+                checked += len(part.notes)
+                instruments.add(part.instrument)
+    assert checked > 5000 and len(instruments) >= 20

@@ -1,13 +1,15 @@
 """Arrange: melody + spotting -> `Scheme`, by the six roles of paper table 2 in their fixed order.
 
 Analyze -> Arrange -> Instrument -> Volume -> Mixing -> Reviewer; each role is one function in its
-own module, so an LLM group chat can later replace any of them and still hand the next the same data.
+own module. With an LLM endpoint configured, the roles are LLM agents in a group chat (arrange/llm.py)
+and each falls back to its function here when its answers stay invalid.
 """
 
 from __future__ import annotations
 
 import logging
 
+from ..agents.settings import llm_settings
 from ..config import Config
 from ..model import Melody, Scheme, SchemeTempo, Spotting, TempoMap
 from ..progress import Progress, no_progress
@@ -27,9 +29,22 @@ def arrange(melody: Melody, spotting: Spotting, config: Config | None = None, *,
             progress: Progress = no_progress) -> Scheme:
     """The rule-based arrangement scheme of `melody` for the clip `spotting` describes.
 
+    With ``config.llm_base_url`` set, the six roles are LLM agents on that endpoint; the rule-based
+    reviewer still checks their scheme (ranges, schema) before it is returned.
+
     Example: ``scheme = arrange(melody, spotting); scheme.save("scheme.json")``.
     """
     library = load_instruments()
+    settings = llm_settings(config)
+    if settings is not None:
+        from .llm import arrange_with_llm
+
+        scheme, analysis = arrange_with_llm(melody, spotting, config, settings, library,
+                                            progress=lambda f: progress(0.95 * f))
+        for fix in review(scheme, analysis, library):
+            log.warning("reviewer: the LLM scheme's %s", fix)
+        progress(1.0)
+        return scheme
     analysis = analyze(melody, spotting, config)
     progress(0.2)
     tracks = choose_parts(analysis)

@@ -48,9 +48,9 @@ def analyze(melody: Melody, spotting: Spotting, config: Config | None = None) ->
     measures = tm.measure_count(spotting.duration)
     emotion = spotting.emotion if spotting.emotion in EMOTION_INTENSITY else "calm"
     reference = (config or Config()).motion_reference
-    motion = _measure_motion(spotting, tm, measures)
+    motion = measure_motion(spotting, tm, measures)
     peak_motion = max(motion) or 1.0
-    spots = _measure_spots(spotting, tm, measures)
+    spots = measure_spots(spotting, tm, measures)
     raw = []
     for m in range(measures):
         absolute = motion[m] / (motion[m] + reference)
@@ -66,7 +66,7 @@ def _measure_span(tm: TempoMap, m: int, duration: float) -> tuple[float, float]:
     return tm.measure_start(m), min(tm.measure_start(m + 1), max(duration, tm.measure_start(m) + 1e-3))
 
 
-def _measure_motion(spotting: Spotting, tm: TempoMap, measures: int) -> list[float]:
+def measure_motion(spotting: Spotting, tm: TempoMap, measures: int) -> list[float]:
     """Mean flow speed per measure: from the motion curve, else from the shots it overlaps."""
     curve = list(zip(spotting.motion_curve.times, spotting.motion_curve.values, strict=False))
     out = []
@@ -86,7 +86,7 @@ def _measure_motion(spotting: Spotting, tm: TempoMap, measures: int) -> list[flo
     return [max(0.0, v) for v in out]
 
 
-def _measure_spots(spotting: Spotting, tm: TempoMap, measures: int) -> list[float]:
+def measure_spots(spotting: Spotting, tm: TempoMap, measures: int) -> list[float]:
     """Rhythm-spot density per measure: summed strengths, two strong spots saturate it."""
     density = [0.0] * measures
     for spot in spotting.rhythm_spots:

@@ -16,6 +16,8 @@ from .keys import SCALES, key_name, parse_key, ranked_keys
 
 CHORD_TONES = {"maj": (0, 4, 7), "min": (0, 3, 7), "dim": (0, 3, 6), "aug": (0, 4, 8), "sus4": (0, 5, 7),
                "dom7": (0, 4, 7, 10), "maj7": (0, 4, 7, 11), "min7": (0, 3, 7, 10)}
+#: beats a note may start after a beat and still be the note heard on it (a 32nd note)
+ONSET_SLACK = 0.125
 
 
 @dataclass
@@ -67,8 +69,12 @@ class Analysis:
         return np.flatnonzero((self.starts >= lo - 1e-6) & (self.starts < hi - 1e-6))
 
     def sounding(self, beat: float) -> int | None:
-        """Index of the note sounding at `beat` (the latest started), or None in a rest."""
-        hits = np.flatnonzero((self.starts <= beat + 1e-6) & (self.ends > beat + 1e-6))
+        """Index of the note sounding at `beat` (the latest started), or None in a rest.
+
+        A note that starts up to `ONSET_SLACK` late still counts: performed and abc2midi-rendered MIDI
+        place notes a tick or two after the beat.
+        """
+        hits = np.flatnonzero((self.starts <= beat + ONSET_SLACK) & (self.ends > beat + ONSET_SLACK))
         return int(hits[-1]) if len(hits) else None
 
     def chord_at(self, beat: float) -> HeldChord | None:

@@ -1,0 +1,48 @@
+"""`filmcomposer assess FILE.mid|FILE.abc [--json]`: the five reviewers' verdict on a melody file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    cmd = commands.add_parser(
+        "assess", help="score a melody (.mid or .abc) on the 19 criteria of 5 reviewers"
+    )
+    cmd.add_argument("file", type=Path, help="a MIDI file or an ABC tune (the first of a songbook)")
+    cmd.add_argument("--json", action="store_true", help="print the Assessment as one JSON object")
+    cmd.add_argument(
+        "--llm-base-url",
+        help="OpenAI-compatible endpoint; the reviewers become LLM agents "
+        "(key from FC_LLM_API_KEY or OPENAI_API_KEY)",
+    )
+    cmd.add_argument("--llm-model", help="model name at that endpoint")
+    cmd.set_defaults(run=_run_assess)
+
+
+def _run_assess(args: argparse.Namespace) -> int:
+    from ..config import Config
+    from . import assess
+    from .source import load_melody
+
+    melody = load_melody(args.file)
+    config = Config()
+    config.llm_base_url = args.llm_base_url
+    config.llm_model = args.llm_model
+    result = assess(melody, None, config)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return 0
+    key = melody.key or "no key given (found from the notes)"
+    print(
+        f"{args.file}: {len(melody.notes)} notes, {key}; "
+        f"total {result.total:.2f}/19 ({'pass' if result.passed else 'fail'} at {result.threshold:g})"
+    )
+    for reviewer, subtotal in result.reviewers.items():
+        mine = [c for c in result.criteria if c.reviewer == reviewer]
+        print(f"  {reviewer} {subtotal:.2f}/{len(mine)}")
+        for c in mine:
+            print(f"    {c.key:<22} {c.score:4.2f}  {c.reason}")
+    return 0

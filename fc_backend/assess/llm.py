@@ -1,0 +1,151 @@
+"""The reviewers as LLM agents: sequential chats mode -> melody -> harmony -> rhythm -> emotion.
+
+Each reviewer gets the melody written out measure by measure, the picture's facts, and what the
+rule-based tools measured for its criteria; it answers its criteria as JSON (score 0..1 and one
+sentence each) and sees the verdicts that stood before it. A reviewer whose answers stay invalid
+is replaced by the rule-based reviewer (agents/chats.py logs the warning).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from ..agents import LLMSettings, Task
+from ..agents.chats import run_sequential
+from ..agents.prompts import REASONING, system_message
+from ..model import Assessment, Criterion, Melody, Spotting
+from ..progress import Progress, no_progress
+from ..schemes import EXAMPLES_DIR
+from ..theory import NAMES
+from .analysis import Analysis, analyse
+from .criteria import criterion
+
+#: what each reviewer listens for, in the paper's words (table 1)
+FOCUS = {
+    "mode": "whether the melody is clearly, steadily and consistently in its key and mode",
+    "melody": "the shape of the line: contour, smooth intervals, a singable range, a recurring motif "
+    "that is varied, and phrases that come to rest",
+    "harmony": "the chords under the melody: chord tones on strong beats, a coherent progression, "
+    "variety, and cadences",
+    "rhythm": "a clear, steady rhythm with some variety, and onsets on the picture's cuts",
+    "emotion": "whether mode, tempo and register suit the clip's emotion and follow its motion",
+}
+REASON_CHARS = 200
+
+
+def criteria_schema(keys: tuple[str, ...]) -> dict[str, Any]:
+    item = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["key", "score", "reason"],
+        "properties": {
+            "key": {"enum": list(keys)},
+            "score": {"type": "number", "minimum": 0, "maximum": 1},
+            "reason": {"type": "string", "minLength": 1, "maxLength": REASON_CHARS},
+        },
+    }
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["reasoning", "criteria"],
+        "properties": {
+            "reasoning": REASONING,
+            "criteria": {"type": "array", "minItems": len(keys), "maxItems": len(keys), "items": item},
+        },
+    }
+
+
+@cache
+def _examples() -> dict[str, Any]:
+    """Hand-written verdicts on a folk tune, one per reviewer: the few-shot templates."""
+    return json.loads((EXAMPLES_DIR / "reviews" / "ode_to_joy.json").read_text(encoding="utf-8"))["verdicts"]
+
+
+def describe(a: Analysis, spotting: Spotting | None) -> str:
+    """The melody as a reviewer reads it: key, meter, tempo, then each measure's notes and chord."""
+    tm = a.melody.tempo_map
+    lines = [
+        f"Key: {a.key_name} ({'declared' if a.key_declared else 'estimated from the notes'}); "
+        f"meter {tm.meter[0]}/{tm.meter[1]}; tempo {tm.changes[0].bpm:.0f} bpm; {a.measures} measures; "
+        f"{len(a.pitches)} notes. Notes are name+octave:length in beats (R = rest)."
+    ]
+    for m in range(a.measures):
+        idx = a.measure_notes(m)
+        notes = (
+            " ".join(
+                f"{NAMES[int(a.pitches[i]) % 12]}{int(a.pitches[i]) // 12 - 1}:{a.durations[i]:.3g}"
+                for i in idx
+            )
+            or "R"
+        )
+        chord = a.chord_at(m * a.per)
+        chord_text = f" [chord {NAMES[chord.root]} {chord.quality}]" if chord else ""
+        lines.append(f"m{m + 1}{chord_text}: {notes}")
+    if spotting is not None:
+        cuts = ", ".join(f"{c:.2f}" for c in spotting.cuts) or "none"
+        lines.append(
+            f"Picture: emotion {spotting.emotion}; {spotting.duration:.1f} s; cuts at {cuts} s; "
+            f"shot motion speeds {[round(s.motion_speed, 3) for s in spotting.shots]}."
+        )
+    else:
+        lines.append("Picture: not given (judge emotion and alignment as unknown, 0.5).")
+    return "\n".join(lines)
+
+
+def _task(reviewer: str, keys: tuple[str, ...], rule: list[Criterion]) -> Task:
+    schema = criteria_schema(keys)
+    fallback = {
+        "reasoning": "rule-based measurement",
+        "criteria": [{"key": c.key, "score": c.score, "reason": c.reason[:REASON_CHARS]} for c in rule],
+    }
+
+    def check(answer: dict[str, Any]) -> list[str]:
+        seen = [c["key"] for c in answer["criteria"]]
+        missing = [k for k in keys if k not in seen]
+        return [f"criteria: {missing[0]!r} is missing (each of {list(keys)} exactly once)"] if missing else []
+
+    steps = [
+        f"Read the melody for {FOCUS[reviewer]}.",
+        "Compare it with the measurements of the analysis tools and the earlier reviewers' verdicts.",
+        "Decide each criterion's score from 0 (fails) to 1 (excellent) and say why in one sentence.",
+    ]
+    message = system_message(
+        persona=f"the {reviewer} reviewer of a film-scoring team, an experienced composer and music theorist",
+        duties=f"You judge {FOCUS[reviewer]}. Your criteria: {', '.join(keys)}.",
+        steps=steps,
+        schema=schema,
+        examples=[_examples()[reviewer]],
+    )
+    return Task(f"{reviewer}_reviewer", message, schema, lambda: fallback, check)
+
+
+def assess_with_llm(
+    melody: Melody,
+    spotting: Spotting | None,
+    threshold: float,
+    settings: LLMSettings,
+    *,
+    progress: Progress = no_progress,
+) -> Assessment:
+    """The five reviewers' verdicts from LLM agents (each falls back to its rule-based self)."""
+    from .assessor import CRITERIA, REVIEWERS
+
+    analysis = analyse(melody, spotting)
+    facts = describe(analysis, spotting)
+    tasks, openings = [], []
+    for (reviewer, keys), module in zip(CRITERIA, REVIEWERS, strict=True):
+        rule = module.review(analysis)
+        tasks.append(_task(reviewer, keys, rule))
+        measured = "\n".join(f"- {c.key}: {c.reason}" for c in rule)
+        openings.append(
+            f"{facts}\n\nMeasurements for your criteria:\n{measured}\n\n"
+            f"Give your verdict on {', '.join(keys)} as the JSON object your instructions describe."
+        )
+    referee = run_sequential(tasks, openings, settings, progress=progress)
+    criteria = []
+    for (reviewer, keys), task in zip(CRITERIA, tasks, strict=True):
+        by_key = {c["key"]: c for c in referee.answer(task.name)["criteria"]}
+        criteria += [criterion(k, reviewer, float(by_key[k]["score"]), by_key[k]["reason"]) for k in keys]
+    return Assessment(criteria, threshold=threshold)
