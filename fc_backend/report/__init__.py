@@ -1,0 +1,132 @@
+"""The report: one self-contained HTML page that shows a scored folder to a person.
+
+Film composers look before they read: thumbnails per shot, the motion curve under the tempo map's
+beats with the cuts and rhythm spots, the engraved melody, the reviewers' verdicts, the scheme with
+its envelopes, and the master's loudness. Every image is inlined; only the master is referenced
+(it sits beside the page), so the page opens from the folder with no server and no network.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from html import escape
+from pathlib import Path
+
+from ..eval import load_artifact
+from ..eval.loudness import MOMENTARY, SHORT_TERM, delivery, k_weighted, loudness_curve, read_audio
+from ..model import Assessment, Melody, Plan, Scheme, Spotting
+from ..progress import Progress, no_progress
+from . import figures, page
+from .notation import EngravingFailed, engrave
+from .thumbnails import shot_thumbnails
+
+__all__ = ["report"]
+
+log = logging.getLogger(__name__)
+
+REPORT_NAME = "report.html"
+
+
+def report(out_dir: str | Path, *, video: str | Path | None = None, progress: Progress = no_progress) -> Path:
+    """Write `out_dir`/report.html from the artifacts `score` wrote there; returns its path.
+
+    `video` overrides the clip named in plan.json (absolute, or relative to `out_dir`); without a
+    readable clip the page says so and shows no stills.
+
+    Example: ``report("out")`` -> ``Path("out/report.html")``.
+    """
+    out = Path(out_dir)
+    spotting = load_artifact(Spotting, out / "spotting.json")
+    melody = load_artifact(Melody, out / "melody.json")
+    assessment = load_artifact(Assessment, out / "assessment.json")
+    scheme = load_artifact(Scheme, out / "scheme.json")
+    plan = load_artifact(Plan, out / "plan.json")
+    abc_path, master = out / "melody.abc", out / "master.wav"
+    progress(0.05)
+
+    clip = _find_video(out, video, plan, spotting)
+    thumbs = shot_thumbnails(clip, spotting.shots, spotting.fps) if clip else [None] * len(spotting.shots)
+    progress(0.3)
+    motion_png = figures.motion_figure(spotting)
+    assessment_png = figures.assessment_figure(assessment)
+    envelope_png = figures.envelope_figure(plan, scheme)
+    progress(0.6)
+    score_html = _engraving(abc_path)
+    audio_html = _audio_section(master, spotting.duration)
+    progress(0.95)
+
+    title = f"FilmComposer report: {Path(plan.video or spotting.video).name}"
+    stills_note = (f"Stills from {escape(clip.name)}, a little after each cut." if clip else
+                   f"The clip ({escape(str(plan.video or spotting.video))}) was not found, so there are no "
+                   "stills; pass the video to the report to add them.")
+    body = f"""
+<h1>{escape(title)}</h1>
+<p class=note>Written from the artifacts in this folder; regenerate after editing them.</p>
+<section id="summary">{page.summary(spotting, melody, assessment, plan, scheme)}</section>
+<section id="shots"><h2>Shots and their visual attributes</h2>
+<p class=note>{stills_note} Motion speed is mean optical flow in frame widths per second (paper eq. 4),
+saliency its mean surge (eq. 5); a dash is an attribute the image statistics cannot tell.</p>
+{page.shots_table(spotting, thumbs)}</section>
+<section id="motion"><h2>Motion, cuts, rhythm spots and the tempo map</h2>
+{page.img(motion_png, "image/png", "motion curve with cuts, rhythm spots and beats")}
+{page.cut_table(spotting)}</section>
+<section id="melody"><h2>Melody</h2>{page.melody_facts(melody)}<div class="score">{score_html}</div></section>
+<section id="assessment"><h2>Assessment: 19 criteria of five reviewers</h2>
+{page.img(assessment_png, "image/png", "assessment criteria chart")}
+{page.assessment_table(assessment)}</section>
+<section id="scheme"><h2>Arrangement scheme</h2>{page.scheme_tables(scheme)}
+{page.img(envelope_png, "image/png", "volume envelopes over measures")}</section>
+<section id="audio"><h2>Master</h2>{audio_html}</section>
+"""
+    html = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(title)}</title><style>{page.STYLE}</style></head><body>{body}</body></html>\n")
+    target = out / REPORT_NAME
+    partial = out / f".{REPORT_NAME}.partial"
+    partial.write_text(html, encoding="utf-8")
+    os.replace(partial, target)
+    progress(1.0)
+    return target
+
+
+def _find_video(out: Path, video: str | Path | None, plan: Plan, spotting: Spotting) -> Path | None:
+    """The clip asked for, else the plan's (relative to OUT when relative), else the one spotted."""
+    candidates = [video] if video is not None else [plan.video, spotting.video]
+    for candidate in candidates:
+        if candidate:
+            path = Path(candidate)
+            path = path if path.is_absolute() else out / path
+            if path.is_file():
+                return path
+    return None
+
+
+def _engraving(abc_path: Path) -> str:
+    if not abc_path.is_file():
+        return '<p class="fail">melody.abc is missing from this folder.</p>'
+    try:
+        return engrave(abc_path.read_text(encoding="utf-8"))
+    except EngravingFailed as err:
+        log.warning("abcm2ps could not engrave %s: %s", abc_path, err)
+        return f'<p class="fail">abcm2ps could not engrave melody.abc: {escape(str(err))}</p>'
+
+
+def _audio_section(master: Path, duration: float) -> str:
+    if not master.is_file():
+        return '<p class="fail">master.wav is missing from this folder; run filmcomposer render.</p>'
+    audio, rate = read_audio(master)
+    figures_ = delivery(master, audio)
+    weighted = k_weighted(audio, rate)
+    momentary = loudness_curve(audio, rate, window=MOMENTARY, hop=0.1, weighted=weighted)
+    short_term = loudness_curve(audio, rate, window=SHORT_TERM, hop=0.1, weighted=weighted)
+    plot = figures.loudness_figure(momentary, short_term, figures_["integrated_lufs"], len(audio) / rate)
+    size_mb = master.stat().st_size / 1e6
+    return (f'<audio controls preload="metadata" src="{REPORT_AUDIO}"></audio>'
+            f"<p class=note>The player plays {REPORT_AUDIO}, which sits beside this page in the same folder"
+            f" ({size_mb:.1f} MB: too large to inline). Keep the two together when moving the page.</p>"
+            + page.loudness_table(figures_)
+            + page.img(plot, "image/png", "loudness of the master over time"))
+
+
+REPORT_AUDIO = "master.wav"
