@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Set up FilmComposer on this machine: system tools, a .venv in the repo, the package.
 
-    python3 install.py          # what `filmcomposer score` needs
-    python3 install.py --dev    # plus the test tools
+    python3 install.py              # what `filmcomposer score` needs
+    python3 install.py --llm        # plus the LLM agents (AG2) for an OpenAI-compatible endpoint
+    python3 install.py --musicgen   # plus MusicGen-Melody (torch 2.13.0 CPU/GPU, transformers, basic-pitch)
+    python3 install.py --dev        # everything, plus the test tools and Chromium for the report test
 
 Idempotent: it checks before it acts and says what it did. System tools are installed with apt
 when running as root on Debian/Ubuntu; anywhere else it prints the exact command and stops.
-torch is not needed by the default path and is never installed here.
+torch is not needed by the default path: only --musicgen and --dev install it, pinned to 2.13.0.
 Standard library only, so it runs on a fresh machine.
 """
 
@@ -37,6 +39,14 @@ SYSTEM_TOOLS: list[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
     ("abcm2ps", ("abcm2ps",), ("abcm2ps",), ("abcm2ps",)),
 ]
 
+#: what only the tests need: Chromium loads report.html (check, Debian packages)
+DEV_TOOLS: list[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = [
+    ("chromium", ("chromium",), ("--cask chromium",), ("chromium",)),
+]
+
+#: basic-pitch's metadata requires tensorflow; its ONNX model runs without it, so it goes in alone
+NO_DEPS_PACKAGES = ("basic-pitch==0.4.0",)
+
 SOUNDFONTS = (
     "/usr/share/sounds/sf2/FluidR3_GM.sf2",
     "/usr/share/soundfonts/FluidR3_GM.sf2",
@@ -58,8 +68,8 @@ def is_present(check: str) -> bool:
     return shutil.which(check) is not None
 
 
-def missing_tools() -> list[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:
-    return [tool for tool in SYSTEM_TOOLS if not is_present(tool[0])]
+def missing_tools(dev: bool = False) -> list[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:
+    return [tool for tool in SYSTEM_TOOLS + (DEV_TOOLS if dev else []) if not is_present(tool[0])]
 
 
 def install_command(missing: list[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]]) -> str:
@@ -81,8 +91,8 @@ def install_command(missing: list[tuple[str, tuple[str, ...], tuple[str, ...], t
     return f"sudo apt-get install -y {unique([p for t in missing for p in t[1]])}"
 
 
-def ensure_system_tools() -> None:
-    missing = missing_tools()
+def ensure_system_tools(dev: bool = False) -> None:
+    missing = missing_tools(dev)
     if not missing:
         say("system tools: ffmpeg, fluidsynth, SoundFont, abcmidi, abcm2ps already present")
         return
@@ -96,8 +106,9 @@ def ensure_system_tools() -> None:
     say(f"installing with apt: {' '.join(packages)}")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages], check=True, env=env)
-    still = missing_tools()
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
+                   check=True, env=env)
+    still = missing_tools(dev)
     if still:
         say(f"apt finished but these are still missing: {', '.join(t[0] for t in still)}")
         sys.exit(1)
@@ -116,24 +127,32 @@ def ensure_venv() -> None:
     venv.EnvBuilder(with_pip=True).create(VENV)
 
 
-def install_package(dev: bool) -> None:
-    target = ".[dev]" if dev else "."
+def install_package(extras: list[str]) -> None:
+    target = f".[{','.join(extras)}]" if extras else "."
+    pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     say(f"python packages: pip install -e {target} (pinned in pyproject.toml)")
-    subprocess.run([str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "-q",
-                    "-e", target], check=True, cwd=ROOT)
+    subprocess.run([*pip, "-e", target], check=True, cwd=ROOT)
+    if "musicgen" in extras:
+        say(f"python packages: --no-deps {' '.join(NO_DEPS_PACKAGES)} (ONNX model, no tensorflow)")
+        subprocess.run([*pip, "--no-deps", *NO_DEPS_PACKAGES], check=True, cwd=ROOT)
     say(f"ready: {VENV / 'bin' / 'filmcomposer'} score CLIP.mp4 -o OUT")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dev", action="store_true", help="also install the test tools (pytest, ruff, RPP readers)")
+    parser.add_argument("--dev", action="store_true",
+                        help="everything, plus the test tools (pytest, ruff, RPP readers, Chromium)")
+    parser.add_argument("--llm", action="store_true", help="also the LLM agents (AG2)")
+    parser.add_argument("--musicgen", action="store_true", help="also MusicGen-Melody (torch 2.13.0)")
     args = parser.parse_args()
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036  (this file runs on whatever python3 a machine has)
         say(f"Python 3.10 or newer is needed; this is {platform.python_version()}")
         return 1
-    ensure_system_tools()
+    ensure_system_tools(args.dev)
     ensure_venv()
-    install_package(args.dev)
+    wanted = {"dev": args.dev, "llm": args.llm, "musicgen": args.musicgen or args.dev}
+    extras = [name for name, yes in wanted.items() if yes]
+    install_package(extras)
     return 0
 
 

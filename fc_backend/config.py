@@ -31,3 +31,11 @@ class Config:
     motion_reference: float = 0.1
     #: gain and velocity factor of a softened measure
     soften_factor: float = 0.6
+    #: an OpenAI-compatible endpoint makes the reviewers and arranger LLM agents; None keeps the rules
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    #: bad LLM answers sent back before the rule-based answer is used instead
+    llm_max_retries: int = 2
+    #: "symbolic" (the CPU default) or "musicgen" (MusicGen-Melody: a GPU and local weights)
+    composer: str = "symbolic"
+    musicgen_model: str = "facebook/musicgen-melody"

@@ -22,19 +22,21 @@ from .assess import assess
 from .compose import compose
 from .config import Config
 from .errors import InputError
+from .formats.abc import read_melody
 from .formats.midi import MidiPart, write_midi
 from .model import Assessment, Melody, Plan, Scheme, Spotting
 from .notate import notate
 from .plan import plan as make_plan
 from .progress import Progress, stage_bar
 from .realize import realize
+from .report import report
 from .schemes import validate_scheme
 from .spot import spot
 from .tools import soundfont
 
 #: what `score` writes into OUT, in the order the stages make them
 ARTIFACTS = ("spotting.json", "melody.json", "melody.mid", "melody.abc", "assessment.json", "scheme.json",
-             "plan.json", "arrangement.mid", "project.rpp", "master.wav")
+             "plan.json", "arrangement.mid", "project.rpp", "master.wav", "report.html")
 
 T = TypeVar("T", Spotting, Melody, Plan)
 
@@ -57,15 +59,18 @@ class ScoreResult:
 
 def score(video: str | Path, out_dir: str | Path, config: Config | None = None, *, description: str = "",
           copy_video: bool = False, show_progress: bool = True,
-          on_progress: RunProgress | None = None) -> ScoreResult:
+          on_progress: RunProgress | None = None, melody: str | Path | None = None) -> ScoreResult:
     """Score `video` into `out_dir`.
 
     With `copy_video`, the clip is copied into OUT and the project refers to it by a relative
-    path, so the folder can be moved or sent as a whole.
+    path, so the folder can be moved or sent as a whole. With `melody` (a .mid or .abc file, e.g. an
+    edited melody.mid), that melody is used instead of composing one: beat b of the file is beat b
+    of the clip's tempo map (so our own melody.mid keeps its video times); it is still assessed, once.
     """
     config = config or Config()
     video = Path(video)
     _check_video_file(video)
+    given = read_melody(melody) if melody is not None else None  # a bad file stops us before any work
     soundfont(config.soundfont)  # a missing SoundFont should stop us before minutes of work, not after
     out_dir = Path(out_dir)
 
@@ -73,7 +78,10 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
     with _staging(out_dir) as staging:
         with stage("spot") as progress:
             spotting = spot(video, config, progress=progress)
-        melody, assessment = _compose_until_pass(spotting, config, description, stage)
+        if given is None:
+            melody, assessment = _compose_until_pass(spotting, config, description, stage)
+        else:
+            melody, assessment = _adopt(given, Path(melody), spotting, config, description, stage)
         with stage("notate"):
             abc = notate(melody)
         with stage("arrange") as progress:
@@ -95,8 +103,7 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
         assessment.save(staging / "assessment.json")
         scheme.save(staging / "scheme.json")
         plan.save(staging / "plan.json")
-        with stage("realize") as progress:
-            realize(plan, staging, config, video=video_ref, progress=progress)
+        _realize_and_report(plan, staging, config, stage, video=video)
         missing = [name for name in ARTIFACTS if not (staging / name).is_file()]
         if missing:
             raise RuntimeError(f"stages finished without writing {', '.join(missing)}")
@@ -129,10 +136,28 @@ def render(out_dir: str | Path, config: Config | None = None, *, from_plan: bool
                 new_plan = make_plan(scheme, melody, spotting, config, progress=progress)
             new_plan.video = previous.video
             new_plan.save(staging / "plan.json")
-        video = Path(new_plan.video) if new_plan.video else None
-        with stage("realize") as progress:
-            realize(new_plan, staging, config, video=video, progress=progress)
+        _realize_and_report(new_plan, staging, config, stage, earlier=out_dir)
     return new_plan
+
+
+def _realize_and_report(plan: Plan, staging: Path, config: Config,
+                        stage: Callable[[str], AbstractContextManager[Progress]], *,
+                        video: Path | None = None, earlier: Path | None = None) -> None:
+    """The last two stages of every run: audio and project from the plan, then the page about it all.
+
+    `earlier` is the OUT of a previous run whose untouched artifacts the report reads (render and
+    reroll rewrite only part of OUT); their copies in staging are identical, so the move is harmless.
+    """
+    if video is None and plan.video:
+        video = Path(plan.video) if earlier is None else (earlier / plan.video)
+    with stage("realize") as progress:
+        realize(plan, staging, config, video=Path(plan.video) if plan.video else None, progress=progress)
+    if earlier is not None:
+        for name in ARTIFACTS:
+            if not (staging / name).exists() and (earlier / name).is_file():
+                shutil.copy2(earlier / name, staging / name)
+    with stage("report") as progress:
+        report(staging, video=video, progress=progress)
 
 
 def _load_artifact(cls: type[T], path: Path) -> T:
@@ -174,6 +199,65 @@ def _compose_until_pass(
     assessment.attempts = attempt + 1
     return melody, assessment
 
+
+
+def _adopt(given: Melody, path: Path, spotting: Spotting, config: Config, description: str,
+           stage: Callable[[str], AbstractContextManager[Progress]]) -> tuple[Melody, Assessment]:
+    """The user's melody on the clip's clock, assessed once (a person's melody is not re-composed)."""
+    with stage("compose") as progress:
+        try:
+            melody = compose(spotting, config, description=description, melody=given, progress=progress)
+        except ValueError as err:
+            raise InputError(path, str(err)) from None
+    with stage("assess") as progress:
+        assessment = assess(melody, spotting, config, progress=progress)
+    return melody, assessment
+
+
+def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = None, *,
+           seed: int | None = None, show_progress: bool = True,
+           on_progress: RunProgress | None = None) -> ScoreResult:
+    """Compose anew the measures of OUT's melody that overlap [t0, t1] s and re-run every later stage.
+
+    Notes outside those measures stay bit-identical in melody.json; melody.mid, melody.abc,
+    assessment.json, scheme.json, plan.json and what realize writes are replaced atomically (an edited
+    scheme.json is re-arranged too). Without `seed`, the melody's seed + 1, so each re-roll is new.
+    """
+    config = config or Config()
+    out_dir = Path(out_dir)
+    spotting = _load_artifact(Spotting, out_dir / "spotting.json")
+    previous = _load_artifact(Melody, out_dir / "melody.json")
+    old_plan = _load_artifact(Plan, out_dir / "plan.json")
+    if not (0.0 <= t0 <= t1) or t0 >= spotting.duration:
+        raise InputError(out_dir, f"re-roll span {t0:g}..{t1:g} s is not inside the clip"
+                                  f" (0..{spotting.duration:g} s)")
+    if not previous.notes:
+        raise InputError(out_dir / "melody.json", "holds no notes to re-roll around")
+    soundfont(config.soundfont)
+    seed = previous.seed + 1 if seed is None else int(seed)
+    stage = _stage_reporter(show_progress, on_progress)
+    with _staging(out_dir) as staging:
+        with stage("compose") as progress:
+            melody = compose(spotting, config, seed=seed, melody=previous, region=(t0, t1), progress=progress)
+        with stage("assess") as progress:
+            assessment = assess(melody, spotting, config, progress=progress)
+        with stage("notate"):
+            abc = notate(melody)
+        with stage("arrange") as progress:
+            scheme = arrange(melody, spotting, config, progress=progress)
+        with stage("plan") as progress:
+            plan = make_plan(scheme, melody, spotting, config, progress=progress)
+        plan.video = old_plan.video
+        melody.save(staging / "melody.json")
+        write_midi(staging / "melody.mid", melody.tempo_map, [MidiPart("Melody", melody.notes, 0)],
+                   key=melody.key)
+        (staging / "melody.abc").write_text(abc, encoding="utf-8")
+        assessment.save(staging / "assessment.json")
+        scheme.save(staging / "scheme.json")
+        plan.save(staging / "plan.json")
+        _realize_and_report(plan, staging, config, stage, earlier=out_dir)
+    files = {name: out_dir / name for name in ARTIFACTS}
+    return ScoreResult(out_dir, spotting, melody, assessment, scheme, plan, files)
 
 
 def _stage_reporter(show_progress: bool,

@@ -52,3 +52,14 @@ def test_torch_is_not_a_default_dependency() -> None:
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert not any(dep.lower().startswith("torch") for dep in project["dependencies"])
+
+
+def test_every_torch_requirement_is_the_local_cpu_build() -> None:
+    """Any other torch spec downloads gigabytes of CUDA packages on this kind of machine."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    specs = [dep for deps in project["optional-dependencies"].values() for dep in deps]
+    torch = [dep for dep in specs if re.match(r"torch\b", dep)]
+    assert torch == ["torch==2.13.0"]
