@@ -17,7 +17,8 @@ from .errors import FilmComposerError
 
 #: modules that add their own subcommands with `add_commands(commands)`; listed here, not discovered,
 #: and each keeps its heavy imports inside the command so `filmcomposer --help` stays fast
-EXTRA_COMMANDS: tuple[str, ...] = ()
+EXTRA_COMMANDS: tuple[str, ...] = ("fc_backend.assess.commands", "fc_backend.compose.commands",
+                                  "fc_backend.eval.commands", "fc_backend.server.commands")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,23 +71,30 @@ def _add_score_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("-o", "--out", type=Path, required=True, help="folder for the artifacts")
     cmd.add_argument("--seed", type=int, default=0, help="composer seed (same seed, same melody)")
     cmd.add_argument("--description", default="", help="what the music should say, in words")
+    cmd.add_argument("--melody", type=Path, metavar="FILE",
+                     help="use this melody (.mid or .abc, e.g. an edited melody.mid) instead of composing")
     cmd.add_argument("--loudness", type=float, default=-23.0, choices=LOUDNESS_TARGETS,
                      help="integrated loudness of the master in LUFS (default -23, EBU R128)")
     cmd.add_argument("--soundfont", help="General MIDI .sf2 for the offline render")
     cmd.add_argument("--copy-video", action="store_true",
                      help="copy the clip into OUT so the project folder is self-contained")
+    cmd.add_argument("--llm-base-url", help="OpenAI-compatible endpoint: reviewers and arranger become LLM "
+                     "agents (key from FC_LLM_API_KEY or OPENAI_API_KEY); default: rule-based")
+    cmd.add_argument("--llm-model", help="model name at that endpoint")
     cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
 def _config(args: argparse.Namespace) -> Config:
-    return Config(seed=args.seed, loudness=args.loudness, soundfont=args.soundfont)
+    return Config(seed=args.seed, loudness=args.loudness, soundfont=args.soundfont,
+                  llm_base_url=args.llm_base_url, llm_model=args.llm_model)
 
 
 def _run_score(args: argparse.Namespace, video: Path | None = None) -> int:
     from .pipeline import score  # heavy imports only when a command needs them
 
     result = score(video or args.video, args.out, _config(args), description=args.description,
-                   copy_video=args.copy_video or video is not None, show_progress=not args.quiet)
+                   copy_video=args.copy_video or video is not None, show_progress=not args.quiet,
+                   melody=args.melody)
     a = result.assessment
     print(f"{len(result.spotting.shots)} shots, {len(result.spotting.rhythm_spots)} rhythm spots, "
           f"{result.melody.key}, {len(result.plan.tracks)} tracks; "

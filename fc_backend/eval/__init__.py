@@ -15,7 +15,6 @@ import numpy as np
 
 from ..errors import InputError
 from ..model import Assessment, Record, Spotting
-from .loudness import delivery, k_weighted, read_audio
 
 __all__ = ["diversity", "evaluate"]
 
@@ -27,7 +26,9 @@ def evaluate(out_dir: str | Path) -> dict[str, Any]:
 
     Example: ``evaluate("out")["rhythm"]["hit_rate"]`` -> ``0.875``.
     """
+    # scipy, pyloudnorm and librosa load here, not at import: every `filmcomposer` call imports this package
     from .dynamics import dynamic_variation
+    from .loudness import delivery, k_weighted, read_audio
     from .rhythm import rhythm_alignment
 
     out = _folder(Path(out_dir))
@@ -54,6 +55,7 @@ def diversity(out_dirs: Sequence[str | Path]) -> float:
     Example: ``diversity(["out_seed1", "out_seed2"])`` -> ``0.41``.
     """
     from .diversity import chroma_diversity, chromagram
+    from .loudness import read_audio
 
     if len(out_dirs) < 2:
         raise ValueError("diversity needs at least two scored folders")
