@@ -57,6 +57,7 @@ def test_torch_is_not_a_default_dependency() -> None:
 def test_every_torch_requirement_is_the_local_cpu_build() -> None:
     """Any other torch spec downloads gigabytes of CUDA packages on this kind of machine."""
     import re
+
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
