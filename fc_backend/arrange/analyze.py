@@ -32,6 +32,8 @@ class Analysis:
     #: duration-weighted majority of each visual attribute over the shots (None when unknown)
     attributes: dict[str, str | None] = field(default_factory=dict)
     melody_range: tuple[int, int] | None = None
+    #: cuts and other strong spots the music should mark (strength >= 0.5)
+    hits: int = 0
 
     @property
     def mean_intensity(self) -> float:
@@ -58,8 +60,9 @@ def analyze(melody: Melody, spotting: Spotting, config: Config | None = None) ->
                    + 0.15 * spots[m])
     intensity = [round(min(1.0, max(0.0, v)), 3) for v in _smooth(raw)]
     pitches = [n.pitch for n in melody.notes]
+    hits = sum(1 for s in spotting.rhythm_spots if s.strength >= 0.5 and s.time < spotting.duration)
     return Analysis(measures, intensity, _sections(spotting, tm, measures, intensity), emotion,
-                    _dominant_attributes(spotting), (min(pitches), max(pitches)) if pitches else None)
+                    _dominant_attributes(spotting), (min(pitches), max(pitches)) if pitches else None, hits)
 
 
 def _measure_span(tm: TempoMap, m: int, duration: float) -> tuple[float, float]:

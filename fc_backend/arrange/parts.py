@@ -1,7 +1,9 @@
 """Arrange (paper table 2, role 2): which parts exist, and where the accompaniment steps back.
 
 Every arrangement has the three parts a cue cannot do without (melody, sustained harmony, bass);
-drive adds a counter-line, a moving ostinato and percussion, never more than six tracks in all.
+a picture with cuts adds percussion that marks them (sustained strings and brass cannot: their
+attacks are too slow to be heard as a hit) unless the cue is a calm one whose arpeggios do it;
+drive adds a counter-line and a moving ostinato, never more than six tracks in all.
 """
 
 from __future__ import annotations
@@ -26,9 +28,12 @@ def choose_parts(analysis: Analysis) -> list[SchemeTrack]:
     if mean >= 0.5 or analysis.emotion in FLOWING:
         wanted.append(("ostinato", "ostinato"))
     wanted.append(("bass", "bass"))
-    if mean >= 0.55 or peak >= 0.75 or (analysis.emotion in DRIVEN and peak >= 0.5):
+    marks_cuts = analysis.hits and analysis.emotion not in FLOWING  # a calm cue lets its harp mark them
+    if marks_cuts or mean >= 0.55 or peak >= 0.75 or (analysis.emotion in DRIVEN and peak >= 0.5):
         wanted.append(("percussion", "bass"))
-    wanted = wanted[:MAX_TRACKS]
+    for expendable in ("counter", "ostinato"):  # what a smaller ensemble gives up first
+        if len(wanted) > MAX_TRACKS:
+            wanted = [w for w in wanted if w[0] != expendable]
     calm = softened_measures(analysis)
     return [SchemeTrack(track_index=i, name=role, role=role, instrument="", source=source,
                         softened_measures=[] if role == "melody" else list(calm))

@@ -15,7 +15,7 @@ from ..schemes import Instrument, load_instruments, validate_scheme
 from .dynamics import articulate, envelope, measure_levels, soften
 from .markers import markers
 from .motion import measure_motion
-from .parts import WRITERS, Context, doubling_part, kit_part
+from .parts import WRITERS, Context, doubling_part, hits_part, kit_part
 from .ranges import fit, octave_shift
 from .theory import harmony
 
@@ -59,6 +59,8 @@ def _plan_track(track: SchemeTrack, inst: Instrument, ctx: Context, factor: floa
         notes = kit_part(ctx, inst, track.transpose, eighths=track.source == "ostinato")
     elif track.role == "doubling" and track.source == "melody":
         notes = doubling_part(ctx, inst, track.transpose)
+    elif track.role == "percussion":
+        notes = hits_part(ctx, inst, track.transpose)
     else:
         notes = WRITERS[track.source](ctx, inst, track.transpose)
     notes = articulate(notes, track.articulation, ctx.tm)

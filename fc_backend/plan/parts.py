@@ -209,6 +209,32 @@ def kit_part(ctx: Context, inst: Instrument, transpose: int, *, eighths: bool = 
     return sorted(hits, key=lambda n: (n.start, n.pitch))
 
 
+#: spots at least this strong get a pitched hit (all cuts do: their strength is 1)
+HIT_STRENGTH = 0.5
+
+
+def hits_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
+    """Pitched percussion (timpani, glockenspiel, vibraphone) punctuating the picture.
+
+    A short stroke on the chord's root at every cut and strong spot, plus one on each downbeat of a
+    loud measure; an attack this fast is what makes a cut audible under sustained strings and brass.
+    """
+    times = {round(s.time, 6): s.strength for s in ctx.rhythm_spots
+             if s.strength >= HIT_STRENGTH and 0.0 <= s.time < ctx.duration}
+    for m in range(1, ctx.measures + 1):
+        t = round(ctx.tm.measure_start(m), 6)
+        if t < ctx.duration and ctx.intensity[m - 1] >= 0.6:
+            times.setdefault(t, 0.4)
+    middle = (inst.low + inst.high) // 2 + transpose
+    notes = []
+    for t, strength in sorted(times.items()):
+        root = chord_at(ctx.chords, t).root
+        pitch = middle - ((middle - root) % 12)  # the root at or just below the middle of the range
+        length = ctx.tm.time_at(ctx.tm.beat_at(t) + 1.0) - t
+        notes.append(Note(pitch, t, t + length, ctx.velocity(t, int(round(30 * strength)))))
+    return notes
+
+
 WRITERS: dict[str, Callable[[Context, Instrument, int], list[Note]]] = {
     "melody": melody_part, "counter": counter_part, "chords": chords_part, "bass": bass_part,
     "ostinato": ostinato_part}
