@@ -5,6 +5,7 @@
     python3 install.py --llm        # plus the LLM agents (AG2) for an OpenAI-compatible endpoint
     python3 install.py --musicgen   # plus MusicGen-Melody (torch 2.13.0 CPU/GPU, transformers, basic-pitch)
     python3 install.py --dev        # everything, plus the test tools and Chromium for the report test
+    python3 install.py --reaper [RESOURCE_PATH]   # plus the four REAPER actions (REAPER closed)
 
 Idempotent: it checks before it acts and says what it did. System tools are installed with apt
 when running as root on Debian/Ubuntu; anywhere else it prints the exact command and stops.
@@ -16,11 +17,15 @@ from __future__ import annotations
 
 import argparse
 import ctypes.util
+import hashlib
+import json
 import os
 import platform
 import shutil
 import subprocess
 import sys
+import sysconfig
+import time
 import venv
 from pathlib import Path
 
@@ -138,12 +143,205 @@ def install_package(extras: list[str]) -> None:
     say(f"ready: {VENV / 'bin' / 'filmcomposer'} score CLIP.mp4 -o OUT")
 
 
+# ------------------------------------------------------------------------------------------ REAPER
+
+REAPER_SCRIPTS = ROOT / "reaper_scripts"
+REAPER_FOLDER = "FilmComposer"  # under REAPER's Scripts/
+#: (script, action name as REAPER lists it under "Custom:")
+REAPER_ACTIONS = (
+    ("score_selected_video.py", "FilmComposer: Score selected video"),
+    ("review_scheme.py", "FilmComposer: Review scheme"),
+    ("reroll_region.py", "FilmComposer: Re-roll melody in region"),
+    ("render_master.py", "FilmComposer: Render master (48 kHz, 24-bit)"),
+)
+#: the reaper.ini keys that turn on ReaScript's Python and point it at a shared libpython
+PYTHON_KEYS = ("reascript", "pythonlibpath64", "pythonlibdll64")
+
+
+def reaper_resource_path(given: str | None = None) -> Path:
+    """REAPER's resource folder: the one given, else the platform's default (portable installs: pass it)."""
+    if given:
+        return Path(given).expanduser()
+    system = platform.system()
+    if system == "Windows":
+        return Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming")) / "REAPER"
+    if system == "Darwin":
+        return Path.home() / "Library" / "Application Support" / "REAPER"
+    return Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "REAPER"
+
+
+def reaper_is_running() -> bool:
+    """Best effort: REAPER rewrites reaper-kb.ini and reaper.ini when it quits, undoing our edits."""
+    if Path("/proc").is_dir():
+        for comm in Path("/proc").glob("[0-9]*/comm"):
+            try:
+                if comm.read_text().strip().lower() == "reaper":
+                    return True
+            except OSError:
+                continue
+        return False
+    command = (["tasklist", "/FI", "IMAGENAME eq reaper.exe", "/NH"] if platform.system() == "Windows"
+               else ["pgrep", "-x", "REAPER"])
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "reaper" in result.stdout.lower()
+
+
+def python_shared_library(python: Path) -> Path | None:
+    """The shared libpython of `python` (the venv's interpreter), which REAPER loads to run scripts."""
+    query = ("import json, sys, sysconfig; v = sysconfig.get_config_var; print(json.dumps([sys.base_prefix, "
+             "v('LIBDIR') or '', v('INSTSONAME') or '', v('LDLIBRARY') or '', f'{sys.version_info[0]}"
+             "{sys.version_info[1]}']))")
+    try:
+        out = subprocess.run([str(python), "-c", query], capture_output=True, text=True, check=True,
+                             timeout=60)
+        base, libdir, soname, ldlibrary, version = json.loads(out.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        base, libdir, soname, ldlibrary = sys.base_prefix, sysconfig.get_config_var("LIBDIR") or "", "", ""
+        version = f"{sys.version_info[0]}{sys.version_info[1]}"
+    if platform.system() == "Windows":
+        candidates = [Path(base) / f"python{version}.dll"]
+    else:
+        folders = [Path(libdir), Path(base) / "lib", Path("/usr/lib/x86_64-linux-gnu"), Path("/usr/lib64"),
+                   Path("/usr/lib/aarch64-linux-gnu"), Path("/usr/lib")]
+        names = [n for n in (soname, ldlibrary) if n.endswith((".so", ".dylib")) or ".so." in n]
+        candidates = [folder / name for name in names for folder in folders]
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def edit_ini(text: str, section: str, values: dict[str, str]) -> str:
+    """`text` with only `values` set in `section`: every other byte (keys, sections, comments, line
+    endings, order) stays as it was; missing keys go at the end of the section, a missing section at
+    the end of the file."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.strip().lower() == f"[{section.lower()}]"), None)
+    if start is None:
+        if lines and not lines[-1].endswith(("\n", "\r")):
+            lines[-1] += newline
+        lines.append(f"[{section}]{newline}")
+        start = len(lines) - 1
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
+    pending = dict(values)
+    for i in range(start + 1, end):
+        key = lines[i].split("=", 1)[0].strip()
+        if "=" in lines[i] and key.lower() in {k.lower() for k in pending}:
+            name = next(k for k in pending if k.lower() == key.lower())
+            ending = lines[i][len(lines[i].rstrip("\r\n")):] or newline
+            lines[i] = f"{key}={pending.pop(name)}{ending}"
+    insert_at = end
+    while insert_at > start + 1 and not lines[insert_at - 1].strip():
+        insert_at -= 1  # keep a blank line that separates sections after our keys
+    if pending and insert_at > 0 and not lines[insert_at - 1].endswith(("\n", "\r")):
+        lines[insert_at - 1] += newline
+    lines[insert_at:insert_at] = [f"{k}={v}{newline}" for k, v in pending.items()]
+    return "".join(lines)
+
+
+def configure_reaper_python(resource: Path, library: Path | None) -> Path | None:
+    """Turn on ReaScript's Python in reaper.ini (backed up first); returns the backup, if one was made."""
+    ini = resource / "reaper.ini"
+    values = {"reascript": "1"}
+    if library is not None:
+        values.update(pythonlibpath64=str(library.parent), pythonlibdll64=library.name)
+    backup = None
+    if ini.is_file():
+        raw = ini.read_bytes()
+        stamp, n = time.strftime("%Y%m%d-%H%M%S"), 1
+        backup = ini.with_name(f"reaper.ini.filmcomposer-{stamp}.bak")
+        while backup.exists():  # never overwrite an earlier backup
+            n += 1
+            backup = ini.with_name(f"reaper.ini.filmcomposer-{stamp}-{n}.bak")
+        backup.write_bytes(raw)
+        text = raw.decode("utf-8", "surrogateescape")
+    else:
+        text = ""
+    edited = edit_ini(text, "REAPER", values)
+    partial = ini.with_name(".reaper.ini.filmcomposer-partial")
+    partial.write_bytes(edited.encode("utf-8", "surrogateescape"))
+    os.replace(partial, ini)
+    return backup
+
+
+def action_id(relative: str) -> str:
+    """A stable command id for a script, as REAPER's own ids look (RS + 40 hex digits)."""
+    return "RS" + hashlib.sha1(relative.encode("utf-8")).hexdigest()
+
+
+def register_actions(resource: Path) -> list[str]:
+    """Add the actions to reaper-kb.ini, replacing only earlier lines for the same scripts."""
+    kb = resource / "reaper-kb.ini"
+    raw = kb.read_bytes().decode("utf-8", "surrogateescape") if kb.is_file() else ""
+    newline = "\r\n" if "\r\n" in raw else "\n"
+    ours = {f"{REAPER_FOLDER}/{script}" for script, _ in REAPER_ACTIONS}
+    kept = [line for line in raw.splitlines(keepends=True)
+            if not (line.startswith("SCR ") and any(f'"{path}"' in line for path in ours))]
+    if kept and not kept[-1].endswith(("\n", "\r")):
+        kept[-1] += newline
+    added = [f'SCR 4 0 {action_id(f"{REAPER_FOLDER}/{script}")} "Custom: {name}" "{REAPER_FOLDER}/{script}"'
+             for script, name in REAPER_ACTIONS]
+    partial = kb.with_name(".reaper-kb.ini.filmcomposer-partial")
+    partial.write_bytes(("".join(kept) + "".join(line + newline for line in added)).encode(
+        "utf-8", "surrogateescape"))
+    os.replace(partial, kb)
+    return added
+
+
+def write_reapack_index(target: Path) -> Path:
+    """reaper_scripts/index.xml with every source pointing at the installed file (a file:// URL)."""
+    import xml.etree.ElementTree as ET
+
+    tree = ET.parse(REAPER_SCRIPTS / "index.xml")
+    for source in tree.iter("source"):
+        source.text = (target / source.get("file", "")).resolve().as_uri()
+    tree.write(target / "index.xml", encoding="utf-8", xml_declaration=True)
+    return target / "index.xml"
+
+
+def install_reaper(given: str | None, bridge: Path) -> int:
+    """Copy the actions into REAPER, tell them where the bridge is, register them and enable Python."""
+    resource = reaper_resource_path(given)
+    if not resource.is_dir():
+        say(f"REAPER's resource folder {resource} does not exist: start REAPER once, or pass the folder "
+            "(REAPER: Options > Show REAPER resource path in explorer/finder): --reaper PATH")
+        return 1
+    target = resource / "Scripts" / REAPER_FOLDER
+    target.mkdir(parents=True, exist_ok=True)
+    for script in sorted(REAPER_SCRIPTS.glob("*.py")):
+        shutil.copy2(script, target / script.name)
+    write_reapack_index(target)
+    (target / "filmcomposer.json").write_text(json.dumps({"bridge": [str(bridge)]}, indent=2) + "\n",
+                                             encoding="utf-8")
+    say(f"REAPER: copied the actions to {target}; they run {bridge}")
+    if reaper_is_running():
+        say("REAPER is running, so reaper.ini and reaper-kb.ini were left alone (REAPER rewrites them "
+            "when it quits). Quit REAPER and run this again, or add the actions yourself: Actions > Show "
+            f"action list > New action > Load ReaScript, and pick the four scripts in {target}; or import "
+            f"the ReaPack repository {(target / 'index.xml').as_uri()}.")
+        return 0
+    library = python_shared_library(venv_python() if venv_python().exists() else Path(sys.executable))
+    backup = configure_reaper_python(resource, library)
+    if library is None:
+        say("REAPER: no shared libpython found (Debian/Ubuntu: apt-get install libpython3-dev); "
+            "set it in REAPER: Options > Preferences > Plug-ins > ReaScript")
+    else:
+        say(f"REAPER: ReaScript Python enabled with {library}"
+            + (f" (backup: {backup.name})" if backup else ""))
+    for line in register_actions(resource):
+        say(f"REAPER: action {line.split(chr(34))[1]}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", action="store_true",
                         help="everything, plus the test tools (pytest, ruff, RPP readers, Chromium)")
     parser.add_argument("--llm", action="store_true", help="also the LLM agents (AG2)")
     parser.add_argument("--musicgen", action="store_true", help="also MusicGen-Melody (torch 2.13.0)")
+    parser.add_argument("--reaper", nargs="?", const="", metavar="RESOURCE_PATH",
+                        help="also install the REAPER actions (REAPER's resource folder: found, or given)")
     args = parser.parse_args()
     if sys.version_info < (3, 10):  # noqa: UP036  (this file runs on whatever python3 a machine has)
         say(f"Python 3.10 or newer is needed; this is {platform.python_version()}")
@@ -153,6 +351,9 @@ def main() -> int:
     wanted = {"dev": args.dev, "llm": args.llm, "musicgen": args.musicgen or args.dev}
     extras = [name for name, yes in wanted.items() if yes]
     install_package(extras)
+    if args.reaper is not None:
+        return install_reaper(args.reaper or None, VENV / ("Scripts/filmcomposer.exe" if os.name == "nt"
+                                                            else "bin/filmcomposer"))
     return 0
 
 

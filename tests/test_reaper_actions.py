@@ -1,0 +1,445 @@
+"""The REAPER actions, run as REAPER runs them, on the simulated ReaScript host (tests/reaper_sim).
+
+Each test executes the real script in reaper_scripts/ as __main__ with the simulated `reaper_python`
+on sys.path, then runs its RPR_defer callbacks until the job ends, and inspects the in-memory project.
+Scoring uses a bridge that replays a real score (the session's `scored` fixture); re-roll and review
+run the real `filmcomposer reroll` / `filmcomposer render`; one test runs the real backend end to end.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import json
+import os
+import runpy
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = ROOT / "reaper_scripts"
+SIM = Path(__file__).resolve().parent / "reaper_sim"
+_VENV_CLI = Path(sys.executable).with_name("filmcomposer")
+FILMCOMPOSER = [str(_VENV_CLI)] if _VENV_CLI.is_file() else [sys.executable, "-m", "fc_backend.cli"]
+ACTIONS = ("score_selected_video.py", "reroll_region.py", "render_master.py", "review_scheme.py")
+
+for path in (str(SIM), str(SCRIPTS)):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+import fc_apply  # noqa: E402
+import reaper_python as rp  # noqa: E402
+
+# ------------------------------------------------------------------------------------------- helpers
+
+
+def run_action(name: str) -> int:
+    """Run one action as REAPER does, then its deferred callbacks until it finishes."""
+    runpy.run_path(str(SCRIPTS / name), run_name="__main__")
+    return rp.run_deferred(on_cycle=lambda _: time.sleep(0.005))
+
+
+def add_video_item(path: Path, position: float, length: float, offset: float = 0.0,
+                   playrate: float = 1.0) -> str:
+    """What a user does: a track holding the clip, the item selected."""
+    rp.RPR_InsertTrackAtIndex(rp.RPR_CountTracks(0), True)
+    track = rp.RPR_GetTrack(0, rp.RPR_CountTracks(0) - 1)
+    rp.RPR_GetSetMediaTrackInfo_String(track, "P_NAME", "Picture", True)
+    item = rp.RPR_AddMediaItemToTrack(track)
+    take = rp.RPR_AddTakeToMediaItem(item)
+    rp.RPR_SetMediaItemTake_Source(take, rp.RPR_PCM_Source_CreateFromFile(str(path)))
+    rp.RPR_SetMediaItemInfo_Value(item, "D_POSITION", position)
+    rp.RPR_SetMediaItemInfo_Value(item, "D_LENGTH", length)
+    rp.RPR_SetMediaItemTakeInfo_Value(take, "D_STARTOFFS", offset)
+    rp.RPR_SetMediaItemTakeInfo_Value(take, "D_PLAYRATE", playrate)
+    rp.RPR_SetMediaItemSelected(item, True)
+    return item
+
+
+def add_user_track() -> None:
+    """The composer's own track: MIDI, an FX, a pan, a volume envelope and a marker of their own."""
+    rp.RPR_InsertTrackAtIndex(rp.RPR_CountTracks(0), True)
+    track = rp.RPR_GetTrack(0, rp.RPR_CountTracks(0) - 1)
+    rp.RPR_GetSetMediaTrackInfo_String(track, "P_NAME", "My sound design", True)
+    rp.RPR_SetMediaTrackInfo_Value(track, "D_PAN", 0.3)
+    rp.RPR_TrackFX_AddByName(track, "ReaEQ", False, -1)
+    take = rp.RPR_GetActiveTake(rp.RPR_CreateNewMIDIItemInProj(track, 1.0, 3.0, False))
+    rp.RPR_MIDI_InsertNote(take, False, False, 0, 480, 0, 36, 100, False)
+    rp.RPR_SetOnlyTrackSelected(track)
+    rp.RPR_Main_OnCommand(rp.CMD_TOGGLE_VOLUME_ENVELOPE, 0)
+    env = rp.RPR_GetTrackEnvelopeByName(track, "Volume")
+    rp.RPR_InsertEnvelopePoint(env, 1.5, rp.RPR_ScaleToEnvelopeMode(1, 0.5), 0, 0, False, False)
+    rp.RPR_AddProjectMarker2(0, False, 5.0, 0, "my door slam", -1, 0)
+
+
+def snapshot(track: rp.Track) -> tuple:
+    return (track.name, track.volume, track.pan, dict(track.ext), list(track.fx),
+            [(s.dest.name, s.volume) for s in track.sends],
+            {k: [list(p) for p in e.points] for k, e in track.envelopes.items()},
+            [(i.position, i.length, [[list(n) for n in t.notes] for t in i.takes]) for i in track.items])
+
+
+def user_tracks() -> list[tuple]:
+    return [snapshot(t) for t in rp.PROJECT.tracks if "filmcomposer" not in t.ext]
+
+
+def notes_by_track() -> dict[str, list[list]]:
+    return {t.name: [n[2:] for i in t.items for tk in i.takes for n in tk.notes] for t in rp.tagged_tracks()}
+
+
+@pytest.fixture(scope="module")
+def plan_dir(scored, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the session's real score, which the replaying bridge hands to the action."""
+    folder = tmp_path_factory.mktemp("reaper_scored") / "out"
+    shutil.copytree(scored.out_dir, folder)
+    return folder
+
+
+@pytest.fixture()
+def host(tmp_path: Path, plan_dir: Path):
+    """An empty simulated REAPER project whose bridge replays the real score; the clip selected."""
+    rp.reset(project_path=str(tmp_path / "project"), resource_path=str(tmp_path / "resource"))
+    log = tmp_path / "bridge.log"
+    bridge = [sys.executable, str(SIM / "replay_bridge.py"), str(plan_dir), str(log)]
+    rp.RPR_SetExtState("FilmComposer", "bridge", json.dumps(bridge), False)
+    rp.RPR_SetExtState("FilmComposer", "editor", json.dumps([sys.executable, "-c", "pass"]), False)
+    plan = json.loads((plan_dir / "plan.json").read_text())
+    return {"plan": plan, "log": log, "tmp": tmp_path, "video": Path(plan["video"])}
+
+
+# ---------------------------------------------------------------------------------------- the rules
+
+
+def test_actions_import_only_the_standard_library_and_reaper() -> None:
+    """REAPER's embedded Python crashes re-importing compiled packages: nothing else may be imported."""
+    allowed = set(sys.stdlib_module_names) | {"__future__", "reaper_python", "reapy", "fc_apply", "fc_bridge"}
+    scripts = sorted(SCRIPTS.glob("*.py"))
+    assert {p.name for p in scripts} >= set(ACTIONS) | {"fc_apply.py", "fc_bridge.py"}
+    for script in scripts:
+        tree = ast.parse(script.read_text(encoding="utf-8"))
+        names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        names |= {n.module.split(".")[0] for n in ast.walk(tree)
+                  if isinstance(n, ast.ImportFrom) and n.module}
+        assert names <= allowed, f"{script.name} imports {sorted(names - allowed)}"
+
+
+def test_envelope_reading_matches_the_offline_renderer(host) -> None:
+    from fc_backend.model import Plan
+    from fc_backend.realize.envelope import envelope_breakpoints
+
+    plan = Plan.from_dict(host["plan"])
+    for track, raw in zip(plan.tracks, host["plan"]["tracks"], strict=True):
+        ours = fc_apply.envelope_breakpoints(raw["volume_envelope"])
+        assert ours == envelope_breakpoints(track.volume_envelope)
+
+
+def test_placement_maps_video_time_through_position_offset_and_playrate() -> None:
+    place = fc_apply.Placement(position=10.0, length=4.0, offset=2.0, playrate=2.0)
+    assert place.project_time(2.0) == 10.0 and place.project_time(6.0) == 12.0
+    assert place.video_time(place.project_time(3.3)) == pytest.approx(3.3)
+    assert fc_apply.Placement.from_json(place.to_json()).__dict__ == place.__dict__
+
+
+# ---------------------------------------------------------------------------------------- scoring
+
+
+def test_score_builds_the_plan_under_the_picture_and_leaves_the_user_alone(host) -> None:
+    plan = host["plan"]
+    position = 2.0
+    add_video_item(host["video"], position, plan["duration"])
+    add_user_track()
+    before = user_tracks()
+    user_markers = [m.name for m in rp.PROJECT.markers]
+
+    run_action("score_selected_video.py")
+
+    assert rp.PROJECT.undo_points == [f"FilmComposer: score {host['video'].name}"]
+    args = json.loads(host["log"].read_text().splitlines()[0])
+    assert args[:3] == ["request", "--progress-json", "-q"] and args[3:5] == ["score", str(host["video"])]
+    assert user_tracks() == before
+    assert [m.name for m in rp.PROJECT.markers if m.name in user_markers] == user_markers
+
+    tagged = rp.tagged_tracks()
+    assert [t.name for t in tagged] == [t["name"] for t in plan["tracks"]] + [plan["reverb"]["name"]]
+    bus = tagged[-1]
+    assert bus.fx == ["VST: ReaVerbate (Cockos)"]
+    assert bus.fx_params[(0, fc_apply.REAVERBATE_ROOM)] == pytest.approx(plan["reverb"]["room_size"])
+    for track, part in zip(tagged, plan["tracks"], strict=False):
+        assert track.ext["filmcomposer"] == plan["tag"]
+        assert (track.pan, track.volume) == (pytest.approx(part["pan"]), pytest.approx(part["volume"]))
+        assert track.fx == ["VSTi: ReaSynth (Cockos)"]
+        sends = [(s.dest.name, s.volume, s.mode) for s in track.sends]
+        want = [(bus.name, pytest.approx(part["reverb_send"]), 0)] if part["reverb_send"] > 0 else []
+        assert sends == want
+        (item,) = track.items
+        assert (item.position, item.length) == (position, pytest.approx(plan["duration"]))
+        take = item.takes[0]
+        assert take.sorts == 1 and take.sorted  # one batch, sorted once
+        inside = [n for n in part["notes"] if n["start"] < plan["duration"]]
+        assert [n[5] for n in take.notes] == [n["pitch"] for n in sorted(inside, key=lambda n: (n["start"],
+                                                                                                   n["pitch"]))]
+        env = track.envelopes["Volume"]
+        expected = fc_apply.envelope_breakpoints(part["volume_envelope"])
+        got = [(p[0] - position, rp.RPR_ScaleFromEnvelopeMode(env.scaling_mode, p[1])) for p in env.points]
+        assert [t for t, _ in got] == pytest.approx([t for t, _ in expected])
+        assert [g for _, g in got] == pytest.approx([g for _, g in expected])
+        assert all(p[1] != pytest.approx(g) for p, (_, g) in zip(env.points, expected, strict=True) if g < 1)
+    markers = sorted((round(m.pos - position, 6), m.name) for m in rp.PROJECT.markers
+                     if m.name not in user_markers)
+    assert markers == sorted((round(m["time"], 6), m["name"]) for m in plan["markers"]
+                             if m["time"] < plan["duration"])
+    tempo = [(m.time - position, m.bpm) for m in rp.PROJECT.tempo]
+    assert tempo == [(pytest.approx(c["time"]), c["bpm"]) for c in plan["tempo_map"]["changes"]]
+    assert fc_apply.get_state("out") == str(host["tmp"] / "project" / "FilmComposer" / host["video"].stem)
+    assert json.loads(fc_apply.get_state("scheme")) == json.loads((Path(fc_apply.get_state("out"))
+                                                                    / "scheme.json").read_text())
+
+
+def test_rescore_replaces_only_the_tagged_tracks_and_markers(host) -> None:
+    add_video_item(host["video"], 0.0, host["plan"]["duration"])
+    add_user_track()
+    run_action("score_selected_video.py")
+    first = (notes_by_track(), [(m.pos, m.name) for m in rp.PROJECT.markers], len(rp.PROJECT.tracks))
+    before = user_tracks()
+    run_action("score_selected_video.py")
+    assert (notes_by_track(), [(m.pos, m.name) for m in rp.PROJECT.markers], len(rp.PROJECT.tracks)) == first
+    assert user_tracks() == before
+    assert len(rp.PROJECT.undo_points) == 2 and rp.PROJECT.undo_depth == 0
+    # the second score read the (unchanged) markers back as its rhythm spots
+    args = json.loads(host["log"].read_text().splitlines()[1])
+    assert args[0] == "score" and "--spots" in args
+
+
+def test_edited_markers_become_the_next_scores_rhythm_spots(host) -> None:
+    add_video_item(host["video"], 1.0, host["plan"]["duration"])
+    run_action("score_selected_video.py")
+    kinds = {int(k): v[0] for k, v in json.loads(fc_apply.get_state("markers")).items()}
+    spot_markers = [m for m in rp.PROJECT.markers if kinds.get(m.number) != "section"]
+    moved, deleted = spot_markers[0], spot_markers[1]
+    moved.pos += 0.25
+    rp.RPR_DeleteProjectMarker(0, deleted.number, False)
+    rp.RPR_AddProjectMarker2(0, False, 1.0 + 4.2, 0, "my hit", -1, 0)
+
+    run_action("score_selected_video.py")
+
+    args = json.loads(host["log"].read_text().splitlines()[1])
+    written = json.loads(Path(args[args.index("--spots") + 1]).read_text())
+    times = [s["time"] for s in written]
+    assert pytest.approx(moved.pos - 1.0) in times
+    assert all(abs(t - (deleted.pos - 1.0)) > 1e-6 for t in times)
+    assert {"time": pytest.approx(4.2), "strength": 1.0, "kind": "accent"} in written
+    assert len(written) == len(spot_markers)  # one moved, one deleted, one added
+    mine = [m for m in rp.PROJECT.markers if m.name == "my hit"]
+    assert mine and mine[0].number == deleted.number  # it took the deleted marker's number...
+    assert mine[0].pos == pytest.approx(5.2)  # ...and the re-score still left it alone
+
+
+def test_score_without_a_selected_item_changes_nothing(host) -> None:
+    add_user_track()
+    before = user_tracks()
+    run_action("score_selected_video.py")
+    assert rp.MESSAGE_BOXES and "select the video item" in rp.MESSAGE_BOXES[0][0]
+    assert user_tracks() == before and rp.PROJECT.undo_points == []
+
+
+def test_a_failing_bridge_reports_its_error_and_changes_nothing(host) -> None:
+    add_video_item(host["video"], 0.0, host["plan"]["duration"])
+    failing = [sys.executable, "-c", "import json; print(json.dumps({'event': 'error', 'code': 'busy', "
+               "'message': 'queue is full'})); raise SystemExit(1)"]
+    rp.RPR_SetExtState("FilmComposer", "bridge", json.dumps(failing), False)
+    run_action("score_selected_video.py")
+    assert "busy: queue is full" in "".join(rp.CONSOLE)
+    assert rp.tagged_tracks() == [] and rp.PROJECT.undo_points == []
+
+
+# ------------------------------------------------------------------------- the .RPP writers agree
+
+
+def _rpp_summary(text: str) -> dict:
+    """What both writers must agree on, read back with the `rpp` package."""
+    import rpp
+
+    project = rpp.loads(text)
+    tracks = [e for e in project.children if isinstance(e, rpp.Element) and e.tag == "TRACK"]
+    names = [next(c[1] for c in t.children if isinstance(c, list) and c[0] == "NAME") for t in tracks]
+    out: dict = {"tracks": {}, "markers": [], "tempo": []}
+    for line in project.children:
+        if isinstance(line, list) and line[0] == "MARKER":
+            out["markers"].append((round(float(line[2]), 6), line[3]))
+    tempo = next(e for e in project.children if isinstance(e, rpp.Element) and e.tag == "TEMPOENVEX")
+    out["tempo"] = [(round(float(p[1]), 6), float(p[2]), p[3]) for p in tempo.children if p[0] == "PT"]
+    for name, track in zip(names, tracks, strict=True):
+        lines = {c[0]: c for c in track.children if isinstance(c, list)}
+        ext = next((e for e in track.children if isinstance(e, rpp.Element) and e.tag == "EXT"), None)
+        if ext is None:
+            continue
+        volpan = lines["VOLPAN"]
+        summary = {"tag": ext.children[0][1], "volume": float(volpan[1]), "pan": float(volpan[2])}
+        summary["sends"] = sorted((names[int(c[1])], float(c[3])) for c in track.children
+                                  if isinstance(c, list) and c[0] == "AUXRECV")
+        chain = next((e for e in track.children if isinstance(e, rpp.Element) and e.tag == "FXCHAIN"), None)
+        summary["fx"] = [e.attrib[0] for e in chain.children if isinstance(e, rpp.Element)] if chain else []
+        env = next((e for e in track.children if isinstance(e, rpp.Element) and e.tag == "VOLENV2"), None)
+        summary["envelope"] = []
+        if env is not None:
+            mode = next((int(c[1]) for c in env.children if c[0] == "VOLTYPE"), 0)
+            summary["envelope"] = [(round(float(p[1]), 6),
+                                    round(rp.RPR_ScaleFromEnvelopeMode(mode, float(p[2])), 6), p[3])
+                                   for p in env.children if p[0] == "PT"]
+        notes = []
+        for item in (e for e in track.children if isinstance(e, rpp.Element) and e.tag == "ITEM"):
+            source = next(e for e in item.children if isinstance(e, rpp.Element) and e.tag == "SOURCE")
+            tick, held = 0, {}
+            for event in (c for c in source.children if c[0] == "E"):
+                tick += int(event[1])
+                status, key, vel = (int(x, 16) for x in event[2:5])
+                if status & 0xF0 == 0x90 and vel:
+                    held.setdefault((status & 15, key), []).append((tick, vel))
+                elif status & 0xF0 in (0x80, 0x90):
+                    start, velocity = held[(status & 15, key)].pop(0)
+                    notes.append((start, tick, status & 15, key, velocity))
+        summary["notes"] = sorted(notes)
+        out["tracks"][name] = summary
+    return out
+
+
+def test_the_simulated_project_saves_what_the_offline_rpp_writer_writes(host) -> None:
+    from fc_backend.model import Plan
+    from fc_backend.realize.rpp import project_text
+
+    plan = host["plan"]
+    add_video_item(host["video"], 0.0, plan["duration"])
+    run_action("score_selected_video.py")
+    live = _rpp_summary(rp.project_text())
+    offline = _rpp_summary(project_text(Plan.from_dict(plan), video=host["video"], timestamp=0))
+    assert live["tracks"].keys() == offline["tracks"].keys()
+    for name, want in offline["tracks"].items():
+        got = live["tracks"][name]
+        assert got["notes"] == want["notes"], name
+        for key in ("tag", "volume", "pan", "sends", "fx", "envelope"):
+            assert got[key] == want[key], (name, key)
+    assert live["markers"] == offline["markers"]
+    assert live["tempo"] == offline["tempo"]
+    assert len(live["tracks"]) == len(plan["tracks"]) + 1
+    assert sum(len(t["notes"]) for t in live["tracks"].values()) > 0
+
+
+# ----------------------------------------------------------------------------- re-roll, review
+
+
+def test_reroll_changes_only_the_span(host) -> None:
+    from fc_backend.compose.reroll import region_measures
+    from fc_backend.model import Melody
+
+    position = 3.0
+    add_video_item(host["video"], position, host["plan"]["duration"])
+    add_user_track()
+    run_action("score_selected_video.py")
+    before, users = notes_by_track(), user_tracks()
+    out = Path(fc_apply.get_state("out"))
+    rp.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
+    t0, t1 = 2.0, 4.0
+    rp.RPR_GetSet_LoopTimeRange(True, False, position + t0, position + t1, False)
+
+    run_action("reroll_region.py")
+
+    assert rp.PROJECT.undo_points[-1] == f"FilmComposer: re-roll {t0:.1f}-{t1:.1f} s", "".join(rp.CONSOLE)
+    melody = Melody.load(out / "melody.json")
+    first, last = region_measures(melody, t0, t1)
+    tm = melody.tempo_map
+    lo, hi = tm.measure_start(first) + position, tm.measure_start(last + 1) + position
+    after = notes_by_track()
+    assert after.keys() == before.keys()
+    changed = False
+    for name in before:
+        def outside(notes):
+            take_beats = rp.PROJECT.beats_at(position)
+            return [n for n in notes if rp.PROJECT.time_at_beats(take_beats + n[1] / rp.PPQ) <= lo + 1e-6
+                    or rp.PROJECT.time_at_beats(take_beats + n[0] / rp.PPQ) >= hi - 1e-6]
+        assert outside(after[name]) == outside(before[name]), name
+        changed |= after[name] != before[name]
+    assert changed
+    assert user_tracks() == users
+
+
+def _edit_scheme(path: Path, pan: float) -> int:
+    scheme = json.loads(path.read_text())
+    scheme["tracks"][0]["panning"] = pan
+    path.write_text(json.dumps(scheme, indent=2))
+    return 1  # the user presses OK
+
+
+def test_review_applies_an_edited_scheme_and_refuses_an_invalid_one(host) -> None:
+    add_video_item(host["video"], 0.0, host["plan"]["duration"])
+    run_action("score_selected_video.py")
+    out = Path(fc_apply.get_state("out"))
+    rp.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
+    first = host["plan"]["tracks"][0]["name"]
+
+    rp.MESSAGE_BOX_ANSWERS.append(lambda: _edit_scheme(out / "scheme.json", -0.9))
+    run_action("review_scheme.py")
+    assert rp.PROJECT.undo_points[-1] == "FilmComposer: apply reviewed scheme", "".join(rp.CONSOLE)
+    assert next(t for t in rp.tagged_tracks() if t.name == first).pan == pytest.approx(-0.9)
+    assert json.loads(fc_apply.get_state("scheme"))["tracks"][0]["panning"] == -0.9
+
+    def break_it() -> int:
+        scheme = json.loads((out / "scheme.json").read_text())
+        scheme["tracks"][0]["instrument"] = "no_such_instrument"
+        (out / "scheme.json").write_text(json.dumps(scheme))
+        return 1
+
+    before, points = [snapshot(t) for t in rp.PROJECT.tracks], list(rp.PROJECT.undo_points)
+    rp.MESSAGE_BOX_ANSWERS.append(break_it)
+    run_action("review_scheme.py")
+    assert "not accepted" in rp.MESSAGE_BOXES[-1][0] and "no_such_instrument" in rp.MESSAGE_BOXES[-1][0]
+    assert [snapshot(t) for t in rp.PROJECT.tracks] == before and rp.PROJECT.undo_points == points
+
+
+# ---------------------------------------------------------------------------------------- render
+
+
+def test_render_sets_48k_24bit_wav_over_the_video_and_renders(host) -> None:
+    from fc_backend.realize.rpp import WAV_24_RENDER_CFG
+
+    add_video_item(host["video"], 1.5, host["plan"]["duration"])
+    run_action("score_selected_video.py")
+    run_action("render_master.py")
+    assert rp.PROJECT.undo_points[-1].startswith("FilmComposer: render settings")
+    (render,) = rp.PROJECT.renders
+    info = render["info"]
+    assert (info["RENDER_SRATE"], info["RENDER_CHANNELS"], info["RENDER_SETTINGS"]) == (48000, 2, 0)
+    assert base64.b64decode(render["info_str"]["RENDER_FORMAT"]) == WAV_24_RENDER_CFG  # 'evaw', 24 bits
+    assert info["RENDER_BOUNDSFLAG"] == 0
+    bounds = (info["RENDER_STARTPOS"], info["RENDER_ENDPOS"])
+    assert bounds == (1.5, pytest.approx(1.5 + host["plan"]["duration"]))
+    assert render["targets"] in "".join(rp.CONSOLE)
+
+
+# ------------------------------------------------------------------------------- end to end, real
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="stops the backend it started by pid")
+def test_score_through_the_real_bridge_and_a_local_backend(host, clip, monkeypatch) -> None:
+    run = host["tmp"] / "run"
+    monkeypatch.setenv("FC_RUNTIME_DIR", str(run))
+    rp.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
+    video, _ = clip
+    add_video_item(video, 0.5, 4.0)
+    try:
+        run_action("score_selected_video.py")
+    finally:
+        state = run / "backend.json"
+        if state.is_file():
+            os.kill(json.loads(state.read_text())["pid"], signal.SIGTERM)
+    console = "".join(rp.CONSOLE)
+    assert rp.PROJECT.undo_points == [f"FilmComposer: score {video.name}"], console
+    assert "spot" in console and "%" in console  # progress arrived while the job ran
+    plan = json.loads((Path(fc_apply.get_state("out")) / "plan.json").read_text())
+    assert [t.name for t in rp.tagged_tracks()][:-1] == [t["name"] for t in plan["tracks"]]
+    assert all(t.items[0].length == 4.0 for t in rp.tagged_tracks()[:-1])
+    assert sum(len(tk.notes) for t in rp.tagged_tracks() for i in t.items for tk in i.takes) > 0
