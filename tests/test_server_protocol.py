@@ -26,7 +26,8 @@ from tests.test_server_support import running_server, wait_for
     ([b"[1, 2]"], p.BAD_REQUEST),
     ([b"[" * 50000], p.BAD_REQUEST),
     ([b'{"v": 2, "op": "ping"}'], p.VERSION_MISMATCH),
-    ([b'{"v": 1, "op": "reroll", "job": "ab"}'], p.UNKNOWN_OP),
+    ([b'{"v": 1, "op": "rerun", "job": "ab"}'], p.UNKNOWN_OP),
+    ([b'{"v": 1, "op": "reroll", "out": "/home/me/out", "from": 1, "to": 2}'], p.BAD_REQUEST),
     ([b'{"v": 1, "op": "status", "job": 7}'], p.BAD_REQUEST),
     ([b'{"v": 1, "op": "status", "job": "../../etc"}'], p.BAD_REQUEST),
     ([b'{"v": 1, "op": "fetch", "job": "' + b"a" * 32 + b'", "name": "x", "offset": -1, "length": 1}'],
@@ -96,7 +97,8 @@ def test_incoming_file_checks_order_size_and_checksums(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     with running_server(tmp_path_factory.mktemp("serve"), "--workers", "0", "--queue", "3",
-                        "--max-upload-mb", "4", "--heartbeat", "0.2", "--timeout", "1.0") as server:
+                        "--max-upload-mb", "4", "--heartbeat", "0.2", "--timeout", "1.0",
+                        "--queue-timeout", "1.5", "--workers-bind", "tcp://127.0.0.1:*") as server:
         yield server
 
 
@@ -134,10 +136,10 @@ def _score(raw: Raw, size: int) -> dict:
     return raw.recv()
 
 
-def test_unknown_operations_get_an_error_reply_and_reroll_is_not_offered(server) -> None:
+def test_unknown_operations_get_an_error_reply(server) -> None:
     raw = Raw(server.endpoint)
     try:
-        raw.send({"op": "reroll", "rid": "r1", "out": "x", "from": 1.0, "to": 2.0})
+        raw.send({"op": "shutdown", "rid": "r1"})
         reply = raw.recv()
         assert reply["op"] == "error" and reply["code"] == p.UNKNOWN_OP and reply["rid"] == "r1"
         raw.send(frames=[json.dumps({"v": 99, "op": "ping"}).encode()])
@@ -203,6 +205,110 @@ def test_a_full_queue_answers_busy(server) -> None:
     assert server.job_dirs() == []
 
 
+def test_reroll_requests_are_checked_before_any_upload(server) -> None:
+    _idle(server)
+    digest = "0" * 64
+    def entry(name: str, size: int = 100) -> dict:
+        return {"name": name, "size": size, "sha256": digest}
+    needed = [entry(name) for name in p.REROLL_REQUIRED]
+    span = {"from": 1.0, "to": 2.0}
+    cases = [
+        (needed[:2], span, p.BAD_REQUEST, "lacks plan.json"),
+        ([*needed, entry("stems/Harp.wav")], span, p.BAD_REQUEST, "only one clip"),
+        ([*needed, entry("a.mp4"), entry("b.mp4")], span, p.BAD_REQUEST, "only one clip"),
+        ([*needed, entry("video.mp4", 5 << 20)], span, p.TOO_LARGE, "the cap is 4.2 MB"),
+        (needed, {"from": 3.0, "to": 2.0}, p.BAD_REQUEST, "0 <= from <= to"),
+        (needed, {"from": 1.0}, p.BAD_REQUEST, "'to' must be a number"),
+        (needed, {**span, "seed": -1}, p.BAD_REQUEST, "seed"),
+        (needed, {**span, "out": "/home/me/out"}, p.BAD_REQUEST, "unknown reroll options: out"),
+    ]
+    raw = Raw(server.endpoint)
+    try:
+        for files, options, code, words in cases:
+            raw.send({"op": "reroll", "files": files, "options": options})
+            reply = raw.recv()
+            assert (reply["op"], reply["code"]) == ("error", code) and words in reply["message"], reply
+        assert server.ping()["jobs"] == 0
+        # a well-formed one is accepted, and its chunks must name the files it listed
+        raw.send({"op": "reroll", "files": needed, "options": span})
+        job = raw.recv()["job"]
+        data = bytes(100)
+        raw.send({"op": "chunk", "job": job, "name": "scheme.json", "offset": 0,
+                  "sha256": hashlib.sha256(data).hexdigest()}, data)
+        reply = raw.recv()
+        assert (reply["code"], reply["job"]) == (p.BAD_REQUEST, job) and "unlisted" in reply["message"]
+    finally:
+        raw.close()
+    wait_for(lambda: server.job_dirs() == [], 5, "the failed job's folder to be removed")
+
+
+def test_a_queued_job_with_no_worker_to_run_it_ends_with_no_worker(server, tmp_path: Path) -> None:
+    _idle(server)
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"not really a video, but nobody will look")
+    events: list[dict] = []
+    with Client(server.endpoint, timeout=5, heartbeat=0.2) as client:  # this server's timeout is 1 s
+        with pytest.raises(p.ServerError) as err:
+            client.score(clip, tmp_path / "out", on_event=events.append)
+        assert err.value.code == p.NO_WORKER and "no worker that runs score jobs" in err.value.message
+        assert "queued" in [e["event"] for e in events]  # it was accepted and waited, then ended
+        job = events[0]["job"]
+        assert client.status(job)["code"] == p.NO_WORKER
+    assert not (tmp_path / "out").exists()
+    wait_for(lambda: server.job_dirs() == [], 5, "the failed job's folder to be removed")
+
+
+def _upload(raw: Raw, job: str, data: bytes, name: str = "video") -> None:
+    digest = hashlib.sha256(data).hexdigest()
+    raw.send({"op": "chunk", "job": job, "name": name, "offset": 0, "sha256": digest}, data)
+    assert raw.recv()["op"] == "chunk_ok"
+
+
+def test_a_worker_that_does_not_announce_reroll_is_given_score_jobs_only(server) -> None:
+    _idle(server)
+    worker, client = Raw(server.workers_endpoint), Raw(server.endpoint)
+
+    def beat_until(done, seconds: float) -> list[dict]:  # noqa: ANN001 - the fake worker stays alive meanwhile
+        got, deadline = [], time.monotonic() + seconds
+        while time.monotonic() < deadline and not done(got):
+            worker.send({"op": "heartbeat"})
+            client.send({"op": "heartbeat"})
+            while worker.sock.poll(0):
+                msg = json.loads(worker.sock.recv_multipart()[0])
+                got += [msg] if msg["op"] != "heartbeat" else []
+            time.sleep(0.1)
+        return got
+    try:
+        worker.send({"op": "ready", "pid": 1, "host": "older-worker"})  # no "ops": it predates reroll
+        wait_for(lambda: server.ping()["ready"] == 1, 5, "the worker to register")
+        files = {name: f"{{\"{name}\": 1}}".encode() for name in p.REROLL_REQUIRED}
+        client.send({"op": "reroll", "options": {"from": 1.0, "to": 2.0},
+                     "files": [{"name": n, "size": len(d), "sha256": hashlib.sha256(d).hexdigest()}
+                               for n, d in files.items()]})
+        job = client.recv()["job"]
+        for name, data in files.items():
+            _upload(client, job, data, name)
+        client.send({"op": "upload_end", "job": job})
+        assert client.recv()["op"] == "queued"
+        assert beat_until(lambda got: False, 2.5) == []  # never offered to it, though it is idle
+        reply = client.recv()
+        assert (reply["code"], reply["job"]) == (p.NO_WORKER, job) and "reroll" in reply["message"]
+
+        client.send({"op": "score", "video": {"size": 3, "suffix": ".mp4"}, "options": {}})
+        job = client.recv()["job"]
+        _upload(client, job, b"abc")
+        client.send({"op": "upload_end", "job": job, "sha256": hashlib.sha256(b"abc").hexdigest()})
+        (order,) = beat_until(bool, 5)
+        assert (order["op"], order["kind"], order["video"]["size"]) == ("job", "score", 3)
+        worker.send({"op": "failed", "job": job, "code": "input", "message": "not a video"})
+        replies = [client.recv(), client.recv()]
+        assert [r["op"] for r in replies] == ["queued", "error"] and replies[1]["code"] == "input"
+    finally:
+        worker.close()
+        client.close()
+    wait_for(lambda: server.ping()["workers"] == 0, 5, "the fake worker to be dropped")
+
+
 def _random_message(rng: random.Random, job: str) -> list[bytes]:
     """One malformed (or odd but valid) message: random bytes, wrong types, unknown ops, bad frames."""
     kind = rng.randrange(9)
@@ -215,7 +321,7 @@ def _random_message(rng: random.Random, job: str) -> list[bytes]:
     if kind == 3:
         return [json.dumps({"v": rng.choice([0, 2, "1", None]), "op": "ping"}).encode()]
     if kind == 4:
-        op = rng.choice(["reroll", "shutdown", "", "PING", "exec", 5])
+        op = rng.choice(["rerun", "shutdown", "", "PING", "exec", 5])
         return [json.dumps({"v": 1, "op": op}).encode()]
     values = [None, -1, 0, 2**63, 1e308, "x", "", "a" * 40, job, [], {}, {"size": -5}, True,
               "../../etc/passwd"]

@@ -1,10 +1,11 @@
-"""`filmcomposer serve`: a ROUTER for clients, a ROUTER for workers, and the jobs between them.
+"""`filmcomposer serve`: a ROUTER for clients, a ROUTER for workers, and the messages between them.
 
 The load-balancing broker of the ZeroMQ guide: workers (local processes it starts, and remote
-machines running `filmcomposer worker --connect`) say "ready", and each queued job goes to the worker
-that has waited longest. The broker stores the upload and the artifacts, so clients and workers
-never share a filesystem. One thread, one poll loop, non-blocking sends: a slow or hostile peer can
-lose its own messages but never stall anyone else's.
+machines running `filmcomposer worker --connect`) say "ready", and each queued job goes to the idle
+worker that has waited longest among those that run its kind (score, reroll). The broker stores the
+uploads and the artifacts, so clients and workers never share a filesystem. One thread, one poll
+loop, non-blocking sends: a slow or hostile peer can lose its own messages but never stall anyone
+else's. The tables of jobs and workers live in jobs.py; this module is the sockets and the rules.
 """
 
 from __future__ import annotations
@@ -15,12 +16,10 @@ import os
 import secrets
 import shutil
 import signal
-import subprocess
+import socket
 import sys
 import tempfile
 import time
-from collections import OrderedDict, deque
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,95 +28,30 @@ import zmq
 from ..errors import InputError
 from . import protocol as p
 from .auth import secure_server, start_authenticator
+from .jobs import Job, JobBook, WorkerInfo, WorkerPool, worker_ops
+from .local_workers import LocalWorkers
 from .protocol import ProtocolError, decode, encode, error
-from .transfer import IncomingFile, check_fetch, check_manifest, chunk_reply
-from .worker import worker_dir
+from .settings import ServeSettings
+from .transfer import IncomingFile, check_fetch, check_manifest, chunk_reply, reroll_files
+
+__all__ = ["Broker", "ServeSettings", "serve"]
 
 log = logging.getLogger("filmcomposer.serve")
 
 #: cap on the artifacts of one job, all files together
 MAX_RESULT = 8 << 30
-#: finished and failed jobs remembered for `status`
-TOMBSTONES = 512
 WORKER_ERRORS = {p.INPUT, p.TOO_LONG, p.BACKEND, p.INTERNAL}
-
-
-@dataclass
-class ServeSettings:
-    """Everything `filmcomposer serve` can be told; the defaults suit one laptop."""
-
-    bind: str = "tcp://127.0.0.1:5555"
-    workers: int = 1
-    workers_bind: str | None = None
-    curve_keys: Path | None = None
-    insecure: bool = False
-    queue: int = 16
-    max_upload: int = 2048 << 20
-    max_duration: float = 1800.0
-    heartbeat: float = 1.0
-    timeout: float = 5.0
-    retries: int = 1
-    job_timeout: float = 3600.0
-    keep_results: float = 600.0
-    work_dir: Path | None = None
-    state_file: Path | None = None
-    idle_exit: float | None = None
-    soundfont: str | None = None
-
-    def check(self) -> None:
-        """Refuse, before binding anything, an exposed port that no key protects."""
-        for endpoint in (self.bind, self.workers_bind):
-            if endpoint and not p.is_local_endpoint(endpoint) and not self.curve_keys and not self.insecure:
-                raise InputError(endpoint, "not a loopback address; give --curve-keys DIR "
-                                 "(see --make-keys) or, on a trusted network only, --insecure")
-        if self.workers < 0 or self.queue < 0 or self.retries < 0:
-            raise InputError("--workers/--queue/--retries", "must not be negative")
-        if self.timeout <= self.heartbeat:
-            raise InputError("--timeout", "must be longer than --heartbeat")
-
-
-@dataclass
-class Job:
-    id: str
-    client: bytes
-    dir: Path
-    video_name: str
-    size: int
-    options: dict[str, Any]
-    state: str = "uploading"  # uploading -> queued -> running -> done
-    upload: IncomingFile | None = None
-    video_sha: str = ""
-    worker: bytes | None = None
-    attempts: int = 0
-    stage: str = ""
-    fraction: float = 0.0
-    incoming: dict[str, IncomingFile] = field(default_factory=dict)
-    files: list[dict[str, Any]] = field(default_factory=list)
-    started: float = 0.0
-    touched: float = field(default_factory=time.monotonic)
-    forwarded: float = 0.0
-
-
-@dataclass
-class WorkerInfo:
-    identity: bytes
-    pid: int
-    host: str
-    seen: float
-    job: str | None = None
 
 
 class Broker:
     def __init__(self, settings: ServeSettings) -> None:
         settings.check()
         self.s = settings
-        self.jobs: dict[str, Job] = {}
-        self.queue: deque[str] = deque()
-        self.workers: dict[bytes, WorkerInfo] = {}
-        self.ready: deque[bytes] = deque()
+        self.book = JobBook()
+        self.pool = WorkerPool()
         self.clients: dict[bytes, float] = {}
-        self.tombstones: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        self.local: list[subprocess.Popen] = []
+        self.local: LocalWorkers | None = None
+        self.hostname = socket.gethostname()[:100]
         self.stopping = False
         self.last_activity = time.monotonic()
         self._last_beat = 0.0
@@ -146,8 +80,10 @@ class Broker:
                 self.workers_endpoint = self.back.getsockopt_string(zmq.LAST_ENDPOINT)
             self.endpoint = self.front.getsockopt_string(zmq.LAST_ENDPOINT)
             self._install_signals()
-            for _ in range(self.s.workers):
-                self.local.append(self._start_local_worker())
+            self.local = LocalWorkers(self.internal, self.work_dir, heartbeat=self.s.heartbeat,
+                                      timeout=self.s.timeout, curve_keys=self.s.curve_keys,
+                                      soundfont=self.s.soundfont)
+            self.local.start(self.s.workers)
             self._write_state()
             log.info("serving on %s (%d local workers%s)", self.endpoint, self.s.workers,
                      f", remote workers on {self.workers_endpoint}" if self.workers_endpoint else "")
@@ -184,28 +120,10 @@ class Broker:
                                        "pid": os.getpid(), "version": p.VERSION}))
             os.replace(tmp, self.s.state_file)
 
-    def _start_local_worker(self) -> subprocess.Popen:
-        cmd = [sys.executable, "-m", "fc_backend.server", "worker", "--connect", self.internal,
-               "--work-dir", str(self.work_dir / "workers"), "--heartbeat", str(self.s.heartbeat),
-               "--timeout", str(self.s.timeout), "--exit-with-parent"]
-        if self.s.curve_keys:
-            cmd += ["--curve-keys", str(self.s.curve_keys)]
-        if self.s.soundfont:
-            cmd += ["--soundfont", self.s.soundfont]
-        return subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
-
     def _shutdown(self) -> None:
-        for proc in self.local:
-            if proc.poll() is None:
-                proc.terminate()
-        deadline = time.monotonic() + 5
-        for proc in self.local:
-            try:
-                proc.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        for job in list(self.jobs.values()):
+        if self.local:
+            self.local.stop()
+        for job in self.book:
             self._remove(job)
         if self.auth:
             self.auth.stop()
@@ -276,9 +194,8 @@ class Broker:
             self._send(self.front, identity, reply)
 
     def _client_ping(self, identity: bytes, msg: dict, payload: Any) -> dict:
-        running = sum(1 for j in self.jobs.values() if j.state == "running")
-        return {"op": "pong", "version": p.VERSION, "workers": len(self.workers), "ready": len(self.ready),
-                "jobs": len(self.jobs), "queued": len(self.queue), "running": running}
+        return {"op": "pong", "version": p.VERSION, "workers": len(self.pool), "ready": len(self.pool.ready),
+                "jobs": len(self.book), "queued": len(self.book.queue), "running": self.book.count("running")}
 
     def _client_heartbeat(self, identity: bytes, msg: dict, payload: Any) -> None:
         return None
@@ -291,52 +208,66 @@ class Broker:
         if size > self.s.max_upload:
             raise ProtocolError(p.TOO_LARGE, f"the video is {size / 1e6:.1f} MB; this server accepts at most "
                                 f"{self.s.max_upload / 1e6:.1f} MB")
-        suffix = p.video_suffix(video.get("suffix"))
+        name = f"video{p.video_suffix(video.get('suffix'))}"
         options = p.score_options(msg["options"])
-        pending = sum(1 for j in self.jobs.values() if j.state in ("uploading", "queued"))
+        self._check_busy()
+        folder = Path(tempfile.mkdtemp(prefix="job-", dir=self.work_dir))
+        job = Job(secrets.token_hex(16), "score", identity, folder, options,
+                  inputs=[{"name": name, "size": size, "sha256": None}],
+                  uploads={"video": IncomingFile(folder / "input" / name, size)}, clip=name)
+        return self._accept(job)
+
+    def _client_reroll(self, identity: bytes, msg: dict, payload: Any) -> dict:
+        files = reroll_files(msg["files"], limit=self.s.max_upload)
+        options = p.reroll_options(msg["options"])
+        self._check_busy()
+        folder = Path(tempfile.mkdtemp(prefix="job-", dir=self.work_dir))
+        clip = next((f["name"] for f in files if f["name"] not in p.REROLL_JSON), None)
+        uploads = {f["name"]: IncomingFile(folder / "input" / f["name"], f["size"], f["sha256"])
+                   for f in files}
+        job = Job(secrets.token_hex(16), "reroll", identity, folder, options, inputs=files, uploads=uploads,
+                  clip=clip)
+        return self._accept(job)
+
+    def _check_busy(self) -> None:
+        pending = self.book.count("uploading", "queued")
         if pending >= self.s.queue:
             raise ProtocolError(p.BUSY, f"the server is busy ({pending} jobs waiting); try again later")
-        job_id = secrets.token_hex(16)
-        folder = Path(tempfile.mkdtemp(prefix="job-", dir=self.work_dir))
-        job = Job(job_id, identity, folder, f"video{suffix}", size, options)
-        job.upload = IncomingFile(folder / "input" / job.video_name, size)
-        self.jobs[job_id] = job
-        log.info("job %s: accepted, %d bytes", job_id[:8], size)
-        return {"op": "accepted", "job": job_id, "chunk_size": p.CHUNK_SIZE, "window": p.WINDOW}
 
-    def _owned(self, identity: bytes, msg: dict, *states: str) -> Job:
-        job = self.jobs.get(msg["job"])
-        if job is None or job.client != identity:
-            raise ProtocolError(p.NOT_FOUND, "no such job on this connection", {"job": msg["job"]})
-        if states and job.state not in states:
-            raise ProtocolError(p.BAD_REQUEST, f"{msg['op']}: the job is {job.state}", {"job": job.id})
-        return job
+    def _accept(self, job: Job) -> dict:
+        self.book.add(job)
+        size = sum(f["size"] for f in job.inputs)
+        log.info("job %s: %s accepted, %d bytes to upload", job.id[:8], job.kind, size)
+        return {"op": "accepted", "job": job.id, "chunk_size": p.CHUNK_SIZE, "window": p.WINDOW}
 
     def _client_chunk(self, identity: bytes, msg: dict, payload: bytes) -> dict | None:
-        job = self._owned(identity, msg, "uploading")
+        job = self.book.owned(identity, msg, "uploading")
         try:
-            job.upload.add(msg["offset"], payload, msg["sha256"])
+            incoming = job.uploads.get(msg["name"])
+            if incoming is None:
+                raise ProtocolError(p.BAD_REQUEST, f"chunk of unlisted file {msg['name'][:80]!r}")
+            incoming.add(msg["offset"], payload, msg["sha256"])
         except ProtocolError as err:
             self._fail(job, err.code, f"upload: {err.message}")
             return None
         return {"op": "chunk_ok", "job": job.id, "offset": msg["offset"]}
 
     def _client_upload_end(self, identity: bytes, msg: dict, payload: Any) -> dict | None:
-        job = self._owned(identity, msg, "uploading")
+        job = self.book.owned(identity, msg, "uploading")
         try:
-            job.upload.finish(p.check_sha256(msg["sha256"]))
+            for entry, incoming in zip(job.inputs, job.uploads.values(), strict=True):
+                if entry["sha256"] is None:  # a score's clip: its digest comes now
+                    entry["sha256"] = p.check_sha256(msg.get("sha256"))
+                incoming.finish(entry["sha256"])
         except ProtocolError as err:
             self._fail(job, err.code, f"upload: {err.message}")
             return None
-        job.video_sha = msg["sha256"]
-        job.state = "queued"
-        self.queue.append(job.id)
+        self.book.enqueue(job)
         self._dispatch()
-        position = self.queue.index(job.id) + 1 if job.id in self.queue else 0
-        return {"op": "queued", "job": job.id, "position": position}
+        return {"op": "queued", "job": job.id, "position": self.book.position(job)}
 
     def _client_fetch(self, identity: bytes, msg: dict, payload: Any) -> dict | None:
-        job = self._owned(identity, msg, "done")
+        job = self.book.owned(identity, msg, "done")
         entry = next((f for f in job.files if f["name"] == msg["name"]), None)
         if entry is None:
             raise ProtocolError(p.NOT_FOUND, "no such file in the result", {"job": job.id})
@@ -348,25 +279,24 @@ class Broker:
         return None
 
     def _client_release(self, identity: bytes, msg: dict, payload: Any) -> dict:
-        job = self._owned(identity, msg, "done")
+        job = self.book.owned(identity, msg, "done")
         self._remove(job)
         return {"op": "released", "job": job.id}
 
     def _client_status(self, identity: bytes, msg: dict, payload: Any) -> dict:
-        job = self.jobs.get(msg["job"])
+        job = self.book.get(msg["job"])
         if job is None:
-            if msg["job"] in self.tombstones:
-                return {"op": "status", "job": msg["job"], **self.tombstones[msg["job"]]}
+            if msg["job"] in self.book.tombstones:
+                return {"op": "status", "job": msg["job"], **self.book.tombstones[msg["job"]]}
             raise ProtocolError(p.NOT_FOUND, "no such job", {"job": msg["job"]})
-        position = self.queue.index(job.id) + 1 if job.id in self.queue else 0
-        worker = self.workers.get(job.worker) if job.worker else None
-        return {"op": "status", "job": job.id, "state": job.state, "stage": job.stage,
-                "fraction": job.fraction, "position": position, "attempts": job.attempts,
-                "worker": f"{worker.host}:{worker.pid}" if worker else ""}
+        worker = self.pool.get(job.worker)
+        return {"op": "status", "job": job.id, "kind": job.kind, "state": job.state, "stage": job.stage,
+                "fraction": job.fraction, "position": self.book.position(job), "attempts": job.attempts,
+                "worker": worker.name if worker else ""}
 
     def _client_cancel(self, identity: bytes, msg: dict, payload: Any) -> dict:
         """Anyone holding the job id may cancel it (the id is an unguessable 128-bit token)."""
-        job = self.jobs.get(msg["job"])
+        job = self.book.get(msg["job"])
         if job is None:
             raise ProtocolError(p.NOT_FOUND, "no such job (finished, cancelled or never existed)",
                                 {"job": msg["job"]})
@@ -381,7 +311,7 @@ class Broker:
         except ProtocolError as err:
             log.warning("malformed message from a worker: %s", err.message)
             return
-        worker = self.workers.get(identity)
+        worker = self.pool.get(identity)
         if worker is None and msg["op"] != "ready":
             self._send(self.back, identity, error(p.NOT_FOUND, "unknown worker; say ready first"))
             return
@@ -391,7 +321,7 @@ class Broker:
             if msg["op"] == "ready":
                 self._worker_ready(identity, msg)
             return
-        job = self.jobs.get(msg["job"])
+        job = self.book.get(msg["job"])
         if job is None or job.worker != identity:
             return  # a job cancelled or reassigned meanwhile: its late messages mean nothing now
         try:
@@ -400,24 +330,27 @@ class Broker:
             self._fail(job, p.INTERNAL, f"the worker sent a bad {msg['op']}: {err.message}")
 
     def _worker_ready(self, identity: bytes, msg: dict) -> None:
-        worker = self.workers.get(identity)
-        if worker is None:
-            worker = WorkerInfo(identity, msg["pid"], msg["host"][:100], time.monotonic())
-            self.workers[identity] = worker
-            log.info("worker %s:%d joined (%d workers)", worker.host, worker.pid, len(self.workers))
-        elif worker.job and worker.job in self.jobs:
-            self._job_lost(self.jobs[worker.job], "the worker restarted during the job")
-        worker.job = None
-        if identity not in self.ready:
-            self.ready.append(identity)
+        try:
+            ops = worker_ops(msg.get("ops"))
+        except ProtocolError as err:
+            log.warning("worker %s:%d: %s", msg["host"][:100], msg["pid"], err.message)
+            return
+        worker, new = self.pool.join(identity, msg["pid"], msg["host"], ops)
+        if new:
+            log.info("worker %s joined, runs %s (%d workers)", worker.name, "+".join(sorted(ops)),
+                     len(self.pool))
+        elif worker.job and self.book.get(worker.job):
+            self._job_lost(self.book.get(worker.job), "the worker restarted during the job")
+        self.pool.idle(worker)
         self._dispatch()
 
     def _worker_fetch(self, worker: WorkerInfo, job: Job, msg: dict, payload: Any) -> None:
-        if msg["name"] != job.video_name:
-            raise ProtocolError(p.NOT_FOUND, "a worker may fetch only its job's video")
-        check_fetch(msg, job.size)
-        head, data = chunk_reply(job.id, job.video_name, job.dir / "input" / job.video_name,
-                                 msg["offset"], msg["length"])
+        entry = next((f for f in job.inputs if f["name"] == msg["name"]), None)
+        if entry is None:
+            raise ProtocolError(p.NOT_FOUND, "a worker may fetch only its job's inputs")
+        check_fetch(msg, entry["size"])
+        head, data = chunk_reply(job.id, entry["name"], job.input_path(entry["name"]), msg["offset"],
+                                 msg["length"])
         self._send(self.back, worker.identity, head, data)
 
     def _worker_progress(self, worker: WorkerInfo, job: Job, msg: dict, payload: Any) -> None:
@@ -434,7 +367,7 @@ class Broker:
         files = check_manifest(msg["files"], limit=MAX_RESULT)
         out = job.dir / "out"
         shutil.rmtree(out, ignore_errors=True)
-        self._close_incoming(job)
+        job.close_files()
         job.files = files
         job.incoming = {f["name"]: IncomingFile(out / f["name"], f["size"], f["sha256"]) for f in files}
 
@@ -455,10 +388,12 @@ class Broker:
         job.state, job.worker, worker.job = "done", None, None
         job.touched = time.monotonic()
         summary = msg["summary"] if len(json.dumps(msg["summary"])) < 8000 else {}
-        log.info("job %s: done after %d attempt(s)", job.id[:8], job.attempts)
-        self._send(self.front, job.client, {"op": "result", "job": job.id, "files": job.files,
-                                            "summary": summary, "video": job.video_name,
-                                            "attempts": job.attempts})
+        log.info("job %s: %s done after %d attempt(s) on %s", job.id[:8], job.kind, job.attempts, worker.name)
+        result = {"op": "result", "job": job.id, "kind": job.kind, "files": job.files, "summary": summary,
+                  "attempts": job.attempts, "worker": worker.name}
+        if job.kind == "score":
+            result["video"] = job.clip
+        self._send(self.front, job.client, result)
 
     def _worker_failed(self, worker: WorkerInfo, job: Job, msg: dict, payload: Any) -> None:
         worker.job = job.worker = None
@@ -469,20 +404,21 @@ class Broker:
         worker.job = job.worker = None
 
     def _dispatch(self) -> None:
-        while self.queue and self.ready:
-            identity = self.ready.popleft()
-            worker = self.workers.get(identity)
-            if worker is None or worker.job is not None:
+        """Give each queued job, oldest first, to the longest-idle worker that runs its kind."""
+        for job in self.book.queued():
+            if not self.pool.ready:
+                return
+            worker = self.pool.take_for(job.kind)
+            if worker is None:
                 continue
-            job = self.jobs[self.queue.popleft()]
-            job.state, job.worker, job.stage, job.fraction = "running", identity, "", 0.0
-            job.attempts += 1
-            job.started = time.monotonic()
+            self.book.start(job, worker.identity)
             worker.job = job.id
-            self._send(self.back, identity, {
-                "op": "job", "job": job.id, "options": job.options, "max_duration": self.s.max_duration,
-                "video": {"name": job.video_name, "size": job.size, "sha256": job.video_sha}})
-            log.info("job %s: attempt %d on worker %s:%d", job.id[:8], job.attempts, worker.host, worker.pid)
+            order = {"op": "job", "job": job.id, "kind": job.kind, "files": job.inputs,
+                     "options": job.options, "max_duration": self.s.max_duration}
+            if job.kind == "score":  # what a worker from before reroll existed reads
+                order["video"] = job.inputs[0]
+            self._send(self.back, worker.identity, order)
+            log.info("job %s: attempt %d on worker %s", job.id[:8], job.attempts, worker.name)
 
     # -- endings ---------------------------------------------------------------------------------
 
@@ -498,11 +434,10 @@ class Broker:
     def _job_lost(self, job: Job, why: str) -> None:
         """The worker vanished: retry on another one while retries remain, else fail the job."""
         job.worker = None
-        self._close_incoming(job)
+        job.close_files()
         if job.attempts <= self.s.retries:
             log.warning("job %s: %s; retrying", job.id[:8], why)
-            job.state = "queued"
-            self.queue.appendleft(job.id)
+            self.book.enqueue(job, front=True)
             self._send(self.front, job.client,
                        {"op": "progress", "job": job.id, "stage": "retry", "fraction": 0.0})
             self._dispatch()
@@ -510,40 +445,24 @@ class Broker:
             self._fail(job, p.WORKER_LOST, why)
 
     def _remove(self, job: Job, *, state: str = "done", code: str = "", message: str = "") -> None:
-        if job.upload:
-            job.upload.close()
-        self._close_incoming(job)
-        shutil.rmtree(job.dir, ignore_errors=True)
-        self.jobs.pop(job.id, None)
-        if job.id in self.queue:
-            self.queue.remove(job.id)
-        worker = self.workers.get(job.worker) if job.worker else None
+        worker = self.pool.get(job.worker)
         if worker is not None and worker.job == job.id and state == "done":
             worker.job = None
-        self.tombstones[job.id] = {"state": state, "code": code, "message": message}
-        while len(self.tombstones) > TOMBSTONES:
-            self.tombstones.popitem(last=False)
-
-    @staticmethod
-    def _close_incoming(job: Job) -> None:
-        for incoming in job.incoming.values():
-            incoming.close()
-        job.incoming = {}
+        self.book.remove(job, state=state, code=code, message=message)
 
     # -- time ------------------------------------------------------------------------------------
 
     def _tick(self, now: float) -> None:
-        beat = now - self._last_beat >= self.s.heartbeat
-        if beat:
+        if now - self._last_beat >= self.s.heartbeat:
             self._last_beat = now
-            for identity in self.workers:
+            for identity in self.pool.workers:
                 self._send(self.back, identity, {"op": "heartbeat"})
-            for client in {j.client for j in self.jobs.values()}:
+            for client in {job.client for job in self.book}:
                 self._send(self.front, client, {"op": "heartbeat"})
         self._check_local_workers()
-        for worker in [w for w in self.workers.values() if now - w.seen > self.s.timeout]:
+        for worker in self.pool.silent(now, self.s.timeout):
             self._worker_gone(worker, "the worker stopped answering")
-        for job in list(self.jobs.values()):
+        for job in self.book:
             if now - self.clients.get(job.client, 0.0) > self.s.timeout:
                 self._fail(job, p.CLIENT_LOST, "the client stopped answering", state="cancelled")
             elif job.state == "uploading" and now - job.touched > self.s.job_timeout:
@@ -552,34 +471,44 @@ class Broker:
                 self._fail(job, p.TIMEOUT, f"the job ran longer than {self.s.job_timeout:g} s")
             elif job.state == "done" and now - job.touched > self.s.keep_results:
                 self._remove(job, state="expired")
-        busy = {j.client for j in self.jobs.values()}
+        self._expire_orphans(now)
+        busy = {job.client for job in self.book}
         for client, seen in list(self.clients.items()):
             if now - seen > self.s.timeout and client not in busy:
                 del self.clients[client]
-        if self.s.idle_exit and not self.jobs and now - self.last_activity > self.s.idle_exit:
+        if self.s.idle_exit and not self.book and now - self.last_activity > self.s.idle_exit:
             log.info("idle for %g s; exiting", self.s.idle_exit)
             self.stopping = True
 
+    def _expire_orphans(self, now: float) -> None:
+        """A queued job waits for a busy worker as long as it takes, but not for one that is not there."""
+        for job in self.book.queued():
+            if self.pool.can_run(job.kind):
+                job.orphaned = None
+            elif job.orphaned is None:
+                job.orphaned = now
+            elif now - job.orphaned > self.s.queue_timeout:
+                self._fail(job, p.NO_WORKER, f"no worker that runs {job.kind} jobs was connected for "
+                           f"{self.s.queue_timeout:g} s; start one (serve --workers N, or "
+                           "filmcomposer worker --connect)")
+
     def _worker_gone(self, worker: WorkerInfo, why: str) -> None:
-        log.warning("worker %s:%d lost: %s", worker.host, worker.pid, why)
-        self.workers.pop(worker.identity, None)
-        if worker.identity in self.ready:
-            self.ready.remove(worker.identity)
-        if worker.job and worker.job in self.jobs:
-            self._job_lost(self.jobs[worker.job], f"{why} (worker {worker.host}:{worker.pid})")
-        for proc in self.local:  # a local worker that hangs is replaced, not waited for
-            if proc.pid == worker.pid and proc.poll() is None:
-                proc.kill()
+        log.warning("worker %s lost: %s", worker.name, why)
+        self.pool.leave(worker)
+        job = self.book.get(worker.job) if worker.job else None
+        if job is not None:
+            self._job_lost(job, f"{why} (worker {worker.name})")
+        if self.local and worker.host == self.hostname:
+            self.local.kill(worker.pid)
 
     def _check_local_workers(self) -> None:
-        for i, proc in enumerate(self.local):
-            if proc.poll() is None or self.stopping:
-                continue
-            for worker in [w for w in self.workers.values() if w.pid == proc.pid]:
+        if self.stopping or not self.local:
+            return
+        for proc in self.local.exited():
+            for worker in [w for w in self.pool.workers.values()
+                           if w.pid == proc.pid and w.host == self.hostname]:
                 self._worker_gone(worker, f"the worker process exited ({proc.returncode})")
-            log.info("restarting local worker (pid %d exited with %s)", proc.pid, proc.returncode)
-            shutil.rmtree(worker_dir(self.work_dir / "workers", proc.pid), ignore_errors=True)
-            self.local[i] = self._start_local_worker()
+            self.local.replace(proc)
 
 
 def serve(settings: ServeSettings) -> int:

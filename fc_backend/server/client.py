@@ -1,14 +1,18 @@
 """The DEALER side: what `filmcomposer request` (and so the REAPER actions) use to talk to a backend.
 
-A score request uploads the clip's bytes, follows the job's progress, pulls the artifacts back and
-writes them into OUT atomically: everything lands in a hidden folder beside OUT and is moved into
-place only when every file arrived and matched its checksum.
+A score request uploads the clip's bytes; a reroll request uploads OUT's JSON artifacts (and the clip
+beside them, so the report keeps its stills), never the audio. Both follow the job's progress, pull
+the files back and write them into OUT atomically: everything lands in a hidden folder beside OUT
+and is moved into place only when every file arrived and matched its checksum. A reroll brings back
+only the files it rewrote; OUT's other files, the clip among them, are left as they are.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
+import math
 import os
 import secrets
 import shutil
@@ -25,7 +29,7 @@ from ..errors import InputError
 from . import protocol as p
 from .auth import secure_client
 from .protocol import ProtocolError, ServerError, decode, encode
-from .transfer import Pull, check_manifest, file_chunks, sha256_bytes
+from .transfer import Pull, check_manifest, file_chunks, sha256_bytes, sha256_file
 
 #: receives {"event": "accepted" | "queued" | "progress" | "result", ...} as the request goes on
 OnEvent = Callable[[dict[str, Any]], None]
@@ -116,20 +120,17 @@ class Client:
         """
         video, out = Path(video), Path(out)
         job = self.submit(video, seed=seed, description=description, loudness=loudness, on_event=on_event)
-        finished = False
-        try:
-            result = self._follow(job, on_event)
-            finished = True
-            self._download(job, result, video, out, on_event)
-            self._send({"op": "release", "job": job})
-        except BaseException:
-            if not finished:
-                with contextlib.suppress(ServerError):  # best effort: no job left running for nobody
-                    self._send({"op": "cancel", "job": job})
-            raise
-        on_event({"event": "result", "job": job, "out": str(out),
-                  "files": [f["name"] for f in result["files"]], "summary": result["summary"]})
-        return result
+
+        def place_clip(result: dict[str, Any], staging: Path, names: set[str]) -> None:
+            try:
+                name = p.relative_name(result.get("video"))
+            except ProtocolError as err:
+                raise ServerError(p.BAD_REQUEST, f"malformed result from the server: {err.message}") from None
+            if "/" in name or name in names:
+                raise ServerError(p.BAD_REQUEST, "malformed result from the server: bad video name")
+            _place_clip(video, staging / name)
+
+        return self._complete(job, out, place_clip, on_event)
 
     def submit(self, video: str | Path, *, seed: int = 0, description: str = "", loudness: float = -23.0,
                on_event: OnEvent = _ignore) -> str:
@@ -143,40 +144,83 @@ class Client:
         accepted = self._call({"op": "score", "video": {"size": size, "suffix": suffix},
                                "options": {"seed": seed, "description": description, "loudness": loudness}},
                               "accepted")
-        job = accepted["job"]
+        return self._upload(accepted["job"], [("video", video, size)], on_event, send_digest=True)
+
+    def reroll(self, out: str | Path, t0: float, t1: float, *, seed: int | None = None,
+               loudness: float = -23.0, on_event: OnEvent = _ignore) -> dict[str, Any]:
+        """Compose anew, on the server, the measures of OUT's melody over [t0, t1] s; rewrite what follows.
+
+        Like `filmcomposer reroll OUT` but remote: OUT's JSON artifacts (and its clip, for the
+        report's stills) are uploaded, and only the files the re-roll rewrote come back into OUT.
+        A missing artifact or an impossible span is an InputError before anything is sent.
+        Returns the result message: the rewritten files, the summary (measures, seed, assessment).
+        """
+        out = Path(out)
+        _check_span(t0, t1)
+        inputs = reroll_inputs(out)
+        sizes = {name: path.stat().st_size for name, path in inputs.items()}
+        digests = {name: sha256_file(path) for name, path in inputs.items()}
+        files = [{"name": name, "size": sizes[name], "sha256": digests[name]} for name in inputs]
+        accepted = self._call({"op": "reroll", "files": files,
+                               "options": {"from": t0, "to": t1, "seed": seed, "loudness": loudness}},
+                              "accepted")
+        job = self._upload(accepted["job"], [(name, path, sizes[name]) for name, path in inputs.items()],
+                           on_event, send_digest=False)
+        clip = next((name for name in inputs if name not in p.REROLL_JSON), None)
+
+        def check_out(result: dict[str, Any], staging: Path, names: set[str]) -> None:
+            if clip in names:
+                raise ServerError(p.BAD_REQUEST, "malformed result from the server: it replaces the clip")
+            for name in p.REROLL_JSON:  # someone edited OUT meanwhile: theirs wins, nothing is written
+                path = inputs.get(name)
+                if path is not None and (not path.is_file() or sha256_file(path) != digests[name]):
+                    raise InputError(path, "changed while the re-roll ran; nothing was written "
+                                     "(run it again)")
+
+        return self._complete(job, out, check_out, on_event)
+
+    def _upload(self, job: str, files: list[tuple[str, Path, int]], on_event: OnEvent, *,
+                send_digest: bool) -> str:
+        """Push `files` (wire name, path, size) in checksummed chunks, at most WINDOW unacknowledged.
+
+        Ends with upload_end (carrying the SHA-256 of the one file when `send_digest`: a score's
+        clip) and returns the job id once the server has verified and queued it.
+        """
         on_event({"event": "accepted", "job": job})
         try:
-            self._upload(job, video, size, on_event)
+            total = sum(size for _, _, size in files)
+            in_flight, sent, last = 0, 0, 0.0
+            digest = hashlib.sha256()
+            for name, path, size in files:
+                done = 0
+                for offset, data in file_chunks(path):
+                    while in_flight >= p.WINDOW:
+                        in_flight -= self._await_ack(job)
+                    if send_digest:
+                        digest.update(data)
+                    self._send({"op": "chunk", "job": job, "name": name, "offset": offset,
+                                "sha256": sha256_bytes(data)}, data)
+                    in_flight += 1
+                    done += len(data)
+                    sent += len(data)
+                    if time.monotonic() - last > 0.1 or sent == total:
+                        last = time.monotonic()
+                        on_event({"event": "progress", "job": job, "stage": "upload",
+                                  "fraction": sent / max(1, total)})
+                if done != size:
+                    raise InputError(path, "the file changed while it was being uploaded")
+            end = {"sha256": digest.hexdigest()} if send_digest else {}
+            self._send({"op": "upload_end", "job": job, **end})
+            while True:
+                msg, _ = self._recv()
+                if msg["op"] == "queued" and msg["job"] == job:
+                    on_event({"event": "queued", "job": job, "position": msg["position"]})
+                    return job
+                self._job_error(job, msg)
         except BaseException:
             with contextlib.suppress(ServerError):
                 self._send({"op": "cancel", "job": job})
             raise
-        return job
-
-    def _upload(self, job: str, video: Path, size: int, on_event: OnEvent) -> None:
-        """Push the clip in checksummed chunks, at most WINDOW unacknowledged, then its SHA-256."""
-        digest = hashlib.sha256()
-        in_flight, sent, last = 0, 0, 0.0
-        for offset, data in file_chunks(video):
-            while in_flight >= p.WINDOW:
-                in_flight -= self._await_ack(job)
-            digest.update(data)
-            self._send({"op": "chunk", "job": job, "name": "video", "offset": offset,
-                        "sha256": sha256_bytes(data)}, data)
-            in_flight += 1
-            sent += len(data)
-            if time.monotonic() - last > 0.1 or sent == size:
-                last = time.monotonic()
-                on_event({"event": "progress", "job": job, "stage": "upload", "fraction": sent / size})
-        if sent != size:
-            raise InputError(video, "the file changed while it was being uploaded")
-        self._send({"op": "upload_end", "job": job, "sha256": digest.hexdigest()})
-        while True:
-            msg, _ = self._recv()
-            if msg["op"] == "queued" and msg["job"] == job:
-                on_event({"event": "queued", "job": job, "position": msg["position"]})
-                return
-            self._job_error(job, msg)
 
     def _await_ack(self, job: str) -> int:
         msg, _ = self._recv()
@@ -187,6 +231,25 @@ class Client:
     def _job_error(job: str, msg: dict[str, Any]) -> None:
         if msg["op"] == "error" and msg.get("job") in (job, None):
             raise ServerError(msg["code"], msg["message"])
+
+    def _complete(self, job: str, out: Path, check: Callable[[dict[str, Any], Path, set[str]], None],
+                  on_event: OnEvent) -> dict[str, Any]:
+        """Follow `job` to its end, bring its files into `out` (after `check` passes on the staging
+        folder), release it on the server; cancel it if anything goes wrong before it ended."""
+        finished = False
+        try:
+            result = self._follow(job, on_event)
+            finished = True
+            self._download(job, result, out, check, on_event)
+            self._send({"op": "release", "job": job})
+        except BaseException:
+            if not finished:
+                with contextlib.suppress(ServerError):  # best effort: no job left running for nobody
+                    self._send({"op": "cancel", "job": job})
+            raise
+        on_event({"event": "result", "job": job, "out": str(out),
+                  "files": [f["name"] for f in result["files"]], "summary": result["summary"]})
+        return result
 
     def _follow(self, job: str, on_event: OnEvent) -> dict[str, Any]:
         """Progress until the job's one result or one error; heartbeats keep the job ours."""
@@ -210,14 +273,12 @@ class Client:
             elif msg["op"] == "result":
                 return msg
 
-    def _download(self, job: str, result: dict[str, Any], video: Path, out: Path, on_event: OnEvent) -> None:
+    def _download(self, job: str, result: dict[str, Any], out: Path,
+                  check: Callable[[dict[str, Any], Path, set[str]], None], on_event: OnEvent) -> None:
         try:
             files = check_manifest(result["files"], limit=1 << 40)
-            video_name = p.relative_name(result["video"])
         except ProtocolError as err:
             raise ServerError(p.BAD_REQUEST, f"malformed result from the server: {err.message}") from None
-        if "/" in video_name or video_name in {f["name"] for f in files}:
-            raise ServerError(p.BAD_REQUEST, "malformed result from the server: bad video name")
         with _staging(out) as staging:
             pull = Pull(job, files, staging)
             try:
@@ -239,7 +300,33 @@ class Client:
                                   "fraction": pull.done_bytes / max(1, pull.total_bytes)})
             finally:
                 pull.close()
-            _place_clip(video, staging / video_name)
+            check(result, staging, {f["name"].split("/")[0] for f in files})
+
+
+def reroll_inputs(out: Path) -> dict[str, Path]:
+    """OUT's files a re-roll reads, by name: the JSON artifacts, and the clip if plan.json names one beside
+    them (as `request score` leaves it). A missing artifact is an InputError, before anything is sent."""
+    if not out.is_dir():
+        raise InputError(out, "no such folder; score the clip first (filmcomposer request score ... -o OUT)")
+    for name in p.REROLL_REQUIRED:
+        if not (out / name).is_file():
+            raise InputError(out / name, "missing; a re-roll needs the folder a score wrote")
+    inputs = {name: out / name for name in p.REROLL_JSON if (out / name).is_file()}
+    try:
+        video = json.loads((out / "plan.json").read_text(encoding="utf-8")).get("video")
+    except (ValueError, AttributeError) as err:
+        raise InputError(out / "plan.json", f"not a valid plan ({err})") from None
+    try:  # a clip elsewhere (an absolute path) stays there; the report is then written without stills
+        if isinstance(video, str) and p.is_clip_name(p.relative_name(video)) and (out / video).is_file():
+            inputs[video] = out / video
+    except ProtocolError:
+        pass
+    return inputs
+
+
+def _check_span(t0: float, t1: float) -> None:
+    if not (math.isfinite(t0) and math.isfinite(t1) and 0.0 <= t0 <= t1):
+        raise InputError("--from/--to", f"the span {t0:g}..{t1:g} s must satisfy 0 <= FROM <= TO")
 
 
 def _check_video(video: Path) -> int:

@@ -27,6 +27,8 @@ def add_commands(commands: Any) -> None:
     serve.add_argument("--insecure", action="store_true",
                        help="allow a non-loopback bind without CURVE keys (trusted networks only)")
     serve.add_argument("--queue", type=int, default=16, help="jobs waiting or uploading before 'busy' (16)")
+    serve.add_argument("--queue-timeout", type=float, default=300,
+                       help="seconds a queued job waits with no worker able to run it (300); then no_worker")
     serve.add_argument("--max-upload-mb", type=float, default=2048, help="largest video accepted, MB (2048)")
     serve.add_argument("--max-duration", type=float, default=1800, help="longest clip accepted, s (1800)")
     serve.add_argument("--heartbeat", type=float, default=1.0, help="heartbeat interval, s (1)")
@@ -40,7 +42,7 @@ def add_commands(commands: Any) -> None:
     serve.add_argument("--idle-exit", type=float, help=argparse.SUPPRESS)
     serve.set_defaults(run=_run_serve)
 
-    worker = commands.add_parser("worker", help="run score jobs for a `filmcomposer serve` broker")
+    worker = commands.add_parser("worker", help="run score and reroll jobs for a `filmcomposer serve` broker")
     worker.add_argument("--connect", required=True, metavar="ADDR",
                         help="the broker's --workers-bind endpoint")
     worker.add_argument("--curve-keys", type=Path, metavar="DIR",
@@ -70,6 +72,12 @@ def add_commands(commands: Any) -> None:
     score.add_argument("--seed", type=int, default=0)
     score.add_argument("--description", default="")
     score.add_argument("--loudness", type=float, default=-23.0, choices=LOUDNESS_TARGETS)
+    reroll = ops.add_parser("reroll", help="compose OUT's measures over [FROM, TO] s anew on the backend")
+    reroll.add_argument("out", type=Path, help="a folder `score` (or `request score`) wrote")
+    reroll.add_argument("--from", dest="t0", type=float, required=True, metavar="T0", help="start, seconds")
+    reroll.add_argument("--to", dest="t1", type=float, required=True, metavar="T1", help="end, seconds")
+    reroll.add_argument("--seed", type=int, help="seed of the new material (default: the melody's seed + 1)")
+    reroll.add_argument("--loudness", type=float, default=-23.0, choices=LOUDNESS_TARGETS)
     for name in ("status", "cancel"):
         op = ops.add_parser(name, help=f"{name} of a job")
         op.add_argument("job")
@@ -84,11 +92,13 @@ def _run_serve(args: argparse.Namespace) -> int:
         print(f"wrote key pairs to {args.make_keys}: give clients server.key and client.key_secret, "
               f"remote workers server.key and worker.key_secret; allowed keys are in clients/ and workers/")
         return 0 if made else 1
-    from .broker import ServeSettings, serve
+    from .broker import serve
+    from .settings import ServeSettings
 
     settings = ServeSettings(
         bind=args.bind, workers=args.workers, workers_bind=args.workers_bind, curve_keys=args.curve_keys,
-        insecure=args.insecure, queue=args.queue, max_upload=int(args.max_upload_mb * (1 << 20)),
+        insecure=args.insecure, queue=args.queue, queue_timeout=args.queue_timeout,
+        max_upload=int(args.max_upload_mb * (1 << 20)),
         max_duration=args.max_duration, heartbeat=args.heartbeat, timeout=args.timeout, retries=args.retries,
         job_timeout=args.job_timeout, work_dir=args.work_dir, state_file=args.state_file,
         idle_exit=args.idle_exit, soundfont=args.soundfont)
@@ -127,6 +137,16 @@ def _run_request(args: argparse.Namespace) -> int:
             elif args.operation == "cancel":
                 client.cancel(args.job)
                 events.final({"event": "cancelled", "job": args.job}, f"cancelled {args.job}")
+            elif args.operation == "reroll":
+                result = client.reroll(args.out, args.t0, args.t1, seed=args.seed, loudness=args.loudness,
+                                       on_event=events)
+                s = result["summary"]
+                events.close()
+                first, last = s.get("measures", [0, 0])
+                span = f"measure {first}" if first == last else f"measures {first}-{last}"
+                print(f"re-rolled {span} with seed {s.get('seed')}; assessment {s.get('assessment')}/19",
+                      file=sys.stderr)
+                print(f"rewrote {len(result['files'])} files in {args.out}", file=sys.stderr)
             else:
                 result = client.score(args.video, args.out, seed=args.seed, description=args.description,
                                       loudness=args.loudness, on_event=events)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import re
 from typing import Any
 
@@ -44,6 +45,15 @@ TIMEOUT = "timeout"
 CANCELLED = "cancelled"
 CLIENT_LOST = "client_lost"
 UNREACHABLE = "unreachable"
+NO_WORKER = "no_worker"
+
+#: the kinds of job a worker may run; a worker announces those it knows in its "ready"
+KINDS = ("score", "reroll")
+#: the artifacts a reroll reads from OUT (the first three must be there) and uploads; all small JSON
+REROLL_REQUIRED = ("spotting.json", "melody.json", "plan.json")
+REROLL_JSON = (*REROLL_REQUIRED, "assessment.json", "scheme.json")
+#: cap on the JSON artifacts of one reroll, all together (the clip counts against the upload cap)
+MAX_REROLL_JSON = 64 << 20
 
 _JOB = str
 _CHUNK = {"job": _JOB, "name": str, "offset": int, "sha256": str}
@@ -54,8 +64,9 @@ CLIENT_OPS: dict[str, dict[str, type]] = {
     "ping": {},
     "heartbeat": {},
     "score": {"video": dict, "options": dict},
+    "reroll": {"files": list, "options": dict},
     "chunk": _CHUNK,
-    "upload_end": {"job": _JOB, "sha256": str},
+    "upload_end": {"job": _JOB},  # + "sha256" of the video for score (reroll files carry theirs)
     "fetch": _FETCH,
     "release": {"job": _JOB},
     "status": {"job": _JOB},
@@ -64,7 +75,7 @@ CLIENT_OPS: dict[str, dict[str, type]] = {
 
 #: what a worker may send to the broker
 WORKER_OPS: dict[str, dict[str, type]] = {
-    "ready": {"pid": int, "host": str},
+    "ready": {"pid": int, "host": str},  # + "ops": the job kinds it runs (absent: score only)
     "heartbeat": {},
     "fetch": _FETCH,
     "progress": {"job": _JOB, "stage": str, "fraction": float},
@@ -83,7 +94,7 @@ SERVER_OPS: dict[str, dict[str, type]] = {
     "chunk_ok": {"job": _JOB, "offset": int},
     "queued": {"job": _JOB, "position": int},
     "progress": {"job": _JOB, "stage": str, "fraction": float},
-    "result": {"job": _JOB, "files": list, "summary": dict, "video": str},
+    "result": {"job": _JOB, "files": list, "summary": dict},  # + "video" (the clip's name) for score
     "chunk": _CHUNK,
     "status": {"job": _JOB, "state": str},
     "cancelled": {"job": _JOB},
@@ -94,7 +105,8 @@ SERVER_OPS: dict[str, dict[str, type]] = {
 #: what the broker sends to a worker
 BROKER_OPS: dict[str, dict[str, type]] = {
     "heartbeat": {},
-    "job": {"job": _JOB, "video": dict, "options": dict, "max_duration": float},
+    # + "kind" (absent: score), "files" (the inputs to fetch), "video" (a score's clip, for older workers)
+    "job": {"job": _JOB, "options": dict, "max_duration": float},
     "chunk": _CHUNK,
     "cancel": {"job": _JOB},
     "error": {"code": str, "message": str},
@@ -196,6 +208,13 @@ def video_suffix(value: Any) -> str:
     return value.lower()
 
 
+def is_clip_name(name: str) -> bool:
+    """A clip a reroll may upload beside the JSON artifacts: a plain NAME.ext in OUT, nothing else."""
+    stem, dot, suffix = name.rpartition(".")
+    return bool(stem and dot) and "/" not in name and name not in REROLL_JSON and \
+        bool(_SUFFIX.match(f".{suffix.lower()}"))
+
+
 def relative_name(value: Any) -> str:
     """An artifact name as it travels (``master.wav``, ``stems/Harp.wav``); nothing that climbs out."""
     if not isinstance(value, str) or len(value) > 256:
@@ -223,6 +242,28 @@ def score_options(raw: dict[str, Any]) -> dict[str, Any]:
             float(loudness) not in LOUDNESS_TARGETS:
         raise ProtocolError(BAD_REQUEST, f"loudness must be one of {', '.join(map(str, LOUDNESS_TARGETS))}")
     return {"seed": seed, "description": description, "loudness": float(loudness)}
+
+
+def reroll_options(raw: dict[str, Any]) -> dict[str, Any]:
+    """The options of a reroll job: the span in seconds, an optional seed and the loudness target."""
+    allowed = {"from", "to", "seed", "loudness"}
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise ProtocolError(BAD_REQUEST, f"unknown reroll options: {', '.join(map(str, unknown))[:200]}")
+    span = []
+    for name in ("from", "to"):
+        value = raw.get(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ProtocolError(BAD_REQUEST, f"reroll: {name!r} must be a number of seconds")
+        span.append(float(value))
+    if not 0.0 <= span[0] <= span[1]:
+        raise ProtocolError(BAD_REQUEST, f"reroll: the span {span[0]:g}..{span[1]:g} s must satisfy "
+                            "0 <= from <= to")
+    seed = raw.get("seed")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32):
+        raise ProtocolError(BAD_REQUEST, "seed must be an integer in [0, 2^32) or absent")
+    loudness = score_options({"loudness": raw.get("loudness", -23.0)})["loudness"]
+    return {"from": span[0], "to": span[1], "seed": seed, "loudness": loudness}
 
 
 def is_local_endpoint(endpoint: str) -> bool:

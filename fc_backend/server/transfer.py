@@ -14,7 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .protocol import CHECKSUM, CHUNK_SIZE, TOO_LARGE, WINDOW, ProtocolError, check_sha256, relative_name
+from .protocol import (
+    CHECKSUM,
+    CHUNK_SIZE,
+    MAX_REROLL_JSON,
+    REROLL_JSON,
+    REROLL_REQUIRED,
+    TOO_LARGE,
+    WINDOW,
+    ProtocolError,
+    check_sha256,
+    is_clip_name,
+    relative_name,
+)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -73,8 +85,27 @@ def check_manifest(files: Any, *, limit: int) -> list[dict[str, Any]]:
         total += size
         checked.append({"name": name, "size": size, "sha256": check_sha256(entry.get("sha256"))})
     if total > limit:
-        raise ProtocolError(TOO_LARGE, f"files total {total} bytes, over the {limit}-byte cap")
+        raise ProtocolError(TOO_LARGE, f"the files total {total / 1e6:.1f} MB; the cap is "
+                            f"{limit / 1e6:.1f} MB")
     return checked
+
+
+def reroll_files(raw: Any, *, limit: int) -> list[dict[str, Any]]:
+    """A reroll's upload manifest, checked: flat names, the JSON artifacts it needs, at most one clip."""
+    files = check_manifest(raw, limit=limit)
+    names = [f["name"] for f in files]
+    missing = [name for name in REROLL_REQUIRED if name not in names]
+    if missing:
+        raise ProtocolError("bad_request", f"reroll: the upload lacks {', '.join(missing)}")
+    clips = [name for name in names if name not in REROLL_JSON]
+    if len(clips) > 1 or not all(is_clip_name(name) for name in clips):
+        raise ProtocolError("bad_request", "reroll: besides the JSON artifacts, only one clip (NAME.ext) "
+                            "may be uploaded")
+    json_bytes = sum(f["size"] for f in files if f["name"] in REROLL_JSON)
+    if json_bytes > MAX_REROLL_JSON:
+        raise ProtocolError(TOO_LARGE, f"the JSON artifacts total {json_bytes / 1e6:.1f} MB; this server "
+                            f"accepts at most {MAX_REROLL_JSON / 1e6:.0f} MB")
+    return files
 
 
 class IncomingFile:

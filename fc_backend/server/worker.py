@@ -1,25 +1,22 @@
-"""`filmcomposer worker --connect ADDR`: runs score jobs for a broker, local or across the network.
+"""`filmcomposer worker --connect ADDR`: runs score and reroll jobs for a broker, local or remote.
 
-The process that talks to the broker never runs the pipeline itself: a child process (spawned once,
-with the pipeline already imported) does, so cancelling a job is terminating that child and
-spawning a fresh one, and a stuck job can never stop the heartbeats. The video is pulled from the
-broker and the artifacts pushed back, so the worker needs no filesystem shared with anyone.
+The process that talks to the broker never runs the pipeline itself: its job process (runner.py)
+does, so a cancel or a vanished client kills the job at once and a stuck job never stops the
+heartbeats. A job's inputs are pulled from the broker and what the job wrote is pushed back (only
+the files that differ from the inputs), so the worker needs no filesystem shared with anyone.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import secrets
 import shutil
 import signal
 import socket
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -28,121 +25,26 @@ import zmq
 from . import protocol as p
 from .auth import secure_client
 from .protocol import ProtocolError, decode, encode
-from .transfer import Pull, file_chunks, manifest, sha256_bytes
+from .runner import JobRunner, input_dir
+from .transfer import Pull, check_manifest, file_chunks, manifest, sha256_bytes
 
 log = logging.getLogger("filmcomposer.worker")
-
-
-# -- the job process ---------------------------------------------------------------------------------
-
-
-def _watch_parent(parent: int) -> None:
-    """Exit when the worker that owns us is gone, so a killed worker leaves no orphan running jobs."""
-    while True:
-        time.sleep(0.5)
-        if os.getppid() != parent:
-            os._exit(3)
-
-
-def _job_process(conn: Connection, soundfont: str | None, parent: int) -> None:
-    """Import the pipeline once, then run the jobs the worker sends, one at a time."""
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the worker's to handle
-    from tqdm import tqdm
-
-    # tqdm's default lock is a multiprocessing semaphore, which a killed job would leak; one process, one lock
-    tqdm.set_lock(threading.RLock())
-    from ..config import Config
-    from ..errors import FilmComposerError, InputError
-    from ..pipeline import score
-
-    while True:
-        try:
-            video, out, options, max_duration = conn.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            _check_duration(Path(video), max_duration)
-            config = Config(seed=options["seed"], loudness=options["loudness"], soundfont=soundfont)
-            result = score(video, out, config, description=options["description"], copy_video=True,
-                           show_progress=False,
-                           on_progress=lambda stage, fraction: conn.send(("progress", stage, fraction)))
-            a = result.assessment
-            summary = {"shots": len(result.spotting.shots), "rhythm_spots": len(result.spotting.rhythm_spots),
-                       "key": result.melody.key, "tracks": len(result.plan.tracks),
-                       "duration": result.spotting.duration, "assessment": round(a.total, 2),
-                       "passed": a.passed, "composer_attempts": a.attempts}
-            conn.send(("done", summary))
-        except InputError as err:
-            conn.send(("failed", p.INPUT, err.problem))
-        except FilmComposerError as err:
-            conn.send(("failed", p.BACKEND, str(err)))
-        except Exception as err:  # noqa: BLE001 - reported to the client as one line; the process lives on
-            conn.send(("failed", p.INTERNAL, f"{type(err).__name__}: {err}"))
-
-
-def _check_duration(video: Path, max_duration: float) -> None:
-    """Refuse a clip whose container says it is longer than the server allows, before decoding it."""
-    import cv2
-
-    from ..errors import InputError
-
-    capture = cv2.VideoCapture(str(video))
-    try:
-        fps = capture.get(cv2.CAP_PROP_FPS)
-        frames = capture.get(cv2.CAP_PROP_FRAME_COUNT)
-    finally:
-        capture.release()
-    if fps > 0 and frames > 0 and frames / fps > max_duration:
-        raise InputError(video, f"the clip lasts {frames / fps:.0f} s; this server accepts at most "
-                         f"{max_duration:g} s")
-
-
-class JobRunner:
-    """The job process: start, send a job, kill and replace."""
-
-    def __init__(self, soundfont: str | None) -> None:
-        self.soundfont = soundfont
-        self._start()
-
-    def _start(self) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_job_process, args=(child, self.soundfont, os.getpid()), daemon=True,
-                                name="filmcomposer-job")
-        self.proc.start()
-        child.close()
-
-    def run(self, video: Path, out: Path, options: dict[str, Any], max_duration: float) -> None:
-        job = (str(video), str(out), options, max_duration)
-        if not self.proc.is_alive():
-            self.restart()
-        try:
-            self.conn.send(job)
-        except OSError:  # it died just now: a fresh one gets the job
-            self.restart()
-            self.conn.send(job)
-
-    def restart(self) -> None:
-        """Kill the running job, whatever it is doing, and have a fresh process ready."""
-        self.stop()
-        self._start()
-
-    def stop(self) -> None:
-        if self.proc.is_alive():
-            self.proc.kill()
-        self.proc.join(5)
-        self.conn.close()
 
 
 # -- the worker --------------------------------------------------------------------------------------
 
 
+#: the job kinds this worker runs, announced in every "ready"
+OPS = list(p.KINDS)
+
+
 @dataclass
 class _Job:
     id: str
+    kind: str
     dir: Path
-    video: Path
+    inputs: list[dict[str, Any]]
+    clip: str | None
     options: dict[str, Any]
     max_duration: float
     pull: Pull | None
@@ -192,7 +94,7 @@ class Worker:
         if self.curve_keys:
             secure_client(self.sock, self.curve_keys, "worker")
         self.sock.connect(self.connect)
-        self._send({"op": "ready", "pid": os.getpid(), "host": socket.gethostname()})
+        self._ready()
         heard = sent = time.monotonic()
         try:
             while not self.stopping:
@@ -238,7 +140,7 @@ class Worker:
             try:
                 self.job.pull.on_chunk(msg, payload)
             except ProtocolError as err:
-                self._finish_failed(p.INTERNAL, f"video transfer from the broker failed: {err.message}")
+                self._finish_failed(p.INTERNAL, f"input transfer from the broker failed: {err.message}")
                 return
             self._pull_more()
         elif op == "cancel" and self.job and msg["job"] == self.job.id:
@@ -250,28 +152,37 @@ class Worker:
             self._ready()  # the broker restarted and forgot us
 
     def _ready(self) -> None:
-        self._send({"op": "ready", "pid": os.getpid(), "host": socket.gethostname()})
+        self._send({"op": "ready", "pid": os.getpid(), "host": socket.gethostname(), "ops": OPS})
 
     def _start_job(self, msg: dict[str, Any]) -> None:
         if self.job is not None:
             self._send({"op": "failed", "job": msg["job"], "code": p.INTERNAL,
                         "message": "worker already busy"})
             return
-        video = msg["video"]
+        kind = msg.get("kind", "score")
         try:
-            name = p.relative_name(video.get("name"))
-            size, sha = video.get("size"), p.check_sha256(video.get("sha256"))
-            if "/" in name or not isinstance(size, int) or size <= 0:
-                raise ProtocolError(p.BAD_REQUEST, "bad video description")
-            options = p.score_options(msg["options"])
+            if kind == "score":
+                inputs = check_manifest(msg.get("files") or [msg.get("video")], limit=1 << 40)
+                if len(inputs) != 1:
+                    raise ProtocolError(p.BAD_REQUEST, "a score job has one input, the clip")
+                options = p.score_options(msg["options"])
+                clip = inputs[0]["name"]
+            elif kind == "reroll":
+                inputs = check_manifest(msg.get("files"), limit=1 << 40)
+                options = p.reroll_options(msg["options"])
+                clip = next((f["name"] for f in inputs if f["name"] not in p.REROLL_JSON), None)
+            else:
+                raise ProtocolError(p.BAD_REQUEST, f"this worker does not run {str(kind)[:40]!r} jobs")
+            if any("/" in f["name"] for f in inputs) or (kind == "score" and inputs[0]["size"] <= 0):
+                raise ProtocolError(p.BAD_REQUEST, "bad input description")
         except ProtocolError as err:
             self._send({"op": "failed", "job": msg["job"], "code": p.INTERNAL, "message": err.message})
             self._ready()
             return
         folder = Path(tempfile.mkdtemp(prefix="job-", dir=self.work_dir))
-        pull = Pull(msg["job"], [{"name": name, "size": size, "sha256": sha}], folder / "input")
-        self.job = _Job(msg["job"], folder, folder / "input" / name, options, msg["max_duration"], pull)
-        log.info("job %s: fetching %d bytes", self.job.id[:8], size)
+        pull = Pull(msg["job"], inputs, input_dir(kind, folder))
+        self.job = _Job(msg["job"], kind, folder, inputs, clip, options, msg["max_duration"], pull)
+        log.info("job %s: %s, fetching %d bytes", self.job.id[:8], kind, pull.total_bytes)
         self._pull_more()
 
     def _pull_more(self) -> None:
@@ -281,7 +192,7 @@ class Worker:
         if job.pull.done:
             job.pull.close()
             job.pull = None
-            self.runner.run(job.video, job.dir / "out", job.options, job.max_duration)
+            self.runner.run(job.kind, job.dir, job.clip, job.options, job.max_duration)
 
     def _on_job_process(self) -> None:
         try:
@@ -309,10 +220,12 @@ class Worker:
             self._finish_failed(event[1], event[2], restart=False)
 
     def _push_artifacts(self, summary: dict[str, Any]) -> None:
-        """Send every file the job wrote (but the clip, which the client has) and say finished."""
+        """Send what the job wrote, but the clip and any input it left as it was, and say finished."""
         job = self.job
         out = job.dir / "out"
-        files = manifest(out, exclude=(job.video.name,))
+        given = {(f["name"], f["sha256"]) for f in job.inputs}
+        files = [f for f in manifest(out, exclude=(job.clip,) if job.clip else ())
+                 if (f["name"], f["sha256"]) not in given]
         self._send({"op": "artifacts", "job": job.id, "files": files})
         for entry in files:
             for offset, data in file_chunks(out / entry["name"]):
