@@ -188,3 +188,28 @@ def test_score_rejects_a_bad_melody_before_any_work(clip, tmp_path: Path) -> Non
                           check=False)
     assert done.returncode == 2 and "no notes" in done.stderr and len(done.stderr.splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_reroll_starts_nothing_past_the_region_when_a_note_is_held_over_its_bar_line() -> None:
+    """A replaced note held over the closing bar line leaves a gap after the region; new notes may fill
+    it by sustaining, never by starting a note in the measure after the region."""
+    spotting = make_spotting()
+    melody = compose(spotting, seed=2)
+    tm = melody.tempo_map
+    per = tm.beats_per_measure
+    first, last = 2, 3
+    bar = tm.measure_start(last + 1)
+    # hold the last note of measure 3 over the bar line, two beats into measure 4
+    held_until = tm.time_at((last * per) + 2)
+    notes = [n for n in melody.notes if not bar - 1e-9 <= n.start < held_until - 1e-9]
+    tail = max((n for n in notes if n.start < bar - 1e-9), key=lambda n: n.start)
+    notes[notes.index(tail)] = Note(tail.pitch, tail.start, held_until, tail.velocity)
+    held = Melody(notes=notes, key=melody.key, tempo_map=tm, chords=melody.chords, seed=2)
+
+    t0, t1 = tm.measure_start(first) + 0.01, bar - 0.01
+    assert region_measures(held, t0, t1) == (first, last)
+    new = compose(spotting, seed=11, melody=held, region=(t0, t1))
+    kept_old, _ = _split(held, first, last)
+    kept_new, inside_new = _split(new, first, last)
+    assert kept_new == kept_old, "no new note starts outside the re-rolled measures"
+    assert inside_new

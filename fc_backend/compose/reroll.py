@@ -76,9 +76,12 @@ def _region(melody: Melody, spotting: Spotting, key: Key, triads: list, b0: floa
     start = b0 if prev is None else max(b0, tm.beat_at(prev.end))
     # the region holding the last note lasts as long as the old last note did
     stop = tm.beat_at(nxt.start) if nxt is not None else tm.beat_at(melody.notes[-1].end)
+    # a kept note held over the closing bar line leaves a gap after it: the last new note may sustain
+    # into that gap, but no new note may start at or past the bar line, outside the asked measures
+    onsets_before = min(stop, b1)
     writer.notes[-1].end = max(writer.notes[-1].end, stop)  # the closing tonic holds to the end
     line = [BeatNote(max(n.start, start), min(n.end, stop), n.pitch, n.velocity)
-            for n in writer.notes if n.end > start + 1e-9 and n.start < stop - 1e-9]
+            for n in writer.notes if n.end > start + 1e-9 and n.start < onsets_before - 1e-9]
     line = [n for n in line if n.end - n.start > 1e-9]
     if not line:
         return []
@@ -86,7 +89,7 @@ def _region(melody: Melody, spotting: Spotting, key: Key, triads: list, b0: floa
     line[-1].end = stop
 
     spots = {tm.beat_at(t): t for t in _spot_times(spotting)}
-    inner = sorted(b for b in spots if start + 1e-6 < b < stop - 1e-6)
+    inner = sorted(b for b in spots if start + 1e-6 < b < onsets_before - 1e-6)
     keep = frozenset([start, *inner])
     for beat in inner:
         onset_at(line, beat, writer.accent_pitch, end=stop, keep=keep)
