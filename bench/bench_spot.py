@@ -22,7 +22,7 @@ from clips import bench_clip  # noqa: E402
 
 def one_pass(clip: Path) -> tuple[int, dict[str, float], dict[str, int]]:
     from fc_backend.config import Config
-    from fc_backend.spot.attributes import frame_stats
+    from fc_backend.spot.attributes import active_area, frame_stats
     from fc_backend.spot.motion import FlowTracker
     from fc_backend.spot.shots import DETECT_WIDTH, CutDetector, downscale
     from fc_backend.spot.stage import FACE_FPS, STATS_FPS
@@ -36,14 +36,16 @@ def one_pass(clip: Path) -> tuple[int, dict[str, float], dict[str, int]]:
     seconds = dict.fromkeys(("decode", "cut detection", "flow", "attributes"), 0.0)
     calls = dict.fromkeys(seconds, 0)
     new_shot, last_face, count = True, -face_every, 0
+    area = None
     clock = time.perf_counter
     decoded = frames(capture)
     while True:
         t0 = clock()
-        frame = next(decoded, None)
+        item = next(decoded, None)
         t1 = clock()
-        if frame is None:
+        if item is None:
             break
+        frame, stamp = item
         seconds["decode"] += t1 - t0
         calls["decode"] += 1
         small = downscale(frame, DETECT_WIDTH)
@@ -55,14 +57,16 @@ def one_pass(clip: Path) -> tuple[int, dict[str, float], dict[str, int]]:
             flow.cut(cut)
             new_shot = True
         before = len(flow.samples)
-        flow.feed(count, small)
+        flow.feed(count, small, stamp)
         t3 = clock()
         seconds["flow"] += t3 - t2
         calls["flow"] += len(flow.samples) - before
         if new_shot or count % stats_every == 0:
             faces = new_shot or count - last_face >= face_every
             last_face = count if faces else last_face
-            frame_stats(count, small, frame if faces else None)
+            if new_shot:
+                area = active_area(small)
+            frame_stats(count, small, frame if faces else None, area=area)
             calls["attributes"] += 1
             new_shot = False
         seconds["attributes"] += clock() - t3

@@ -73,6 +73,9 @@ def _add_score_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--description", default="", help="what the music should say, in words")
     cmd.add_argument("--melody", type=Path, metavar="FILE",
                      help="use this melody (.mid or .abc, e.g. an edited melody.mid) instead of composing")
+    cmd.add_argument("--spots", type=Path, metavar="FILE",
+                     help="use these rhythm spots (JSON list of {time, strength, kind}, or a spotting.json)"
+                     " instead of the detected ones; cut spots become the cuts the tempo map hits")
     cmd.add_argument("--loudness", type=float, default=-23.0, choices=LOUDNESS_TARGETS,
                      help="integrated loudness of the master in LUFS (default -23, EBU R128)")
     cmd.add_argument("--soundfont", help="General MIDI .sf2 for the offline render")
@@ -81,12 +84,13 @@ def _add_score_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--llm-base-url", help="OpenAI-compatible endpoint: reviewers and arranger become LLM "
                      "agents (key from FC_LLM_API_KEY or OPENAI_API_KEY); default: rule-based")
     cmd.add_argument("--llm-model", help="model name at that endpoint")
+    cmd.add_argument("--vlm-model", help="a vision model at that endpoint labels every shot's attributes")
     cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
 def _config(args: argparse.Namespace) -> Config:
     return Config(seed=args.seed, loudness=args.loudness, soundfont=args.soundfont,
-                  llm_base_url=args.llm_base_url, llm_model=args.llm_model)
+                  llm_base_url=args.llm_base_url, llm_model=args.llm_model, vlm_model=args.vlm_model)
 
 
 def _run_score(args: argparse.Namespace, video: Path | None = None) -> int:
@@ -94,7 +98,7 @@ def _run_score(args: argparse.Namespace, video: Path | None = None) -> int:
 
     result = score(video or args.video, args.out, _config(args), description=args.description,
                    copy_video=args.copy_video or video is not None, show_progress=not args.quiet,
-                   melody=args.melody)
+                   melody=args.melody, spots=args.spots)
     a = result.assessment
     print(f"{len(result.spotting.shots)} shots, {len(result.spotting.rhythm_spots)} rhythm spots, "
           f"{result.melody.key}, {len(result.plan.tracks)} tracks; "

@@ -39,3 +39,6 @@ class Config:
     #: "symbolic" (the CPU default) or "musicgen" (MusicGen-Melody: a GPU and local weights)
     composer: str = "symbolic"
     musicgen_model: str = "facebook/musicgen-melody"
+    #: a vision model at llm_base_url that labels each shot's 7 attributes from sampled frames;
+    #: None keeps the offline estimates (setting, behaviour and theme then stay unknown)
+    vlm_model: str | None = None

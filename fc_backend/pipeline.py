@@ -59,13 +59,17 @@ class ScoreResult:
 
 def score(video: str | Path, out_dir: str | Path, config: Config | None = None, *, description: str = "",
           copy_video: bool = False, show_progress: bool = True,
-          on_progress: RunProgress | None = None, melody: str | Path | None = None) -> ScoreResult:
+          on_progress: RunProgress | None = None, melody: str | Path | None = None,
+          spots: str | Path | None = None) -> ScoreResult:
     """Score `video` into `out_dir`.
 
     With `copy_video`, the clip is copied into OUT and the project refers to it by a relative
     path, so the folder can be moved or sent as a whole. With `melody` (a .mid or .abc file, e.g. an
     edited melody.mid), that melody is used instead of composing one: beat b of the file is beat b
     of the clip's tempo map (so our own melody.mid keeps its video times); it is still assessed, once.
+    With `spots` (a JSON list of {time, strength, kind}, or a whole spotting.json, e.g. one edited in
+    REAPER), those rhythm spots replace the detected ones: their cut spots become the shot boundaries
+    (moved to the nearest frame) and the tempo map is fitted to them.
     """
     config = config or Config()
     video = Path(video)
@@ -77,7 +81,7 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
     stage = _stage_reporter(show_progress, on_progress)
     with _staging(out_dir) as staging:
         with stage("spot") as progress:
-            spotting = spot(video, config, progress=progress)
+            spotting = spot(video, config, progress=progress, rhythm_spots=spots)
         if given is None:
             melody, assessment = _compose_until_pass(spotting, config, description, stage)
         else:

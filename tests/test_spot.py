@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import math
 import subprocess
 from pathlib import Path
@@ -10,13 +12,16 @@ import cv2
 import numpy as np
 import pytest
 
+from fc_backend.config import Config
 from fc_backend.demo import make_clip
 from fc_backend.errors import InputError
 from fc_backend.model import VOCABULARY, Spotting, TempoMap
 from fc_backend.spot import spot
+from fc_backend.spot.attributes import active_area
 from fc_backend.spot.motion import FlowTracker, shot_motion
 from fc_backend.spot.tempo import cut_errors, fit_tempo
 from fc_backend.tools import require
+from tests.fake_llm import fake_llm
 
 FPS = 24
 #: includes 8-frame shots, one right at the start and one between two long ones
@@ -214,3 +219,201 @@ def test_progress_is_reported(clip):
     spot(clip[0], progress=seen.append)
     assert seen and seen[-1] == 1.0 and all(0.0 <= f <= 1.0 for f in seen)
     assert seen == sorted(seen) and not math.isnan(sum(seen))
+
+
+# ------------------------------------------------------------------------------ odd and bad input
+
+
+def _ffmpeg(*args: str) -> None:
+    subprocess.run([require("ffmpeg"), "-v", "error", "-y", *args], check=True, capture_output=True)
+
+
+def test_variable_frame_rate_places_cuts_by_timestamps(tmp_path):
+    """Frames 30+ are shown 0.5 s late and frames 60+ another 0.25 s: the cuts (frames 48, 84) move too."""
+    path = tmp_path / "vfr.mp4"
+    sources = ("testsrc2", "mandelbrot", "smptehdbars")
+    inputs = []
+    for source, frames in zip(sources, (48, 36, 36), strict=True):
+        inputs += ["-f", "lavfi", "-i", f"{source}=size=320x180:rate={FPS},trim=end_frame={frames},"
+                                        "setpts=PTS-STARTPTS"]
+    _ffmpeg(*inputs, "-filter_complex",
+            "[0:v][1:v][2:v]concat=n=3:v=1:a=0,"
+            "setpts='PTS+if(gte(N,30),0.5/TB,0)+if(gte(N,60),0.25/TB,0)',format=yuv420p[v]",
+            "-map", "[v]", "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "veryfast", str(path))
+    s = spot(path)
+    assert s.frame_count == 120
+    assert s.cuts == pytest.approx([48 / FPS + 0.5, 84 / FPS + 0.75], abs=1e-6)
+    assert s.duration == pytest.approx(120 / FPS + 0.75, abs=1e-6)
+    assert s.shots[-1].end == s.duration
+    assert [r.time for r in s.rhythm_spots if r.kind == "cut"] == s.cuts
+    assert max(s.motion_curve.times) < s.duration
+
+
+def test_odd_and_tiny_frame_sizes_are_spotted(tmp_path):
+    odd = tmp_path / "odd.mp4"
+    _ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=320x180:rate={FPS}:duration=2,scale=321:181",
+            "-c:v", "libx264", "-pix_fmt", "yuv444p", str(odd))
+    s = spot(odd)
+    assert (s.width, s.height) == (321, 181) and s.frame_count == 2 * FPS
+    assert s.shots[0].motion_speed > 0.01
+    tiny = tmp_path / "tiny.mp4"
+    _ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=16x16:rate={FPS}:duration=2", "-c:v", "libx264",
+            "-pix_fmt", "yuv420p", str(tiny))
+    s = spot(tiny)
+    assert (s.width, s.height) == (16, 16) and s.duration == pytest.approx(2.0)
+    assert all(v is None or v in VOCABULARY[k] for k, v in s.shots[0].attributes.to_dict().items())
+
+
+def test_rotation_metadata_gives_the_displayed_size(tmp_path):
+    plain = _still(tmp_path / "plain.mp4", "0x3050A0", 2.0)
+    rotated = tmp_path / "rotated.mp4"
+    _ffmpeg("-i", str(plain), "-c", "copy", "-metadata:s:v:0", "rotate=90", str(rotated))
+    s = spot(rotated)
+    assert (s.width, s.height) == (180, 320)
+    assert s.frame_count == 2 * FPS
+
+
+def test_a_single_frame_clip_is_refused_as_shorter_than_a_beat(tmp_path):
+    one = tmp_path / "one.mp4"
+    _ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=320x180:rate={FPS}", "-frames:v", "1", "-c:v", "libx264",
+            "-pix_fmt", "yuv420p", str(one))
+    with pytest.raises(InputError, match=r"one\.mp4: clip is 0\.04 s long, shorter than one beat"):
+        spot(one)
+
+
+def _boxed(path: Path, picture: str, pad: str) -> Path:
+    _ffmpeg("-f", "lavfi", "-i", picture, "-vf", pad, "-t", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+            str(path))
+    return path
+
+
+def test_letterbox_bars_are_neither_darkness_nor_detail(tmp_path):
+    """A 2.39:1 picture in a 16:9 frame reads like the same picture without its bars."""
+    grey = f"color=c=0xC8C8C8:size=640x268:rate={FPS}"
+    boxed = spot(_boxed(tmp_path / "scope.mp4", grey, "pad=640:360:0:46:black")).shots[0].attributes
+    assert boxed.brightness == "bright"  # the bars would pull the mean luma to "normal"
+    assert boxed.view_scale == "close-up"  # the bars' edges are not detail
+    pattern = f"testsrc2=size=640x268:rate={FPS}"
+    bare = spot(_boxed(tmp_path / "bare.mp4", pattern, "null")).shots[0].attributes
+    scope = spot(_boxed(tmp_path / "pattern.mp4", pattern, "pad=640:360:0:46:black")).shots[0].attributes
+    assert (scope.brightness, scope.hue, scope.view_scale) == (bare.brightness, bare.hue, bare.view_scale)
+
+
+def test_active_area_finds_paired_bars_only():
+    frame = np.full((180, 320, 3), 150, np.uint8)
+    assert active_area(frame) is None
+    scope = frame.copy()
+    scope[:23], scope[-23:] = 0, 0
+    assert active_area(scope) == (23, 157, 0, 320)
+    pillar = frame.copy()
+    pillar[:, :40], pillar[:, -40:] = 0, 0
+    assert active_area(pillar) == (0, 180, 40, 280)
+    night = frame.copy()
+    night[:70] = 5  # a dark sky above a lit street: picture, not a bar
+    assert active_area(night) is None
+    assert active_area(np.zeros((180, 320, 3), np.uint8)) is None
+
+
+# ------------------------------------------------------------------------------ what is not a cut
+
+
+def test_a_slow_pan_is_not_a_cut(tmp_path):
+    pan = tmp_path / "pan.mp4"
+    _ffmpeg("-f", "lavfi", "-i", f"mandelbrot=size=1280x360:rate={FPS}",
+            "-vf", "crop=320:180:x='t*(1280-320)/3':y=90", "-t", "3", "-c:v", "libx264",
+            "-pix_fmt", "yuv420p", str(pan))
+    s = spot(pan)
+    assert s.cuts == []
+    assert s.shots[0].motion_speed > 0.05  # it does move: about a third of a frame width a second
+
+
+def test_a_two_frame_flash_is_not_a_cut_but_a_cut_after_it_is(tmp_path):
+    flash = tmp_path / "flash.mp4"
+    white = "drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='between(n,30,31)'"
+    _ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=320x180:rate={FPS}:duration=3", "-vf", white,
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", str(flash))
+    assert spot(flash).cuts == []
+    # the same flash, then a real cut 10 frames later: the cut stays
+    both = tmp_path / "flash_then_cut.mp4"
+    _ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=320x180:rate={FPS},trim=end_frame=42,setpts=PTS-STARTPTS",
+            "-f", "lavfi", "-i", f"mandelbrot=size=320x180:rate={FPS},trim=end_frame=48,setpts=PTS-STARTPTS",
+            "-filter_complex", f"[0:v]{white}[a];[a][1:v]concat=n=2:v=1:a=0,format=yuv420p[v]", "-map", "[v]",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", str(both))
+    assert spot(both).cuts == pytest.approx([42 / FPS])
+
+
+# ------------------------------------------------------------------------------ vision LLM
+
+
+@pytest.fixture(scope="module")
+def two_shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("vision") / "two.mp4"
+    make_clip(path, (30, 30), fps=FPS, size=(320, 180))
+    return path
+
+
+def _vision_config(base_url: str) -> Config:
+    config = Config(llm_base_url=base_url, llm_max_retries=1)
+    config.vlm_model = "vision-test"  # read with getattr: the Config field may not exist yet
+    return config
+
+
+LABELS = {"setting": "city", "brightness": "dim", "hue": "blue", "behaviour": "running",
+          "view_scale": "long shot", "emotion": "tense", "theme": "mystery"}
+
+
+def _images(request: dict) -> list[np.ndarray]:
+    parts = request["messages"][1]["content"]
+    uris = [p["image_url"]["url"] for p in parts if p["type"] == "image_url"]
+    assert all(u.startswith("data:image/jpeg;base64,") for u in uris)
+    return [cv2.imdecode(np.frombuffer(base64.b64decode(u.split(",", 1)[1]), np.uint8), cv2.IMREAD_COLOR)
+            for u in uris]
+
+
+def test_a_vision_model_labels_every_shot_from_sampled_frames(two_shots):
+    with fake_llm(lambda request: json.dumps(LABELS)) as server:
+        s = spot(two_shots, _vision_config(server.base_url))
+    assert len(server.requests) == len(s.shots) == 2
+    for request in server.requests:
+        assert request["model"] == "vision-test"
+        assert request["response_format"] == {"type": "json_object"}
+        images = _images(request)
+        assert 1 <= len(images) <= 3 and all(i is not None and i.shape[1] == 320 for i in images)
+        assert "mystery" in request["messages"][0]["content"]  # the vocabulary travels in the prompt
+    assert all(shot.attributes.to_dict() == LABELS for shot in s.shots)
+    assert s.emotion == "tense"
+
+
+def test_bad_vision_answers_are_sent_back_then_replaced_by_the_offline_estimate(two_shots, caplog):
+    offline = spot(two_shots)
+    answers = iter(["the shot is nice", json.dumps({**LABELS, "emotion": "angry"}),  # shot 1: 2 bad answers
+                    "{", json.dumps({**LABELS, "brightness": None})])  # shot 2: bad, then good with a null
+    with fake_llm(lambda request: next(answers)) as server:
+        s = spot(two_shots, _vision_config(server.base_url))
+    assert len(server.requests) == 4
+    retry = server.requests[1]["messages"]
+    assert retry[2] == {"role": "assistant", "content": "the shot is nice"}
+    assert "not usable" in retry[3]["content"] and "JSON" in retry[3]["content"]
+    assert s.shots[0].attributes == offline.shots[0].attributes
+    assert "offline estimate is used" in caplog.text
+    # a measured attribute the model leaves null keeps the pixels' answer
+    assert s.shots[1].attributes.brightness == offline.shots[1].attributes.brightness
+    assert s.shots[1].attributes.theme == "mystery"
+
+
+def test_a_failing_or_absent_vision_endpoint_leaves_the_offline_estimate(two_shots, caplog):
+    offline = spot(two_shots)
+
+    def crash(request: dict) -> str:
+        raise RuntimeError("out of memory")
+
+    with fake_llm(crash) as server:
+        s = spot(two_shots, _vision_config(server.base_url))
+    assert len(server.requests) == 4  # HTTP 500 each time: retried, then the offline labels
+    assert [shot.attributes for shot in s.shots] == [shot.attributes for shot in offline.shots]
+    with fake_llm(crash) as server:
+        closed = server.base_url
+    caplog.clear()
+    s = spot(two_shots, _vision_config(closed))
+    assert [shot.attributes for shot in s.shots] == [shot.attributes for shot in offline.shots]
+    assert caplog.text.count("cannot be reached") == 1  # asked once, not once per shot

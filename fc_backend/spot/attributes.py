@@ -83,8 +83,61 @@ def face_cascade() -> Any | None:
     return None
 
 
-def frame_stats(index: int, small_bgr: np.ndarray, face_source: np.ndarray | None = None) -> FrameStats:
-    """Statistics of a downscaled frame, plus face detection on `face_source` when given (the costly part)."""
+#: a row or column of bars holds nothing brighter than this (video black decodes to 0..~20)
+BAR_LUMA = 24
+#: bars on both sides, each at least this fraction of the frame and within this fraction of each other
+MIN_BAR, BAR_ASYMMETRY = 0.02, 0.03
+
+#: (top, bottom, left, right) pixel bounds of the picture inside a frame: rows top..bottom-1 etc.
+Area = tuple[int, int, int, int]
+
+
+def active_area(small_bgr: np.ndarray) -> Area | None:
+    """The picture inside letterbox (scope) or pillarbox bars, or None when the frame has no bars.
+
+    Bars come in pairs of about equal size on opposite sides: a dark sky at the top alone is picture,
+    and so is a frame that is dark all over (nothing to measure the bars against).
+    """
+    gray = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2GRAY) if small_bgr.ndim == 3 else small_bgr
+    h, w = gray.shape
+    lit_rows = np.flatnonzero(gray.max(axis=1) > BAR_LUMA)
+    lit_cols = np.flatnonzero(gray.max(axis=0) > BAR_LUMA)
+    if lit_rows.size == 0 or lit_cols.size == 0:
+        return None
+    top, bottom = _bars(int(lit_rows[0]), h - 1 - int(lit_rows[-1]), h)
+    left, right = _bars(int(lit_cols[0]), w - 1 - int(lit_cols[-1]), w)
+    if top == bottom == left == right == 0:
+        return None
+    return top, h - bottom, left, w - right
+
+
+def _bars(first: int, last: int, size: int) -> tuple[int, int]:
+    """The pair of bars (dark lines before the picture, after it), or (0, 0) when they are no pair."""
+    if min(first, last) >= MIN_BAR * size and abs(first - last) <= BAR_ASYMMETRY * size + 2:
+        return first, last
+    return 0, 0
+
+
+def crop(frame: np.ndarray, area: Area | None, reference_width: int) -> np.ndarray:
+    """`frame` cut to `area`, which was measured on a frame `reference_width` pixels wide."""
+    if area is None:
+        return frame
+    scale = frame.shape[1] / reference_width
+    top, bottom, left, right = (round(v * scale) for v in area)
+    return frame[top:max(bottom, top + 1), left:max(right, left + 1)]
+
+
+def frame_stats(index: int, small_bgr: np.ndarray, face_source: np.ndarray | None = None, *,
+                area: Area | None = None) -> FrameStats:
+    """Statistics of a downscaled frame, plus face detection on `face_source` when given (the costly part).
+
+    With `area` (see active_area, measured on `small_bgr`), only the picture inside the bars counts:
+    bars are neither darkness nor detail, and a face's size is relative to the picture's height.
+    """
+    width = small_bgr.shape[1]
+    small_bgr = crop(small_bgr, area, width)
+    if face_source is not None:
+        face_source = crop(face_source, area, width)
     hsv = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2HSV)
     gray = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2GRAY)
     mask = (hsv[..., 1] >= 60) & (hsv[..., 2] >= 40)

@@ -7,6 +7,7 @@ frame rate or sampling step.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -32,35 +33,49 @@ class FlowTracker:
         self.width = width
         self.step = max(1, round(fps / flow_fps))
         self.samples: list[FlowSample] = []
-        self._prev: tuple[int, np.ndarray] | None = None
-        # the cut detector reports a cut a few frames late; keep those frames to restart from
-        self._recent: deque[tuple[int, np.ndarray]] = deque(maxlen=8)
+        self._prev: tuple[int, float | None, np.ndarray] | None = None
+        # the cut detector reports a cut several frames late; keep those frames to restart from
+        self._recent: deque[tuple[int, float | None, np.ndarray]] = deque(maxlen=16)
 
-    def feed(self, index: int, small_bgr: np.ndarray) -> None:
+    def feed(self, index: int, small_bgr: np.ndarray, time: float | None = None) -> None:
+        """Frame `index`, shown at `time` seconds (its timestamp; None: index / fps)."""
         h, w = small_bgr.shape[:2]
         size = (self.width, max(8, round(h * self.width / w)))
         gray = cv2.cvtColor(cv2.resize(small_bgr, size, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
-        self._recent.append((index, gray))
+        self._recent.append((index, time, gray))
         if self._prev is None:
-            self._prev = (index, gray)
+            self._prev = (index, time, gray)
         elif index - self._prev[0] >= self.step:
-            start, before = self._prev
+            start, start_time, before = self._prev
             flow = cv2.calcOpticalFlowFarneback(before, gray, None, 0.5, 3, 15, 3, 5, 1.2, 0)
             pixels = float(np.mean(np.hypot(flow[..., 0], flow[..., 1])))
             seconds = (index - start) / self.fps
+            if time is not None and start_time is not None and time > start_time:
+                seconds = time - start_time  # variable frame rate: the frames' own clock
             self.samples.append(FlowSample(start, index, pixels / self.width / seconds))
-            self._prev = (index, gray)
+            self._prev = (index, time, gray)
 
     def cut(self, at: int) -> None:
         """A new shot starts at frame `at`: forget flow across it and restart the chain there."""
         self.samples = [s for s in self.samples if not s.start < at <= s.end]
         if any(s.start >= at for s in self.samples):
             return
-        self._prev = next(((i, g) for i, g in self._recent if i == at), None)
+        self._prev = next((entry for entry in self._recent if entry[0] == at), None)
 
-    def curve(self) -> MotionCurve:
-        """The samples as a curve, each placed at the middle of its frame pair."""
-        return MotionCurve(times=[(s.start + s.end) / 2 / self.fps for s in self.samples],
+    def curve(self, frame_times: Sequence[float] | Callable[[int], float] | None = None) -> MotionCurve:
+        """The samples as a curve, each placed at the middle of its frame pair.
+
+        `frame_times` gives each frame's time (a sequence indexed by frame, or a function); by default
+        index / fps.
+        """
+        if frame_times is None:
+            def at(i: int) -> float:
+                return i / self.fps
+        elif callable(frame_times):
+            at = frame_times
+        else:
+            at = frame_times.__getitem__
+        return MotionCurve(times=[(float(at(s.start)) + float(at(s.end))) / 2 for s in self.samples],
                            values=[s.magnitude for s in self.samples])
 
 

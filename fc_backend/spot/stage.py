@@ -1,21 +1,27 @@
 """The spotting session: one decode pass feeds cuts, motion and image statistics, then the music's
-grid (rhythm spots and a tempo map) is derived from what was seen."""
+grid (rhythm spots and a tempo map) is derived from what was seen, or from a person's edited spots."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from ..config import Config
 from ..errors import InputError
-from ..model import Shot, Spotting
+from ..model import RhythmSpot, Shot, Spotting
 from ..progress import Progress, no_progress
-from .attributes import FrameStats, frame_stats, shot_attributes
+from .attributes import BAR_LUMA, Area, FrameStats, active_area, frame_stats, shot_attributes
+from .edits import fit_spots, load_spots
 from .motion import FlowTracker, shot_motion
-from .rhythm import rhythm_spots
+from .rhythm import rhythm_spots as detected_spots
 from .shots import DETECT_WIDTH, CutDetector, downscale, shot_bounds
 from .tempo import base_tempo, cut_errors, fit_tempo
-from .video import frames, open_video
+from .video import FrameClock, frames, open_video
+from .vision import ShotFrames, VisionLabeller, vision_settings
 
 #: image statistics are taken this often (per second of video); faces (10 ms a look) at the start
 #: of every shot and then this often
@@ -23,54 +29,48 @@ STATS_FPS = 4.0
 FACE_FPS = 0.5
 
 
-def spot(video: str | Path, config: Config | None = None, *, progress: Progress = no_progress) -> Spotting:
+def spot(video: str | Path, config: Config | None = None, *, progress: Progress = no_progress,
+         rhythm_spots: str | Path | Sequence[RhythmSpot] | None = None) -> Spotting:
     """Watch `video` once and say what the music should do: shots, motion, attributes, spots, tempo.
 
-    Raises InputError for a missing, empty, unreadable or too short file.
+    `rhythm_spots` (a list, or a JSON file: a list of {time, strength, kind} or a whole spotting.json)
+    replaces the detected spots; its cut spots become the shot boundaries (moved to the nearest
+    frame) and the tempo map is fitted to them. With `config.llm_base_url` and `config.vlm_model` set,
+    a vision LLM labels every shot (see vision.py).
+    Raises InputError for a missing, empty, unreadable or too short file, or a bad spots file.
 
     Example: ``spot("clip.mp4").cuts`` -> ``[3.0, 5.0, 9.0]``.
     """
     config = config or Config()
-    capture, info = open_video(video)
-    fps = info.fps
-    detector = CutDetector(fps, min_shot_frames=config.min_shot_frames)
-    flow = FlowTracker(fps, flow_fps=config.flow_fps,
-                       width=config.flow_width)
-    stats_every, face_every = max(1, round(fps / STATS_FPS)), max(1, round(fps / FACE_FPS))
-    stats: list[FrameStats] = []
-    count, new_shot, last_face = 0, True, -face_every
-    for index, frame in enumerate(frames(capture)):
-        small = downscale(frame, DETECT_WIDTH)
-        for cut in detector.feed(index, small):
-            flow.cut(cut)
-            new_shot = True  # reported a frame or two late: this frame is already in the new shot
-        flow.feed(index, small)
-        if new_shot or index % stats_every == 0:
-            look_for_faces = new_shot or index - last_face >= face_every
-            last_face = index if look_for_faces else last_face
-            stats.append(frame_stats(index, small, frame if look_for_faces else None))
-            new_shot = False
-        count = index + 1
-        if info.container_frames and index % 64 == 0:
-            progress(min(0.95, count / info.container_frames))
-    for cut in detector.flush():
-        flow.cut(cut)
-    if count == 0:
-        raise InputError(video, "no video frame could be decoded (not a video, audio only, or truncated)")
+    source: str | Path = "rhythm spots"
+    if isinstance(rhythm_spots, (str, Path)):
+        source, rhythm_spots = rhythm_spots, load_spots(rhythm_spots)  # a bad file stops us before decoding
+    settings = vision_settings(config)
+    vision = VisionLabeller(settings) if settings is not None else None
+    seen = _watch(video, config, progress if vision is None else (lambda f: progress(0.6 * f)),
+                  keep_frames=vision is not None)
+    times, duration = seen.clock.times(), seen.clock.duration()
+    if rhythm_spots is None:
+        bounds = shot_bounds(seen.detector.cuts, times, duration)
+        spots = None
+    else:
+        spots = fit_spots(rhythm_spots, times, duration, source)
+        edges = [0.0, *(s.time for s in spots if s.kind == "cut"), duration]
+        bounds = list(zip(edges, edges[1:], strict=False))
 
-    duration = count / fps
-    curve = flow.curve()
+    curve = seen.flow.curve(times)
     shots = []
-    for start, end in shot_bounds(detector.cuts, count, fps):
+    for number, (start, end) in enumerate(bounds):
         speed, saliency = shot_motion(curve, start, end)
-        samples = [s for s in stats if start <= s.index / fps < end]
+        attributes = shot_attributes(_samples(seen.stats, times, start, end), speed)
+        if vision is not None and seen.frames is not None:
+            first, last = np.searchsorted(times, [start, end], side="left")
+            attributes = vision.label(seen.frames.between(int(first), int(last)), attributes,
+                                      start=start, end=end)
+            progress(0.6 + 0.35 * (number + 1) / len(bounds))
         shots.append(Shot(start=start, end=end, motion_speed=speed, motion_saliency=saliency,
-                          attributes=shot_attributes(samples, speed)))
-    weights: Counter[str] = Counter()
-    for shot in shots:
-        if shot.attributes.emotion:
-            weights[shot.attributes.emotion] += shot.duration
-    emotion = weights.most_common(1)[0][0] if weights else "calm"
+                          attributes=attributes))
+    emotion = _main_emotion(shots)
     speed = sum(s.motion_speed * s.duration for s in shots) / duration
     bpm, meter = base_tempo(emotion, speed)
     if duration < 60.0 / bpm:
@@ -78,7 +78,86 @@ def spot(video: str | Path, config: Config | None = None, *, progress: Progress 
     cuts = [shot.start for shot in shots[1:]]
     tempo_map = fit_tempo(cuts, bpm, meter)
     progress(1.0)
-    return Spotting(video=str(video), duration=duration, fps=fps, frame_count=count, width=info.width,
-                    height=info.height, shots=shots, rhythm_spots=rhythm_spots(cuts, curve),
+    height, width = seen.frame_size
+    return Spotting(video=str(video), duration=duration, fps=seen.fps, frame_count=len(times), width=width,
+                    height=height, shots=shots,
+                    rhythm_spots=spots if spots is not None else detected_spots(cuts, curve),
                     tempo_map=tempo_map, emotion=emotion, motion_curve=curve,
                     cut_errors=cut_errors(tempo_map, cuts))
+
+
+@dataclass
+class _Seen:
+    """What one pass over the frames collected."""
+
+    fps: float
+    frame_size: tuple[int, int]  # (height, width) of the decoded frames, as displayed
+    clock: FrameClock
+    detector: CutDetector
+    flow: FlowTracker
+    stats: list[FrameStats]
+    frames: ShotFrames | None
+
+
+def _watch(video: str | Path, config: Config, progress: Progress, *, keep_frames: bool) -> _Seen:
+    """Decode once: cut detection on every frame, flow and statistics on sampled ones."""
+    capture, info = open_video(video)
+    fps = info.fps
+    clock = FrameClock(fps)
+    detector = CutDetector(fps, min_shot_frames=config.min_shot_frames)
+    flow = FlowTracker(fps, flow_fps=config.flow_fps, width=config.flow_width)
+    kept = ShotFrames() if keep_frames else None
+    stats_every, face_every = max(1, round(fps / STATS_FPS)), max(1, round(fps / FACE_FPS))
+    stats: list[FrameStats] = []
+    new_shot, last_face, area_known = True, -face_every, False
+    area: Area | None = None
+    frame_size = (info.height, info.width)
+    for index, (frame, stamp) in enumerate(frames(capture)):
+        clock.add(stamp)
+        if index == 0:
+            frame_size = frame.shape[:2]
+        small = downscale(frame, DETECT_WIDTH)
+        for cut in detector.feed(index, small):
+            flow.cut(cut)
+            if kept is not None:
+                kept.cut(cut)
+            new_shot, area_known = True, False  # reported late: this frame is already in the new shot
+        flow.feed(index, small, stamp)
+        if new_shot or index % stats_every == 0:
+            if not area_known:  # bars are looked for once a shot, on a frame with something lit
+                area = active_area(small)
+                area_known = area is not None or int(small.max()) > BAR_LUMA
+            look_for_faces = new_shot or index - last_face >= face_every
+            last_face = index if look_for_faces else last_face
+            stats.append(frame_stats(index, small, frame if look_for_faces else None, area=area))
+            if kept is not None:
+                kept.add(index, frame)
+            new_shot = False
+        if info.container_frames and index % 64 == 0:
+            progress(min(0.95, (index + 1) / info.container_frames))
+    for cut in detector.flush():
+        flow.cut(cut)
+        if kept is not None:
+            kept.cut(cut)
+    if len(clock) == 0:
+        raise InputError(video, "no video frame could be decoded (not a video, audio only, or truncated)")
+    return _Seen(fps, frame_size, clock, detector, flow, stats, kept)
+
+
+def _samples(stats: list[FrameStats], times: np.ndarray, start: float, end: float) -> list[FrameStats]:
+    """Statistics of the frames in [start, end); the nearest sampled one for a span too short to hold one."""
+    inside = [s for s in stats if start <= times[s.index] < end]
+    if inside or not stats:
+        return inside
+    middle = (start + end) / 2
+    return [min(stats, key=lambda s: abs(times[s.index] - middle))]
+
+
+def _main_emotion(shots: list[Shot]) -> str:
+    """The emotion that holds longest; calm when no shot has one."""
+    weights: Counter[str] = Counter()
+    for shot in shots:
+        if shot.attributes.emotion:
+            weights[shot.attributes.emotion] += shot.duration
+    return weights.most_common(1)[0][0] if weights else "calm"
+

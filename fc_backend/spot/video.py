@@ -1,13 +1,15 @@
 """Streaming decode: one pass over the frames, never the whole video in memory.
 
 Containers lie about length (edit lists, missing indexes, variable frame rate), so the frames are
-counted as they are decoded; the true duration is that count over the container's frame rate.
+counted as they are decoded, and each frame's own timestamp is kept: a variable-frame-rate clip (a
+phone recording, a screen capture) places its frames where its timestamps say, not at index / fps.
 """
 
 from __future__ import annotations
 
 import math
 import os
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +25,10 @@ FALLBACK_FPS = 25.0
 
 @dataclass
 class VideoInfo:
-    """What the container says: frame rate, frame size and its (untrusted) frame count."""
+    """What the container says: frame rate, frame size and its (untrusted) frame count.
+
+    Width and height describe the frames as displayed (OpenCV applies rotation metadata).
+    """
 
     path: Path
     fps: float
@@ -58,13 +63,56 @@ def open_video(video: str | Path) -> tuple[cv2.VideoCapture, VideoInfo]:
     return capture, info
 
 
-def frames(capture: cv2.VideoCapture) -> Iterator[np.ndarray]:
-    """Decoded BGR frames in order, one at a time; releases the capture when exhausted."""
+def frames(capture: cv2.VideoCapture) -> Iterator[tuple[np.ndarray, float]]:
+    """(BGR frame, its timestamp in seconds) in decode order, one at a time; releases the capture."""
     try:
         while True:
             ok, frame = capture.read()
             if not ok or frame is None:
                 return
-            yield frame
+            yield frame, capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
     finally:
         capture.release()
+
+
+class FrameClock:
+    """Frame index -> seconds from the first frame, from the frames' own timestamps when they are usable.
+
+    A constant-rate clip keeps exact index / fps times (timestamps carry rounding); a clip whose
+    timestamps stray more than half a frame from that grid is variable-rate and uses them. Timestamps
+    that do not increase (raw streams without any) are ignored. One float per frame: 8 bytes.
+    """
+
+    def __init__(self, fps: float) -> None:
+        self.fps = fps
+        self._stamps = array("d")
+
+    def add(self, stamp: float) -> None:
+        self._stamps.append(stamp)
+
+    def __len__(self) -> int:
+        return len(self._stamps)
+
+    @property
+    def variable(self) -> bool:
+        """True when the timestamps are usable and say the frames are not evenly spaced at fps."""
+        stamps = np.frombuffer(self._stamps, dtype=np.float64)
+        if stamps.size < 2 or not np.all(np.diff(stamps) > 0):
+            return False
+        grid = np.arange(stamps.size) / self.fps
+        return bool(np.max(np.abs(stamps - stamps[0] - grid)) > 0.5 / self.fps)
+
+    def times(self) -> np.ndarray:
+        """Start time of every frame, seconds (frame 0 at 0.0)."""
+        if self.variable:
+            stamps = np.frombuffer(self._stamps, dtype=np.float64)
+            return stamps - stamps[0]
+        return np.arange(len(self._stamps)) / self.fps
+
+    def duration(self) -> float:
+        """End of the last frame: it lasts as long as the typical frame before it."""
+        count = len(self._stamps)
+        if not self.variable:
+            return count / self.fps
+        times = self.times()
+        return float(times[-1] + np.median(np.diff(times)))
