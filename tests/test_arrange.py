@@ -212,3 +212,20 @@ def test_no_part_leaves_its_instruments_range_for_any_mood_on_extreme_melodies()
                 checked += len(part.notes)
                 instruments.add(part.instrument)
     assert checked > 5000 and len(instruments) >= 20
+
+
+def test_percussion_strikes_every_cut_of_a_driven_clip() -> None:
+    """Sustained strings and brass cannot make a cut audible; a pitched percussion stroke does."""
+    from fc_backend.plan import plan
+
+    spotting = make_spotting("tense", [3.5, 2.0, 4.0, 1.5, 5.0], [0.05, 0.08, 0.04, 0.1, 0.06])
+    melody = make_melody(measures=7)
+    scheme = arrange(melody, spotting)
+    hits = [t for t in plan(scheme, melody, spotting).tracks if t.role == "percussion"]
+    assert hits, "a tense clip with cuts gets a percussion part"
+    onsets = [n.start for t in hits for n in t.notes]
+    for cut in spotting.cuts:
+        assert min(abs(o - cut) for o in onsets) < 0.001, f"no percussion stroke on the cut at {cut:.3f} s"
+    for track in hits:
+        inst = LIBRARY[track.instrument]
+        assert all(inst.low <= n.pitch <= inst.high for n in track.notes)

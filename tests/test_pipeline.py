@@ -75,18 +75,3 @@ def test_project_rpp_has_a_track_per_plan_track(scored) -> None:
     for track in scored.plan.tracks:
         assert track.name in names
     assert project.find("SAMPLERATE")[1] == "48000"
-
-
-def test_percussion_strikes_every_cut(scored) -> None:
-    """Sustained strings and brass cannot make a cut audible; a pitched percussion stroke does."""
-    from fc_backend.schemes import load_instruments
-
-    library = load_instruments()
-    hits = [t for t in scored.plan.tracks if t.role == "percussion"]
-    assert hits, "a clip with cuts gets a percussion part"
-    onsets = [n.start for t in hits for n in t.notes]
-    for cut in scored.spotting.cuts:
-        assert min(abs(o - cut) for o in onsets) < 0.001, f"no percussion stroke on the cut at {cut:.3f} s"
-    for track in hits:
-        inst = library[track.instrument]
-        assert all(inst.low <= n.pitch <= inst.high for n in track.notes)
