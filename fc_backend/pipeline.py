@@ -100,13 +100,7 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
         plan.video = str(video_ref)
 
         spotting.save(staging / "spotting.json")
-        melody.save(staging / "melody.json")  # keeps key and chords; melody.mid is for people and DAWs
-        write_midi(staging / "melody.mid", melody.tempo_map, [MidiPart("Melody", melody.notes, 0)],
-                   key=melody.key)
-        (staging / "melody.abc").write_text(abc, encoding="utf-8")
-        assessment.save(staging / "assessment.json")
-        scheme.save(staging / "scheme.json")
-        plan.save(staging / "plan.json")
+        _write_composition(staging, melody, abc, assessment, scheme, plan)
         _realize_and_report(plan, staging, config, stage, video=video)
         missing = [name for name in ARTIFACTS if not (staging / name).is_file()]
         if missing:
@@ -142,6 +136,18 @@ def render(out_dir: str | Path, config: Config | None = None, *, from_plan: bool
             new_plan.save(staging / "plan.json")
         _realize_and_report(new_plan, staging, config, stage, earlier=out_dir)
     return new_plan
+
+
+def _write_composition(staging: Path, melody: Melody, abc: str, assessment: Assessment, scheme: Scheme,
+                       plan: Plan) -> None:
+    """What composing, assessing, arranging and planning made, as the artifacts later runs start from."""
+    melody.save(staging / "melody.json")  # keeps key and chords; melody.mid is for people and DAWs
+    write_midi(staging / "melody.mid", melody.tempo_map, [MidiPart("Melody", melody.notes, 0)],
+               key=melody.key)
+    (staging / "melody.abc").write_text(abc, encoding="utf-8")
+    assessment.save(staging / "assessment.json")
+    scheme.save(staging / "scheme.json")
+    plan.save(staging / "plan.json")
 
 
 def _realize_and_report(plan: Plan, staging: Path, config: Config,
@@ -252,13 +258,7 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
         with stage("plan") as progress:
             plan = make_plan(scheme, melody, spotting, config, progress=progress)
         plan.video = old_plan.video
-        melody.save(staging / "melody.json")
-        write_midi(staging / "melody.mid", melody.tempo_map, [MidiPart("Melody", melody.notes, 0)],
-                   key=melody.key)
-        (staging / "melody.abc").write_text(abc, encoding="utf-8")
-        assessment.save(staging / "assessment.json")
-        scheme.save(staging / "scheme.json")
-        plan.save(staging / "plan.json")
+        _write_composition(staging, melody, abc, assessment, scheme, plan)
         _realize_and_report(plan, staging, config, stage, earlier=out_dir)
     files = {name: out_dir / name for name in ARTIFACTS}
     return ScoreResult(out_dir, spotting, melody, assessment, scheme, plan, files)
