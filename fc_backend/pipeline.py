@@ -8,9 +8,7 @@ into place only when every stage succeeded, so a failure never leaves a half-wri
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +30,7 @@ from .realize import realize
 from .report import report
 from .schemes import validate_scheme
 from .spot import spot
+from .staging import staged_output
 from .tools import soundfont
 
 #: what `score` writes into OUT, in the order the stages make them
@@ -79,7 +78,7 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
     out_dir = Path(out_dir)
 
     stage = _stage_reporter(show_progress, on_progress)
-    with _staging(out_dir) as staging:
+    with staged_output(out_dir) as staging:
         with stage("spot") as progress:
             spotting = spot(video, config, progress=progress, rhythm_spots=spots)
         if given is None:
@@ -122,7 +121,7 @@ def render(out_dir: str | Path, config: Config | None = None, *, from_plan: bool
     plan_path = out_dir / "plan.json"
     previous = _load_artifact(Plan, plan_path)
     stage = _stage_reporter(show_progress, on_progress)
-    with _staging(out_dir) as staging:
+    with staged_output(out_dir) as staging:
         if from_plan:
             new_plan = previous
         else:
@@ -246,7 +245,7 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
     soundfont(config.soundfont)
     seed = previous.seed + 1 if seed is None else int(seed)
     stage = _stage_reporter(show_progress, on_progress)
-    with _staging(out_dir) as staging:
+    with staged_output(out_dir) as staging:
         with stage("compose") as progress:
             melody = compose(spotting, config, seed=seed, melody=previous, region=(t0, t1), progress=progress)
         with stage("assess") as progress:
@@ -290,28 +289,3 @@ def _check_video_file(video: Path) -> None:
         raise InputError(video, "is a folder, not a video file")
     if video.stat().st_size == 0:
         raise InputError(video, "file is empty")
-
-
-@contextmanager
-def _staging(out_dir: Path) -> Iterator[Path]:
-    """A temporary folder beside `out_dir`, moved into place only if the block succeeds."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    staging.chmod(0o777 & ~umask)  # mkdtemp's private 0700 would become OUT's mode
-    try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if not out_dir.exists():
-        os.replace(staging, out_dir)
-        return
-    # Re-scoring into an existing folder: replace our artifacts, leave anything else the user put there.
-    for item in staging.iterdir():
-        target = out_dir / item.name
-        if target.is_dir() and item.is_dir():
-            shutil.rmtree(target)
-        os.replace(item, target)
-    staging.rmdir()

@@ -16,16 +16,15 @@ import math
 import os
 import secrets
 import shutil
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import zmq
 
 from ..errors import InputError
+from ..staging import staged_output
 from . import protocol as p
 from .auth import secure_client
 from .protocol import ProtocolError, ServerError, decode, encode
@@ -279,7 +278,7 @@ class Client:
             files = check_manifest(result["files"], limit=1 << 40)
         except ProtocolError as err:
             raise ServerError(p.BAD_REQUEST, f"malformed result from the server: {err.message}") from None
-        with _staging(out) as staging:
+        with staged_output(out) as staging:
             pull = Pull(job, files, staging)
             try:
                 last = 0.0
@@ -346,27 +345,3 @@ def _place_clip(video: Path, target: Path) -> None:
         os.link(video, target)
     except OSError:
         shutil.copy2(video, target)
-
-
-@contextmanager
-def _staging(out: Path) -> Iterator[Path]:
-    """A hidden folder beside `out`, moved into place only if the block succeeds; removed otherwise."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    staging.chmod(0o777 & ~umask)
-    try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if not out.exists():
-        os.replace(staging, out)
-        return
-    for item in staging.iterdir():  # re-scoring into OUT: replace our files, keep the user's others
-        target = out / item.name
-        if target.is_dir() and item.is_dir():
-            shutil.rmtree(target)
-        os.replace(item, target)
-    staging.rmdir()
