@@ -24,10 +24,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 def _run_assess(args: argparse.Namespace) -> int:
     from ..config import Config
+    from ..formats.abc import read_melody
     from . import assess
-    from .source import load_melody
 
-    melody = load_melody(args.file)
+    melody = read_melody(args.file)
     config = Config()
     config.llm_base_url = args.llm_base_url
     config.llm_model = args.llm_model

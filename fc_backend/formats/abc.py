@@ -31,59 +31,72 @@ MELODY_SUFFIXES = (".abc", ".mid", ".midi")
 def read_melody(path: str | Path) -> Melody:
     """The melody in an .abc, .mid or .midi file; InputError (one line) when it holds none.
 
-    From a multi-track MIDI file the track named "Melody" is taken, else the first with notes.
+    From a multi-track MIDI file the track named "Melody" is taken, else the first with notes; from an
+    ABC songbook, its first tune.
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "no such file" if not path.exists() else "is not a file")
     suffix = path.suffix.lower()
     if suffix not in MELODY_SUFFIXES:
-        raise InputError(path, f"a melody must be an ABC or MIDI file ({', '.join(MELODY_SUFFIXES)})")
+        raise InputError(path, "not a MIDI (.mid) or ABC (.abc) file: melodies come as ABC or MIDI")
     if suffix == ".abc":
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             text = path.read_text(encoding="latin-1")
-        notes, tempo_map, key = read_abc(text, source=path)
+        melody = read_abc(text, source=path)
     else:
         notes, tempo_map, key = _read_midi_melody(path)
-    if not notes:
+        melody = Melody(notes=notes, key=key or "", tempo_map=tempo_map, description=path.stem)
+    if not melody.notes:
         raise InputError(path, "holds no notes")
-    return Melody(notes=notes, key=key or "", tempo_map=tempo_map)
+    return melody
 
 
-def read_abc(text: str, *, source: str | Path = "ABC") -> tuple[list[Note], TempoMap, str | None]:
-    """Notes (in the ABC's own seconds), its tempo map and key of the first tune in `text`.
+def read_abc(text: str, *, source: str | Path = "ABC", strict: bool = True) -> Melody:
+    """The first tune of `text` as abc2midi plays it, without accompaniment chords or drones.
 
-    ABC keeps beats, not seconds: compare positions through the returned tempo map (`beat_at`).
-    abc2midi's errors (a malformed note, no tune) are the file's problem and raise InputError.
+    Notes are in the ABC's own seconds (its Q: tempo): compare positions through the melody's tempo
+    map (`beat_at`). abc2midi's errors (a malformed note, no tune) are the file's problem: InputError.
+    With `strict=False` the errors abc2midi recovers from (it skips the note) are let pass, as a
+    corpus of hand-typed tunes needs: about one tune in twelve of music21's has one.
     """
+    number = re.search(r"^X:\s*(\d+)", text, flags=re.MULTILINE)
+    key_field = re.search(r"^K:(.*)$", text, flags=re.MULTILINE)
+    if key_field is None:
+        raise InputError(source, "no ABC tune here (no K: field)")
+    tune = text if number else "X:1\n" + text
+    # directives right after the K: line silence guitar chords and drones: the melody is the tune
+    tune = re.sub(r"^(K:.*)$", r"\1\n%%MIDI gchordoff\n%%MIDI droneoff", tune, count=1, flags=re.MULTILINE)
     abc2midi = require("abc2midi")
     with tempfile.TemporaryDirectory(prefix="fc-abc-") as tmp:
         src, out = Path(tmp) / "melody.abc", Path(tmp) / "melody.mid"
-        src.write_text(text, encoding="utf-8")
-        done = subprocess.run([abc2midi, str(src), "-o", str(out), "-silent"], capture_output=True,
-                              text=True, check=False)
+        src.write_text(tune, encoding="utf-8")
+        done = subprocess.run([abc2midi, str(src), number[1] if number else "1", "-o", str(out), "-silent"],
+                              capture_output=True, text=True, check=False, timeout=60)
         errors = [line.strip() for line in (done.stdout + done.stderr).splitlines() if "Error" in line]
-        if errors or not out.is_file():
+        if (errors and strict) or not out.is_file():
             raise InputError(source, f"abc2midi: {errors[0] if errors else 'no tune (X: field) found'}")
         parts, tempo_map = read_midi(out)
         late = 1.0 / mido.MidiFile(str(out)).ticks_per_beat  # abc2midi starts every note one tick late
-    notes = sorted((n for part in parts if not part.is_drum for n in part.notes), key=lambda n: n.start)
+    notes = sorted((n for part in parts if not part.is_drum for n in part.notes),
+                   key=lambda n: (n.start, -n.pitch))
     notes = [Note(n.pitch, tempo_map.time_at(max(0.0, tempo_map.beat_at(n.start) - late)), n.end, n.velocity)
              for n in notes]
-    return notes, tempo_map, abc_key(text)
+    title = re.search(r"^T:\s*(.*)$", text, flags=re.MULTILINE)
+    return Melody(notes, abc_key(key_field[1]), tempo_map, description=title[1].strip() if title else "")
 
 
-def abc_key(text: str) -> str | None:
-    """Our key name ("D minor", "E dorian") of the first K: field, or None (no key, K:none, unreadable)."""
-    found = re.search(r"^K:\s*([A-Ga-g])([#b]?)(.*)$", text, re.MULTILINE)
+def abc_key(field: str) -> str:
+    """Our key name of an ABC K: field ("Ador" -> "A dorian", "Bbm" -> "Bb minor"); "" when it names none."""
+    found = re.match(r"\s*([A-Ga-g])([#b]?)\s*(\S*)", field)
     if not found:
-        return None
-    words = found[3].split()
-    word = words[0].lower() if words and "=" not in words[0] else ""  # K:C clef=bass is C major
+        return ""
+    word = found[3].lower()
+    word = "" if "=" in word else word  # K:C clef=bass is C major
     mode = _ABC_MODES.get(word) or _ABC_MODES.get(word[:3])
-    return f"{found[1].upper()}{found[2]} {mode}" if mode else None
+    return f"{found[1].upper()}{found[2]} {mode}" if mode else ""
 
 
 def _read_midi_melody(path: Path) -> tuple[list[Note], TempoMap, str | None]:
