@@ -19,6 +19,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .theory import NAMES
+
 T = TypeVar("T", bound="Record")
 
 #: Label vocabulary of the seven visual attributes (paper table 6). `None` means "not known".
@@ -294,7 +296,7 @@ class Chord(Record):
     def name(self) -> str:
         suffix = {"maj": "", "min": "m", "dim": "dim", "aug": "aug", "sus4": "sus4", "dom7": "7",
                   "maj7": "maj7", "min7": "m7"}[self.quality]
-        return ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"][self.root % 12] + suffix
+        return NAMES[self.root % 12] + suffix
 
 
 @dataclass

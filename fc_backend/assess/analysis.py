@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..model import Melody, Spotting
+from ..theory import chord_intervals
 from .keys import SCALES, key_name, parse_key, ranked_keys
 
-CHORD_TONES = {"maj": (0, 4, 7), "min": (0, 3, 7), "dim": (0, 3, 6), "aug": (0, 4, 8), "sus4": (0, 5, 7),
-               "dom7": (0, 4, 7, 10), "maj7": (0, 4, 7, 11), "min7": (0, 3, 7, 10)}
 #: beats a note may start after a beat and still be the note heard on it (a 32nd note)
 ONSET_SLACK = 0.125
 
@@ -29,7 +28,7 @@ class HeldChord:
 
     @property
     def tones(self) -> set[int]:
-        return {(self.root + i) % 12 for i in CHORD_TONES.get(self.quality, CHORD_TONES["maj"])}
+        return {(self.root + i) % 12 for i in chord_intervals(self.quality)}
 
 
 @dataclass

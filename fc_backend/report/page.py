@@ -7,6 +7,7 @@ from html import escape
 from typing import Any
 
 from ..model import VOCABULARY, Assessment, Melody, Plan, Scheme, Spotting
+from ..theory import NAMES
 
 STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:1240px;
@@ -91,10 +92,8 @@ def cut_table(spotting: Spotting) -> str:
 
 def melody_facts(melody: Melody) -> str:
     pitches = [n.pitch for n in melody.notes]
-    names = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
-
     def name(p: int) -> str:
-        return f"{names[p % 12]}{p // 12 - 1}"
+        return f"{NAMES[p % 12]}{p // 12 - 1}"
 
     span = f"{name(min(pitches))}-{name(max(pitches))}" if pitches else "no notes"
     chords = " ".join(f"{c.name}" for c in melody.chords)
