@@ -263,6 +263,21 @@ class Spotting(Record):
     def cuts(self) -> list[float]:
         return [shot.start for shot in self.shots[1:]]
 
+    def motion_between(self, t0: float, t1: float) -> float:
+        """Mean flow speed over [t0, t1): the motion curve's samples there, or, where it has none,
+        the shots' speeds weighted by how much of the span each covers."""
+        curve = self.motion_curve
+        samples = [v for t, v in zip(curve.times, curve.values, strict=False) if t0 <= t < t1]
+        if samples:
+            return max(0.0, sum(samples) / len(samples))
+        weight = total = 0.0
+        for shot in self.shots:
+            overlap = min(t1, shot.end) - max(t0, shot.start)
+            if overlap > 0:
+                weight += overlap
+                total += overlap * shot.motion_speed
+        return max(0.0, total / weight) if weight else 0.0
+
 
 # ------------------------------------------------------------------------------------------ melody
 

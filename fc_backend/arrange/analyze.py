@@ -71,22 +71,7 @@ def _measure_span(tm: TempoMap, m: int, duration: float) -> tuple[float, float]:
 
 def measure_motion(spotting: Spotting, tm: TempoMap, measures: int) -> list[float]:
     """Mean flow speed per measure: from the motion curve, else from the shots it overlaps."""
-    curve = list(zip(spotting.motion_curve.times, spotting.motion_curve.values, strict=False))
-    out = []
-    for m in range(1, measures + 1):
-        t0, t1 = _measure_span(tm, m, spotting.duration)
-        samples = [v for t, v in curve if t0 <= t < t1]
-        if samples:
-            out.append(sum(samples) / len(samples))
-            continue
-        weight = total = 0.0
-        for shot in spotting.shots:
-            overlap = min(t1, shot.end) - max(t0, shot.start)
-            if overlap > 0:
-                weight += overlap
-                total += overlap * shot.motion_speed
-        out.append(total / weight if weight else 0.0)
-    return [max(0.0, v) for v in out]
+    return [spotting.motion_between(*_measure_span(tm, m, spotting.duration)) for m in range(1, measures + 1)]
 
 
 def measure_spots(spotting: Spotting, tm: TempoMap, measures: int) -> list[float]:
