@@ -22,7 +22,11 @@ EXTRA_COMMANDS: tuple[str, ...] = ("fc_backend.assess.commands", "fc_backend.com
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
+    return run_command(_parser(), argv)
+
+
+def run_command(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
+    """Parse `argv` and run the chosen command: a user's error is one line and exit 2, not a traceback."""
     args = parser.parse_args(argv)
     try:
         return args.run(args)

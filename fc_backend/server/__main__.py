@@ -9,19 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import FilmComposerError
+from ..cli import run_command
 from .commands import add_commands
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m fc_backend.server")
     add_commands(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
-    args = parser.parse_args(argv)
-    try:
-        return args.run(args)
-    except FilmComposerError as err:
-        print(f"filmcomposer: error: {err}", file=sys.stderr)
-        return 2
+    return run_command(parser, argv)
 
 
 if __name__ == "__main__":
