@@ -110,9 +110,9 @@ PROBE_TAIL = """<script>
   const images = [...document.images];
   const decoded = await Promise.all(images.map(i => i.decode().then(() => true, () => false)));
   const audio = document.querySelector('audio');
-  if (audio && audio.readyState < 1) {
+  if (audio && audio.readyState < 1 && !audio.error) {
     await new Promise(done => { audio.addEventListener('loadedmetadata', done);
-                                audio.addEventListener('error', done); setTimeout(done, 5000); });
+                                audio.addEventListener('error', done); setTimeout(done, 3000); });
   }
   const svg = document.querySelector('#melody svg');
   const box = svg ? svg.getBoundingClientRect() : null;
@@ -146,10 +146,13 @@ def browse(page: Path, profile: Path) -> dict:
     html = html.replace("<head>", "<head>" + PROBE_HEAD, 1).replace("</body>", PROBE_TAIL + "</body>", 1)
     probe.write_text(html, encoding="utf-8")
     try:
-        done = chromium("--virtual-time-budget=10000", "--dump-dom", probe.as_uri(), profile=profile)
+        for _attempt in range(3):  # a loaded machine can dump the DOM before the probe's promises settle
+            done = chromium("--virtual-time-budget=30000", "--dump-dom", probe.as_uri(), profile=profile)
+            found = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout, re.S)
+            if found:
+                break
     finally:
         probe.unlink()
-    found = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout, re.S)
     assert found, f"the probe did not finish (chromium exited {done.returncode}): {done.stderr[-600:]}"
     return json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
 
