@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 import os
+import queue
+import threading
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +75,48 @@ def frames(capture: cv2.VideoCapture) -> Iterator[tuple[np.ndarray, float]]:
             yield frame, capture.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
     finally:
         capture.release()
+
+
+def frames_ahead(capture: cv2.VideoCapture, prepare: Callable[[np.ndarray], np.ndarray], *,
+                 depth: int = 8) -> Iterator[tuple[np.ndarray, np.ndarray, float]]:
+    """(frame, prepare(frame), timestamp) like `frames`, decoded and prepared in a background thread.
+
+    Decoding is half the spotting work; OpenCV releases the GIL while it decodes and resizes, so on
+    two cores the analysis of frame n overlaps the decoding of frame n + 1. At most `depth` frames
+    wait in between (memory stays flat). Stopping early (an exception in the caller) stops the thread.
+    """
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def decode() -> None:
+        try:
+            for frame, stamp in frames(capture):
+                if not put((frame, prepare(frame), stamp)):
+                    return
+            put(done)
+        except BaseException as error:  # noqa: BLE001  (handed to the consumer, raised there)
+            put(error)
+
+    worker = threading.Thread(target=decode, name="fc-decode", daemon=True)
+    worker.start()
+    try:
+        while (item := ready.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 class FrameClock:
