@@ -30,6 +30,7 @@ from .realize import realize
 from .report import report
 from .schemes import validate_scheme
 from .spot import spot
+from .spot.stills import STILLS
 from .staging import staged_output
 from .tools import soundfont
 
@@ -80,7 +81,7 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
     stage = _stage_reporter(show_progress, on_progress)
     with staged_output(out_dir) as staging:
         with stage("spot") as progress:
-            spotting = spot(video, config, progress=progress, rhythm_spots=spots)
+            spotting = spot(video, config, progress=progress, rhythm_spots=spots, stills_to=staging / STILLS)
         if given is None:
             melody, assessment = _compose_until_pass(spotting, config, description, stage)
         else:
@@ -165,6 +166,8 @@ def _realize_and_report(plan: Plan, staging: Path, config: Config,
         for name in ARTIFACTS:
             if not (staging / name).exists() and (earlier / name).is_file():
                 shutil.copy2(earlier / name, staging / name)
+        if not (staging / STILLS).exists() and (earlier / STILLS).is_dir():
+            shutil.copytree(earlier / STILLS, staging / STILLS)
     with stage("report") as progress:
         report(staging, video=video, progress=progress)
 

@@ -64,14 +64,14 @@ def test_inline_images_decode_one_still_per_shot(written: Path, scored) -> None:
         assert np.asarray(im.convert("L")).std() > 5, "an image with nothing on it"
 
 
-def test_each_still_shows_its_own_shot(written: Path, scored, clip) -> None:
+def assert_each_still_shows_its_own_shot(html: str, scored, clip) -> None:
     """A still matches a frame of its shot better than a frame of any other shot."""
-    stills = [np.asarray(im.convert("RGB"), dtype=float) for css, _a, im in
-              inline_images(written.read_text(encoding="utf-8")) if css == "thumb"]
+    stills = [np.asarray(im.convert("RGB"), dtype=float) for css, _a, im in inline_images(html) if css == "thumb"]
+    assert len(stills) == len(scored.spotting.shots)
     capture = cv2.VideoCapture(str(clip[0]))
     mids = []
     for shot in scored.spotting.shots:
-        at = shot.start + min(shot.duration / 2, 1.0)  # where the report takes its still
+        at = shot.start + min(shot.duration / 2, 1.0)  # where the still is taken
         capture.set(cv2.CAP_PROP_POS_FRAMES, int(at * scored.spotting.fps))
         ok, frame = capture.read()
         assert ok
@@ -84,9 +84,33 @@ def test_each_still_shows_its_own_shot(written: Path, scored, clip) -> None:
         assert nearest == i, f"still {i + 1} looks like shot {nearest + 1}"
 
 
-def test_report_without_the_clip_says_so(written: Path, tmp_path: Path) -> None:
+def test_the_stills_spot_kept_show_their_own_shots(written: Path, scored, clip) -> None:
+    assert sorted(p.name for p in (written.parent / "stills").iterdir()) == [
+        f"shot_{n:03d}.jpg" for n in range(1, len(scored.spotting.shots) + 1)]
+    html = written.read_text(encoding="utf-8")
+    assert "Stills taken while spotting" in html
+    assert_each_still_shows_its_own_shot(html, scored, clip)
+
+
+def test_without_spotted_stills_the_report_takes_them_from_the_clip(written: Path, scored, clip,
+                                                                   tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(written.parent, out, ignore=shutil.ignore_patterns("stills"))
+    html = report(out, video=clip[0]).read_text(encoding="utf-8")
+    assert f"Stills from {clip[0].name}" in html
+    assert_each_still_shows_its_own_shot(html, scored, clip)
+
+
+def test_spotted_stills_need_no_clip(written: Path, scored, tmp_path: Path) -> None:
     out = tmp_path / "out"
     shutil.copytree(written.parent, out)
+    html = report(out, video=tmp_path / "gone.mp4").read_text(encoding="utf-8")
+    assert [css for css, _a, _i in inline_images(html)].count("thumb") == len(scored.spotting.shots)
+
+
+def test_report_without_the_clip_or_stills_says_so(written: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(written.parent, out, ignore=shutil.ignore_patterns("stills"))
     html = report(out, video=tmp_path / "gone.mp4").read_text(encoding="utf-8")
     assert "was not found, so there are no stills" in html
     assert [css for css, _a, _i in inline_images(html)] == ["plot"] * PLOTS

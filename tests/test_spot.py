@@ -417,3 +417,46 @@ def test_a_failing_or_absent_vision_endpoint_leaves_the_offline_estimate(two_sho
     s = spot(two_shots, _vision_config(closed))
     assert [shot.attributes for shot in s.shots] == [shot.attributes for shot in offline.shots]
     assert caplog.text.count("cannot be reached") == 1  # asked once, not once per shot
+
+
+def test_decoding_ahead_gives_the_frames_in_order_and_stops_cleanly(clip):
+    """The background decoder hands over every frame, raises the caller's errors and never outlives it."""
+    import threading
+
+    from fc_backend.spot.video import frames, frames_ahead, open_video
+
+    plain = [(frame[::40, ::40].copy(), stamp) for frame, stamp in frames(open_video(clip[0])[0])]
+    ahead = list(frames_ahead(open_video(clip[0])[0], lambda f: f[::40, ::40].copy(), depth=2))
+    assert len(ahead) == len(plain) > 100
+    for (_frame, small, stamp), (expected, expected_stamp) in zip(ahead, plain, strict=True):
+        assert stamp == expected_stamp and np.array_equal(small, expected)
+
+    def broken(frame: np.ndarray) -> np.ndarray:
+        raise ValueError("prepare failed")
+
+    with pytest.raises(ValueError, match="prepare failed"):
+        list(frames_ahead(open_video(clip[0])[0], broken))
+    stream = frames_ahead(open_video(clip[0])[0], lambda f: f, depth=2)
+    next(stream)
+    stream.close()  # the caller stops after one frame
+    assert not any(t.name == "fc-decode" for t in threading.enumerate())
+
+
+def test_still_picker_keeps_few_frames_and_picks_a_little_after_each_cut():
+    """Memory stays flat however long the clip: only the opening second of the current shot is held."""
+    from fc_backend.spot.stills import StillPicker
+
+    fps, shot_frames, shots = 25, 200, 40
+    picker = StillPicker(width=8)
+    most = 0
+    for index in range(shot_frames * shots):
+        picker.feed(index, index / fps, np.full((4, 8, 3), index % 256, np.uint8))
+        if index % shot_frames == 6 and index > shot_frames:  # the detector confirms cuts 6 frames late
+            picker.cut(index - 6)
+        most = max(most, len(picker._kept))
+    assert most <= fps + picker.lag + 2
+    bounds = [(k * shot_frames / fps, (k + 1) * shot_frames / fps) for k in range(shots)]
+    stills = picker.finish(bounds)
+    assert len(stills) == shots and all(s is not None for s in stills)
+    # each still is the frame 1 s (25 frames) after its cut
+    assert [int(s[0, 0, 0]) for s in stills] == [(k * shot_frames + fps) % 256 for k in range(shots)]

@@ -9,7 +9,7 @@ import pytest
 
 from fc_backend.cli import main
 from fc_backend.errors import InputError
-from fc_backend.model import Plan, Spotting
+from fc_backend.model import Plan, RhythmSpot, Spotting
 from fc_backend.spot import spot
 from tests.conftest import CLIP_FPS
 from tests.test_spot import _reachable
@@ -107,3 +107,27 @@ def test_score_spots_on_the_command_line(clip, detected, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == f"filmcomposer: error: {missing}: no such file"
     assert not (tmp_path / "out2").exists()
+
+
+def test_stills_follow_the_user_shots(clip, detected, tmp_path):
+    """With edited spots the stills are of the person's shots: one each, each like its own shot."""
+    import cv2
+    import numpy as np
+
+    spots, _expected = _edited(detected)
+    s = spot(clip[0], rhythm_spots=[*map(RhythmSpot.from_dict, spots)], stills_to=tmp_path / "stills")
+    files = sorted((tmp_path / "stills").iterdir())
+    assert [f.name for f in files] == [f"shot_{n:03d}.jpg" for n in range(1, len(s.shots) + 1)]
+    stills = [cv2.imread(str(f)).astype(float) for f in files]
+    capture = cv2.VideoCapture(str(clip[0]))
+    frames = []
+    for shot in s.shots:
+        capture.set(cv2.CAP_PROP_POS_FRAMES, int((shot.start + min(shot.duration / 2, 1.0)) * s.fps))
+        ok, frame = capture.read()
+        assert ok
+        h, w = stills[0].shape[:2]
+        frames.append(cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA).astype(float))
+    capture.release()
+    for i, still in enumerate(stills):
+        nearest = int(np.argmin([np.abs(still - frame).mean() for frame in frames]))
+        assert nearest == i, f"still {i + 1} looks like shot {nearest + 1}"

@@ -17,6 +17,7 @@ from ..eval import load_artifact
 from ..eval.loudness import MOMENTARY, SHORT_TERM, delivery, k_weighted, loudness_curve, read_audio
 from ..model import Assessment, Melody, Plan, Scheme, Spotting
 from ..progress import Progress, no_progress
+from ..spot.stills import STILLS, still_name
 from . import figures, page
 from .notation import EngravingFailed, engrave
 from .thumbnails import shot_thumbnails
@@ -46,7 +47,9 @@ def report(out_dir: str | Path, *, video: str | Path | None = None, progress: Pr
     progress(0.05)
 
     clip = _find_video(out, video, plan, spotting)
-    thumbs = shot_thumbnails(clip, spotting.shots, spotting.fps) if clip else [None] * len(spotting.shots)
+    thumbs = _spotted_stills(out / STILLS, len(spotting.shots))
+    if thumbs is None:
+        thumbs = shot_thumbnails(clip, spotting.shots, spotting.fps) if clip else [None] * len(spotting.shots)
     progress(0.3)
     motion_png = figures.motion_figure(spotting)
     assessment_png = figures.assessment_figure(assessment)
@@ -57,7 +60,8 @@ def report(out_dir: str | Path, *, video: str | Path | None = None, progress: Pr
     progress(0.95)
 
     title = f"FilmComposer report: {Path(plan.video or spotting.video).name}"
-    stills_note = (f"Stills from {escape(clip.name)}, a little after each cut." if clip else
+    stills_note = ("Stills taken while spotting, a little after each cut." if (out / STILLS).is_dir() else
+                   f"Stills from {escape(clip.name)}, a little after each cut." if clip else
                    f"The clip ({escape(str(plan.video or spotting.video))}) was not found, so there are no "
                    "stills; pass the video to the report to add them.")
     body = f"""
@@ -88,6 +92,14 @@ saliency its mean surge (eq. 5); a dash is an attribute the image statistics can
     os.replace(partial, target)
     progress(1.0)
     return target
+
+
+def _spotted_stills(folder: Path, shots: int) -> list[bytes | None] | None:
+    """The stills spot wrote, one per shot, or None when they are not all there (the clip is sought)."""
+    paths = [folder / still_name(number) for number in range(1, shots + 1)]
+    if not all(path.is_file() for path in paths):
+        return None
+    return [path.read_bytes() for path in paths]
 
 
 def _find_video(out: Path, video: str | Path | None, plan: Plan, spotting: Spotting) -> Path | None:

@@ -19,8 +19,9 @@ from .edits import fit_spots, load_spots
 from .motion import FlowTracker, shot_motion
 from .rhythm import rhythm_spots as detected_spots
 from .shots import DETECT_WIDTH, CutDetector, downscale, shot_bounds
+from .stills import StillPicker, save_stills
 from .tempo import base_tempo, cut_errors, fit_tempo
-from .video import FrameClock, frames, open_video
+from .video import FrameClock, frames_ahead, open_video
 from .vision import ShotFrames, VisionLabeller, vision_settings
 
 #: image statistics are taken this often (per second of video); faces (10 ms a look) at the start
@@ -30,13 +31,15 @@ FACE_FPS = 0.5
 
 
 def spot(video: str | Path, config: Config | None = None, *, progress: Progress = no_progress,
-         rhythm_spots: str | Path | Sequence[RhythmSpot] | None = None) -> Spotting:
+         rhythm_spots: str | Path | Sequence[RhythmSpot] | None = None,
+         stills_to: str | Path | None = None) -> Spotting:
     """Watch `video` once and say what the music should do: shots, motion, attributes, spots, tempo.
 
     `rhythm_spots` (a list, or a JSON file: a list of {time, strength, kind} or a whole spotting.json)
     replaces the detected spots; its cut spots become the shot boundaries (moved to the nearest
     frame) and the tempo map is fitted to them. With `config.llm_base_url` and `config.vlm_model` set,
-    a vision LLM labels every shot (see vision.py).
+    a vision LLM labels every shot (see vision.py). With `stills_to`, a JPEG still of every shot is
+    written into that folder (shot_001.jpg, ...), picked from the frames the pass decodes anyway.
     Raises InputError for a missing, empty, unreadable or too short file, or a bad spots file.
 
     Example: ``spot("clip.mp4").cuts`` -> ``[3.0, 5.0, 9.0]``.
@@ -47,8 +50,12 @@ def spot(video: str | Path, config: Config | None = None, *, progress: Progress 
         source, rhythm_spots = rhythm_spots, load_spots(rhythm_spots)  # a bad file stops us before decoding
     settings = vision_settings(config)
     vision = VisionLabeller(settings) if settings is not None else None
+    stills = None
+    if stills_to is not None:
+        stills = StillPicker(starts=None if rhythm_spots is None else
+                             [s.time for s in rhythm_spots if s.kind == "cut"])
     seen = _watch(video, config, progress if vision is None else (lambda f: progress(0.6 * f)),
-                  keep_frames=vision is not None)
+                  keep_frames=vision is not None, stills=stills)
     times, duration = seen.clock.times(), seen.clock.duration()
     if rhythm_spots is None:
         bounds = shot_bounds(seen.detector.cuts, times, duration)
@@ -58,6 +65,8 @@ def spot(video: str | Path, config: Config | None = None, *, progress: Progress 
         edges = [0.0, *(s.time for s in spots if s.kind == "cut"), duration]
         bounds = list(zip(edges, edges[1:], strict=False))
 
+    if stills is not None and stills_to is not None:
+        save_stills(stills.finish(bounds), Path(stills_to))
     curve = seen.flow.curve(times)
     shots = []
     for number, (start, end) in enumerate(bounds):
@@ -99,7 +108,8 @@ class _Seen:
     frames: ShotFrames | None
 
 
-def _watch(video: str | Path, config: Config, progress: Progress, *, keep_frames: bool) -> _Seen:
+def _watch(video: str | Path, config: Config, progress: Progress, *, keep_frames: bool,
+           stills: StillPicker | None = None) -> _Seen:
     """Decode once: cut detection on every frame, flow and statistics on sampled ones."""
     capture, info = open_video(video)
     fps = info.fps
@@ -111,16 +121,20 @@ def _watch(video: str | Path, config: Config, progress: Progress, *, keep_frames
     stats: list[FrameStats] = []
     new_shot, last_face, area_known = True, -face_every, False
     area: Area | None = None
-    frame_size = (info.height, info.width)
-    for index, (frame, stamp) in enumerate(frames(capture)):
+    frame_size, first_stamp = (info.height, info.width), 0.0
+    decoded = frames_ahead(capture, lambda frame: downscale(frame, DETECT_WIDTH))
+    for index, (frame, small, stamp) in enumerate(decoded):
         clock.add(stamp)
         if index == 0:
-            frame_size = frame.shape[:2]
-        small = downscale(frame, DETECT_WIDTH)
+            frame_size, first_stamp = frame.shape[:2], stamp
+        if stills is not None:
+            stills.feed(index, stamp - first_stamp, small)
         for cut in detector.feed(index, small):
             flow.cut(cut)
             if kept is not None:
                 kept.cut(cut)
+            if stills is not None:
+                stills.cut(cut)
             new_shot, area_known = True, False  # reported late: this frame is already in the new shot
         flow.feed(index, small, stamp)
         if new_shot or index % stats_every == 0:
@@ -139,6 +153,8 @@ def _watch(video: str | Path, config: Config, progress: Progress, *, keep_frames
         flow.cut(cut)
         if kept is not None:
             kept.cut(cut)
+        if stills is not None:
+            stills.cut(cut)
     if len(clock) == 0:
         raise InputError(video, "no video frame could be decoded (not a video, audio only, or truncated)")
     return _Seen(fps, frame_size, clock, detector, flow, stats, kept)
