@@ -66,7 +66,8 @@ def test_inline_images_decode_one_still_per_shot(written: Path, scored) -> None:
 
 def assert_each_still_shows_its_own_shot(html: str, scored, clip) -> None:
     """A still matches a frame of its shot better than a frame of any other shot."""
-    stills = [np.asarray(im.convert("RGB"), dtype=float) for css, _a, im in inline_images(html) if css == "thumb"]
+    stills = [np.asarray(im.convert("RGB"), dtype=float)
+              for css, _a, im in inline_images(html) if css == "thumb"]
     assert len(stills) == len(scored.spotting.shots)
     capture = cv2.VideoCapture(str(clip[0]))
     mids = []

@@ -99,8 +99,11 @@ def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
     return float(pyloudnorm.Meter(sample_rate).integrated_loudness(np.asarray(audio, dtype=np.float64)))
 
 
-def delivery(path: str | Path, audio: np.ndarray | None = None) -> dict[str, float | int | str]:
+def delivery(path: str | Path, audio: np.ndarray | None = None, *,
+             weighted: np.ndarray | None = None) -> dict[str, float | int | str]:
     """What a delivery spec asks of a master file: format and loudness figures.
+
+    `audio` (from `read_audio`) and `weighted` (its `k_weighted`) skip work a caller already did.
 
     Example: ``delivery("out/master.wav")["bit_depth"]`` -> ``24``.
     """
@@ -110,7 +113,8 @@ def delivery(path: str | Path, audio: np.ndarray | None = None) -> dict[str, flo
         raise InputError(path, f"not a readable audio file ({err})") from None
     if audio is None:
         audio, _ = read_audio(path)
-    weighted = k_weighted(audio, info.samplerate)
+    if weighted is None:
+        weighted = k_weighted(audio, info.samplerate)
     return {
         "sample_rate": info.samplerate,
         "bit_depth": SUBTYPE_BITS.get(info.subtype, 0),

@@ -128,8 +128,8 @@ def _audio_section(master: Path, duration: float) -> str:
     if not master.is_file():
         return '<p class="fail">master.wav is missing from this folder; run filmcomposer render.</p>'
     audio, rate = read_audio(master)
-    figures_ = delivery(master, audio)
     weighted = k_weighted(audio, rate)
+    figures_ = delivery(master, audio, weighted=weighted)
     momentary = loudness_curve(audio, rate, window=MOMENTARY, hop=0.1, weighted=weighted)
     short_term = loudness_curve(audio, rate, window=SHORT_TERM, hop=0.1, weighted=weighted)
     plot = figures.loudness_figure(momentary, short_term, figures_["integrated_lufs"], len(audio) / rate)
