@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from .notate import notate
 from .plan import plan as make_plan
 from .progress import Progress, stage_bar
 from .realize import realize
-from .report import report
+from .report import draw, report
 from .schemes import validate_scheme
 from .spot import spot
 from .spot.stills import STILLS
@@ -37,6 +38,8 @@ from .tools import soundfont
 #: what `score` writes into OUT, in the order the stages make them
 ARTIFACTS = ("spotting.json", "melody.json", "melody.mid", "melody.abc", "assessment.json", "scheme.json",
              "plan.json", "arrangement.mid", "project.rpp", "master.wav", "report.html")
+#: the artifacts realize and report write on every run (the others a render or re-roll may keep)
+RENDERED = ("arrangement.mid", "project.rpp", "master.wav", "report.html")
 
 T = TypeVar("T", Spotting, Melody, Plan)
 
@@ -157,19 +160,23 @@ def _realize_and_report(plan: Plan, staging: Path, config: Config,
 
     `earlier` is the OUT of a previous run whose untouched artifacts the report reads (render and
     reroll rewrite only part of OUT); their copies in staging are identical, so the move is harmless.
+    The report's plots need no audio, so they are drawn on the second core while realize (one
+    thread: FluidSynth, then the mix) renders the master.
     """
     if video is None and plan.video:
         video = Path(plan.video) if earlier is None else (earlier / plan.video)
-    with stage("realize") as progress:
-        realize(plan, staging, config, video=Path(plan.video) if plan.video else None, progress=progress)
     if earlier is not None:
         for name in ARTIFACTS:
-            if not (staging / name).exists() and (earlier / name).is_file():
+            if name not in RENDERED and not (staging / name).exists() and (earlier / name).is_file():
                 shutil.copy2(earlier / name, staging / name)
         if not (staging / STILLS).exists() and (earlier / STILLS).is_dir():
             shutil.copytree(earlier / STILLS, staging / STILLS)
-    with stage("report") as progress:
-        report(staging, video=video, progress=progress)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fc-draw") as pool:
+        drawing = pool.submit(draw, staging, video=video)
+        with stage("realize") as progress:
+            realize(plan, staging, config, video=Path(plan.video) if plan.video else None, progress=progress)
+        with stage("report") as progress:
+            report(staging, video=video, progress=progress, drawing=drawing.result())
 
 
 def _load_artifact(cls: type[T], path: Path) -> T:

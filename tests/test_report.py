@@ -223,3 +223,8 @@ def test_the_browser_probe_catches_a_broken_image_and_a_missing_master(written: 
     assert not all(i["decoded"] for i in seen["images"])
     assert any("AUDIO" in e or "SOURCE" in e for e in seen["errors"]) or seen["audio"]["error"] is not None
     assert seen["errors"], "a missing master and a broken image raised no error"
+
+
+def test_the_page_score_drew_beside_realize_is_the_page_report_draws(written: Path, scored) -> None:
+    """score draws the plots while the master renders; the page is the same as drawing it afterwards."""
+    assert (scored.out_dir / "report.html").read_text(encoding="utf-8") == written.read_text(encoding="utf-8")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
@@ -22,45 +23,79 @@ from . import figures, page
 from .notation import EngravingFailed, engrave
 from .thumbnails import shot_thumbnails
 
-__all__ = ["report"]
+__all__ = ["Drawing", "draw", "report"]
 
 log = logging.getLogger(__name__)
 
 REPORT_NAME = "report.html"
 
 
-def report(out_dir: str | Path, *, video: str | Path | None = None, progress: Progress = no_progress) -> Path:
+@dataclass
+class Drawing:
+    """Everything on the page but the master: drawn from the artifacts while the master is rendered."""
+
+    spotting: Spotting
+    melody: Melody
+    assessment: Assessment
+    scheme: Scheme
+    plan: Plan
+    clip: Path | None
+    spotted_stills: bool
+    thumbs: list[bytes | None]
+    motion_png: bytes
+    assessment_png: bytes
+    envelope_png: bytes
+    score_html: str
+
+
+def draw(out_dir: str | Path, *, video: str | Path | None = None,
+         progress: Progress = no_progress) -> Drawing:
+    """The stills, plots and engraving of `out_dir`'s artifacts; needs no master.wav.
+
+    The pipeline draws these on a second core while realize renders (see `report`'s `drawing`).
+    """
+    out = Path(out_dir)
+    spotting = load_artifact(Spotting, out / "spotting.json")
+    plan = load_artifact(Plan, out / "plan.json")
+    scheme = load_artifact(Scheme, out / "scheme.json")
+    assessment = load_artifact(Assessment, out / "assessment.json")
+    melody = load_artifact(Melody, out / "melody.json")
+    progress(0.1)
+    clip = _find_video(out, video, plan, spotting)
+    thumbs = _spotted_stills(out / STILLS, len(spotting.shots))
+    spotted = thumbs is not None
+    if thumbs is None:
+        thumbs = shot_thumbnails(clip, spotting.shots, spotting.fps) if clip else [None] * len(spotting.shots)
+    progress(0.4)
+    motion_png = figures.motion_figure(spotting)
+    assessment_png = figures.assessment_figure(assessment)
+    envelope_png = figures.envelope_figure(plan, scheme)
+    progress(0.9)
+    return Drawing(spotting, melody, assessment, scheme, plan, clip, spotted, thumbs, motion_png,
+                   assessment_png, envelope_png, _engraving(out / "melody.abc"))
+
+
+def report(out_dir: str | Path, *, video: str | Path | None = None, progress: Progress = no_progress,
+           drawing: Drawing | None = None) -> Path:
     """Write `out_dir`/report.html from the artifacts `score` wrote there; returns its path.
 
-    `video` overrides the clip named in plan.json (absolute, or relative to `out_dir`); without a
-    readable clip the page says so and shows no stills.
+    `video` overrides the clip named in plan.json (absolute, or relative to `out_dir`); without
+    stills from spotting and without a readable clip the page says so and shows no stills.
+    `drawing` (from `draw`, made earlier from the same folder) skips drawing again.
 
     Example: ``report("out")`` -> ``Path("out/report.html")``.
     """
     out = Path(out_dir)
-    spotting = load_artifact(Spotting, out / "spotting.json")
-    melody = load_artifact(Melody, out / "melody.json")
-    assessment = load_artifact(Assessment, out / "assessment.json")
-    scheme = load_artifact(Scheme, out / "scheme.json")
-    plan = load_artifact(Plan, out / "plan.json")
-    abc_path, master = out / "melody.abc", out / "master.wav"
-    progress(0.05)
-
-    clip = _find_video(out, video, plan, spotting)
-    thumbs = _spotted_stills(out / STILLS, len(spotting.shots))
-    if thumbs is None:
-        thumbs = shot_thumbnails(clip, spotting.shots, spotting.fps) if clip else [None] * len(spotting.shots)
-    progress(0.3)
-    motion_png = figures.motion_figure(spotting)
-    assessment_png = figures.assessment_figure(assessment)
-    envelope_png = figures.envelope_figure(plan, scheme)
-    progress(0.6)
-    score_html = _engraving(abc_path)
-    audio_html = _audio_section(master, spotting.duration)
+    if drawing is None:
+        drawing = draw(out, video=video, progress=lambda f: progress(0.6 * f))
+    d = drawing
+    spotting, melody, assessment, scheme, plan, clip = (d.spotting, d.melody, d.assessment, d.scheme, d.plan,
+                                                        d.clip)
+    audio_html = _audio_section(out / "master.wav", spotting.duration)
     progress(0.95)
 
     title = f"FilmComposer report: {Path(plan.video or spotting.video).name}"
-    stills_note = ("Stills taken while spotting, a little after each cut." if (out / STILLS).is_dir() else
+    stills_note = ("Stills taken while spotting, a little after each cut." if d.spotted_stills else
                    f"Stills from {escape(clip.name)}, a little after each cut." if clip else
                    f"The clip ({escape(str(plan.video or spotting.video))}) was not found, so there are no "
                    "stills; pass the video to the report to add them.")
@@ -71,16 +106,17 @@ def report(out_dir: str | Path, *, video: str | Path | None = None, progress: Pr
 <section id="shots"><h2>Shots and their visual attributes</h2>
 <p class=note>{stills_note} Motion speed is mean optical flow in frame widths per second (paper eq. 4),
 saliency its mean surge (eq. 5); a dash is an attribute the image statistics cannot tell.</p>
-{page.shots_table(spotting, thumbs)}</section>
+{page.shots_table(spotting, d.thumbs)}</section>
 <section id="motion"><h2>Motion, cuts, rhythm spots and the tempo map</h2>
-{page.img(motion_png, "image/png", "motion curve with cuts, rhythm spots and beats")}
+{page.img(d.motion_png, "image/png", "motion curve with cuts, rhythm spots and beats")}
 {page.cut_table(spotting)}</section>
-<section id="melody"><h2>Melody</h2>{page.melody_facts(melody)}<div class="score">{score_html}</div></section>
+<section id="melody"><h2>Melody</h2>{page.melody_facts(melody)}
+<div class="score">{d.score_html}</div></section>
 <section id="assessment"><h2>Assessment: 19 criteria of five reviewers</h2>
-{page.img(assessment_png, "image/png", "assessment criteria chart")}
+{page.img(d.assessment_png, "image/png", "assessment criteria chart")}
 {page.assessment_table(assessment)}</section>
 <section id="scheme"><h2>Arrangement scheme</h2>{page.scheme_tables(scheme)}
-{page.img(envelope_png, "image/png", "volume envelopes over measures")}</section>
+{page.img(d.envelope_png, "image/png", "volume envelopes over measures")}</section>
 <section id="audio"><h2>Master</h2>{audio_html}</section>
 """
     html = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
