@@ -5,7 +5,7 @@
     python3 install.py --llm        # plus the LLM agents (AG2) for an OpenAI-compatible endpoint
     python3 install.py --musicgen   # plus MusicGen-Melody (torch 2.13.0 CPU/GPU, transformers, basic-pitch)
     python3 install.py --dev        # everything, plus the test tools and Chromium for the report test
-    python3 install.py --reaper [RESOURCE_PATH]   # plus the four REAPER actions (REAPER closed)
+    python3 install.py --reaper [RESOURCE_PATH]   # plus the four REAPER actions and python-reapy for them
 
 Idempotent: it checks before it acts and says what it did. System tools are installed with apt
 when running as root on Debian/Ubuntu; anywhere else it prints the exact command and stops.
@@ -156,6 +156,9 @@ REAPER_ACTIONS = (
 )
 #: the reaper.ini keys that turn on ReaScript's Python and point it at a shared libpython
 PYTHON_KEYS = ("reascript", "pythonlibpath64", "pythonlibdll64")
+#: the reapy the actions are written against; pyproject's `reaper` extra pins it into the venv, and
+#: install_reaper copies its package (pure Python) to Scripts/FilmComposer/lib for REAPER's Python
+REAPY_DIST, REAPY_VERSION = "python-reapy", "0.10.0"
 
 
 def reaper_resource_path(given: str | None = None) -> Path:
@@ -300,6 +303,34 @@ def write_reapack_index(target: Path) -> Path:
     return target / "index.xml"
 
 
+def reapy_package(python: Path) -> Path | None:
+    """The folder of the `reapy` package `python` has, when its python-reapy is REAPY_VERSION.
+
+    Found without importing it: imported outside REAPER, reapy tries to reach a reapy network server."""
+    query = ("import importlib.metadata as m, importlib.util as u, json; s = u.find_spec('reapy'); "
+             f"print(json.dumps([m.version('{REAPY_DIST}'), list(s.submodule_search_locations)]))")
+    try:
+        out = subprocess.run([str(python), "-c", query], capture_output=True, text=True, check=True,
+                             timeout=60)
+        version, folders = json.loads(out.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    return Path(folders[0]) if version == REAPY_VERSION and folders else None
+
+
+def copy_reapy(source: Path, target: Path) -> Path:
+    """reapy into TARGET/lib/reapy (replacing an earlier copy), without compiled caches. Inside REAPER
+    reapy imports neither psutil nor typing-extensions, so nothing else is needed there."""
+    lib = target / "lib"
+    destination = lib / "reapy"
+    partial = lib / ".reapy.filmcomposer-partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(source, partial, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.rmtree(destination, ignore_errors=True)
+    os.replace(partial, destination)
+    return destination
+
+
 def install_reaper(given: str | None, bridge: Path) -> int:
     """Copy the actions into REAPER, tell them where the bridge is, register them and enable Python."""
     resource = reaper_resource_path(given)
@@ -314,7 +345,15 @@ def install_reaper(given: str | None, bridge: Path) -> int:
     write_reapack_index(target)
     (target / "filmcomposer.json").write_text(json.dumps({"bridge": [str(bridge)]}, indent=2) + "\n",
                                              encoding="utf-8")
+    shutil.copy2(ROOT / "schemes" / "instruments.json", target / "instruments.json")  # Review's choices
     say(f"REAPER: copied the actions to {target}; they run {bridge}")
+    reapy = reapy_package(venv_python() if venv_python().exists() else Path(sys.executable))
+    if reapy is None:
+        say(f"REAPER: {REAPY_DIST}=={REAPY_VERSION} is not in {VENV}; run `python3 install.py --reaper` "
+            "(it installs the `reaper` extra) so the actions can apply a score")
+        return 1
+    say(f"REAPER: {REAPY_DIST} {REAPY_VERSION} copied to {copy_reapy(reapy, target)} (its network server "
+        "stays off)")
     if reaper_is_running():
         say("REAPER is running, so reaper.ini and reaper-kb.ini were left alone (REAPER rewrites them "
             "when it quits). Quit REAPER and run this again, or add the actions yourself: Actions > Show "
@@ -348,7 +387,8 @@ def main() -> int:
         return 1
     ensure_system_tools(args.dev)
     ensure_venv()
-    wanted = {"dev": args.dev, "llm": args.llm, "musicgen": args.musicgen or args.dev}
+    wanted = {"dev": args.dev, "llm": args.llm, "musicgen": args.musicgen or args.dev,
+              "reaper": args.reaper is not None and not args.dev}  # dev includes reaper
     extras = [name for name, yes in wanted.items() if yes]
     install_package(extras)
     if args.reaper is not None:

@@ -1,11 +1,16 @@
 # @description FilmComposer: Re-roll melody in region
-# @version 0.1.0
+# @version 0.2.0
 # @author FilmComposer
 # @about
 #   Composes the melody anew in the time selection (or, without one, in the region under the edit
-#   cursor), re-plans the parts that depend on it, and updates the score's tracks in one undo point.
-#   Every note outside the span stays as it was.
-"""FilmComposer: Re-roll melody in region (a REAPER action; standard library only)."""
+#   cursor) on the FilmComposer backend (through the `filmcomposer` bridge), re-plans the parts that
+#   depend on it, and updates the score's tracks in one undo point. Every note outside the span stays.
+"""FilmComposer: Re-roll melody in region (a REAPER action; standard library and reapy only).
+
+The re-roll runs on the backend like a score does: `filmcomposer request --progress-json -q reroll OUT
+--from T0 --to T1` uploads OUT's JSON artifacts, streams progress, and writes back only the files it
+rewrote; this action polls it from a defer loop and applies the new plan.
+"""
 
 import os
 import sys
@@ -21,13 +26,11 @@ if HERE not in sys.path:
 
 import fc_apply  # noqa: E402
 import fc_bridge  # noqa: E402
+from fc_plan import Placement  # noqa: E402
+from fc_reapy import reapy  # noqa: E402
 from reaper_python import (  # noqa: E402  (REAPER's API)
-    RPR_CountProjectMarkers,
     RPR_defer,
-    RPR_EnumProjectMarkers3,
-    RPR_GetCursorPosition,
     RPR_GetExtState,
-    RPR_GetSet_LoopTimeRange,
     RPR_ShowConsoleMsg,
     RPR_ShowMessageBox,
 )
@@ -38,18 +41,21 @@ STATE = {}
 
 def span():
     """(start, end) in project seconds: the time selection, else the region under the edit cursor."""
-    start, end = RPR_GetSet_LoopTimeRange(False, False, 0.0, 0.0, False)[2:4]
-    if end > start:
-        return start, end
-    cursor = RPR_GetCursorPosition()
-    for index in range(RPR_CountProjectMarkers(0, 0, 0)[0]):
-        _, _, _, isrgn, pos, rgnend, _, _, _ = RPR_EnumProjectMarkers3(0, index, False, 0.0, 0.0, "", 0, 0)
+    project = reapy.Project()
+    selection = project.time_selection
+    if selection.end > selection.start:
+        return selection.start, selection.end
+    cursor = project.cursor_position
+    for isrgn, pos, rgnend, _, _ in fc_apply.project_markers(project):
         if isrgn and pos <= cursor < rgnend:
             return pos, rgnend
     return None
 
 
 def main():
+    if fc_apply.problem:
+        RPR_ShowMessageBox(f"FilmComposer cannot run: {fc_apply.problem}.", TITLE, 0)
+        return
     out = fc_apply.get_state("out")
     placement = fc_apply.get_state("placement")
     if not out or not placement or not os.path.isfile(os.path.join(out, "plan.json")):
@@ -61,7 +67,7 @@ def main():
         RPR_ShowMessageBox("Make a time selection (or put the edit cursor in a region) over the part "
                            "to re-roll.", TITLE, 0)
         return
-    place = fc_apply.Placement.from_json(placement)
+    place = Placement.from_json(placement)
     start, end = max(chosen[0], place.position), min(chosen[1], place.end)
     if end <= start:
         RPR_ShowMessageBox("The selection does not overlap the scored video item.", TITLE, 0)
@@ -72,23 +78,25 @@ def main():
                            TITLE, 0)
         return
     t0, t1 = place.video_time(start), place.video_time(end)
-    argv = bridge + ["reroll", out, "--from", f"{t0:.6f}", "--to", f"{t1:.6f}", "-q"]
+    argv = bridge + ["request", "--progress-json", "-q", "reroll", out, "--from", f"{t0:.6f}",
+                     "--to", f"{t1:.6f}"]
     RPR_ShowConsoleMsg(f"FilmComposer: re-rolling {t0:.2f}-{t1:.2f} s of the video\n")
-    STATE.update(job=fc_bridge.Job(argv), out=out, place=place, span=(t0, t1))
+    STATE.update(job=fc_bridge.Job(argv), out=out, place=place, span=(t0, t1),
+                 progress=fc_bridge.ProgressLine(RPR_ShowConsoleMsg))
     RPR_defer("poll()")
 
 
 def poll():
     job = STATE["job"]
-    job.poll()
+    for event in job.poll():
+        STATE["progress"](event)
     if not job.done:
         RPR_defer("poll()")
         return
-    if job.returncode != 0:
+    result = next((e for e in job.events if e.get("event") == "result"), None)
+    if job.returncode != 0 or result is None:
         RPR_ShowConsoleMsg(f"FilmComposer: re-roll failed: {job.error_message()}\n")
         return
-    for line in job.text:
-        RPR_ShowConsoleMsg(f"  {line}\n")
     t0, t1 = STATE["span"]
     summary = fc_apply.apply_folder(STATE["out"], STATE["place"],
                                     f"FilmComposer: re-roll {t0:.1f}-{t1:.1f} s")

@@ -1,15 +1,19 @@
 # @description FilmComposer: Review scheme
-# @version 0.1.0
+# @version 0.2.0
 # @author FilmComposer
 # @about
-#   Opens the score's arrangement scheme (instruments, pans, reverb sends, volume envelopes, which
-#   tracks exist) in your text editor. When you accept, the backend validates and re-plans it and the
+#   Shows the score's arrangement scheme for review: a ReaImGui window when ReaImGui is installed
+#   (which tracks exist, each track's instrument, pan, reverb send and volume per measure), else the
+#   scheme opened in your text editor. When you accept, the backend validates and re-plans it and the
 #   score's tracks are updated in one undo point; a scheme that does not validate changes nothing.
-"""FilmComposer: Review scheme (a REAPER action; standard library only).
+"""FilmComposer: Review scheme (a REAPER action; standard library and reapy only).
 
-The plain fallback of the issue: the scheme (kept in the project's ExtState) is written to
-OUT/scheme.json and opened in the system editor (or the command in the global ExtState
-FilmComposer/editor, a JSON argv list); REAPER's message box waits for the user to accept.
+The scheme lives in the project's ExtState. With ReaImGui (its Python binding in Scripts/ReaTeam
+Extensions/API) the window in fc_review.py is drawn from a defer loop until Accept or Cancel. Without
+it, the plain fallback: the scheme is written to OUT/scheme.json and opened in the system editor (or
+the command in the global ExtState FilmComposer/editor, a JSON argv list) while REAPER's message box
+waits for the user to accept. Either way an accepted, changed scheme goes to `filmcomposer render OUT`,
+which validates and re-plans it, and the new plan is applied.
 """
 
 import json
@@ -28,9 +32,12 @@ if HERE not in sys.path:
 
 import fc_apply  # noqa: E402
 import fc_bridge  # noqa: E402
+import fc_review  # noqa: E402
+from fc_plan import Placement  # noqa: E402
 from reaper_python import (  # noqa: E402  (REAPER's API)
     RPR_defer,
     RPR_GetExtState,
+    RPR_GetResourcePath,
     RPR_ShowConsoleMsg,
     RPR_ShowMessageBox,
 )
@@ -53,6 +60,9 @@ def open_in_editor(path):
 
 
 def main():
+    if fc_apply.problem:
+        RPR_ShowMessageBox(f"FilmComposer cannot run: {fc_apply.problem}.", TITLE, 0)
+        return
     out = fc_apply.get_state("out")
     placement = fc_apply.get_state("placement")
     scheme = fc_apply.get_state("scheme")
@@ -60,24 +70,52 @@ def main():
         RPR_ShowMessageBox("This project has no FilmComposer score yet: run "
                            "\"FilmComposer: Score selected video\" first.", TITLE, 0)
         return
-    path = os.path.join(out, "scheme.json")
-    os.makedirs(out, exist_ok=True)
+    STATE.update(out=out, place=Placement.from_json(placement), previous=scheme,
+                 path=os.path.join(out, "scheme.json"))
+    imgui = fc_review.load_imgui(RPR_GetResourcePath())
+    if imgui is not None:
+        current = json.loads(scheme)
+        STATE["window"] = fc_review.ReviewWindow(imgui, current, fc_review.instrument_keys(HERE, current))
+        RPR_defer("frame()")
+        return
+    review_in_editor()
+
+
+def frame():
+    """One ReaImGui frame; on Accept the edited scheme is re-planned."""
+    decision = STATE["window"].frame()
+    if decision is None:
+        RPR_defer("frame()")
+    elif decision == "accept":
+        replan(json.dumps(STATE["window"].edited(), indent=2))
+    else:
+        RPR_ShowConsoleMsg("FilmComposer: review cancelled; the score is unchanged\n")
+
+
+def review_in_editor():
+    """The fallback without ReaImGui: the system editor and a message box."""
+    path = STATE["path"]
+    os.makedirs(STATE["out"], exist_ok=True)
     if not os.path.isfile(path):  # a scheme.json already there holds the user's pending edits: keep it
         with open(path, "w", encoding="utf-8") as f:
-            json.dump(json.loads(scheme), f, indent=2)
+            json.dump(json.loads(STATE["previous"]), f, indent=2)
     open_in_editor(path)
     answer = RPR_ShowMessageBox(f"Edit the scheme in your editor and save it:\n{path}\n\nOK re-plans the "
                                 "score from it; Cancel keeps the current score.", TITLE, 1)
     if answer != OK:
         return
     with open(path, encoding="utf-8") as f:
-        edited = f.read()
+        replan(f.read())
+
+
+def replan(edited):
+    """Validate and re-plan `edited` (scheme JSON text) in the bridge, then apply it from poll()."""
     try:
-        json.loads(edited)
+        scheme = json.loads(edited)
     except ValueError as err:
         RPR_ShowMessageBox(f"scheme.json is not valid JSON ({err}); nothing changed.", TITLE, 0)
         return
-    if json.loads(edited) == json.loads(scheme):
+    if scheme == json.loads(STATE["previous"]):
         RPR_ShowConsoleMsg("FilmComposer: the scheme is unchanged\n")
         return
     bridge = fc_bridge.bridge_command(RPR_GetExtState)
@@ -85,9 +123,10 @@ def main():
         RPR_ShowMessageBox("The filmcomposer bridge was not found: run `python3 install.py --reaper`.",
                            TITLE, 0)
         return
+    with open(STATE["path"], "w", encoding="utf-8") as f:
+        f.write(edited)
     RPR_ShowConsoleMsg("FilmComposer: re-planning from the edited scheme\n")
-    STATE.update(job=fc_bridge.Job(bridge + ["render", out, "-q"]), out=out,
-                 place=fc_apply.Placement.from_json(placement), previous=scheme, path=path)
+    STATE["job"] = fc_bridge.Job(bridge + ["render", STATE["out"], "-q"])
     RPR_defer("poll()")
 
 

@@ -1,12 +1,12 @@
 # @description FilmComposer: Score selected video
-# @version 0.1.0
+# @version 0.2.0
 # @author FilmComposer
 # @about
 #   Scores the selected video item: asks the FilmComposer backend (through the `filmcomposer` bridge)
 #   for a score of the item's source file, shows its progress in the console without freezing REAPER,
 #   then builds the tempo map, rhythm-spot markers, one track per part with MIDI, FX, pan, volume,
 #   a send to a reverb bus and volume envelopes, all in one undo point, under the picture.
-"""FilmComposer: Score selected video (a REAPER action; standard library only)."""
+"""FilmComposer: Score selected video (a REAPER action; standard library and reapy only)."""
 
 import json
 import os
@@ -23,16 +23,11 @@ if HERE not in sys.path:
 
 import fc_apply  # noqa: E402
 import fc_bridge  # noqa: E402
+from fc_plan import Placement  # noqa: E402
+from fc_reapy import reapy  # noqa: E402
 from reaper_python import (  # noqa: E402  (REAPER's API)
     RPR_defer,
-    RPR_GetActiveTake,
     RPR_GetExtState,
-    RPR_GetMediaItemInfo_Value,
-    RPR_GetMediaItemTake_Source,
-    RPR_GetMediaItemTakeInfo_Value,
-    RPR_GetMediaSourceFileName,
-    RPR_GetProjectPath,
-    RPR_GetSelectedMediaItem,
     RPR_ShowConsoleMsg,
     RPR_ShowMessageBox,
 )
@@ -43,21 +38,17 @@ STATE = {}
 
 def selected_video():
     """(source file, Placement) of the first selected item, or (None, reason)."""
-    item = RPR_GetSelectedMediaItem(0, 0)
-    if item.endswith("0x0000000000000000"):
+    item = reapy.Project().get_selected_item(0)
+    if item.id.endswith("0x0000000000000000"):
         return None, "select the video item on the timeline first"
-    take = RPR_GetActiveTake(item)
-    if take.endswith("0x0000000000000000"):
+    take = item.active_take
+    if take.id.endswith("0x0000000000000000"):
         return None, "the selected item has no take"
-    source = RPR_GetMediaItemTake_Source(take)
-    filename = RPR_GetMediaSourceFileName(source, "", 4096)[1]
+    filename = take.source.filename
     if not filename or not os.path.isfile(filename):
         return None, f"the selected item's source is not a file on this machine: {filename!r}"
-    place = fc_apply.Placement(RPR_GetMediaItemInfo_Value(item, "D_POSITION"),
-                               RPR_GetMediaItemInfo_Value(item, "D_LENGTH"),
-                               RPR_GetMediaItemTakeInfo_Value(take, "D_STARTOFFS"),
-                               RPR_GetMediaItemTakeInfo_Value(take, "D_PLAYRATE"))
-    return filename, place
+    playrate = take.get_info_value("D_PLAYRATE")
+    return filename, Placement(item.position, item.length, take.start_offset, playrate)
 
 
 def marker_spots(video, place):
@@ -75,12 +66,15 @@ def marker_spots(video, place):
 
 
 def out_folder(video):
-    project = RPR_GetProjectPath("", 4096)[0]
+    project = reapy.Project().path
     stem = os.path.splitext(os.path.basename(video))[0]
     return os.path.join(project, "FilmComposer", stem)
 
 
 def main():
+    if fc_apply.problem:
+        RPR_ShowMessageBox(f"FilmComposer cannot run: {fc_apply.problem}.", TITLE, 0)
+        return
     video, place = selected_video()
     if video is None:
         RPR_ShowMessageBox(place, TITLE, 0)

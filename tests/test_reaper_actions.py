@@ -1,9 +1,11 @@
 """The REAPER actions, run as REAPER runs them, on the simulated ReaScript host (tests/reaper_sim).
 
-Each test executes the real script in reaper_scripts/ as __main__ with the simulated `reaper_python`
-on sys.path, then runs its RPR_defer callbacks until the job ends, and inspects the in-memory project.
-Scoring uses a bridge that replays a real score (the session's `scored` fixture); re-roll and review
-run the real `filmcomposer reroll` / `filmcomposer render`; one test runs the real backend end to end.
+Each test executes the real script in reaper_scripts/ as REAPER does (`rp.run_script`: a fresh
+`__main__` holding REAPER's `obj`, so the real python-reapy 0.10.0 imports in its inside-REAPER mode
+and calls the simulated `reaper_python`), then runs its RPR_defer callbacks until the job ends, and
+inspects the in-memory project. Scoring uses a bridge that replays a real score (the session's
+`scored` fixture); re-roll runs the real `filmcomposer request reroll` against a local backend, review
+the real `filmcomposer render`; one test scores through the real backend end to end.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 import ast
 import base64
 import json
+import math
 import os
-import runpy
 import shutil
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
@@ -27,12 +30,14 @@ SIM = Path(__file__).resolve().parent / "reaper_sim"
 _VENV_CLI = Path(sys.executable).with_name("filmcomposer")
 FILMCOMPOSER = [str(_VENV_CLI)] if _VENV_CLI.is_file() else [sys.executable, "-m", "fc_backend.cli"]
 ACTIONS = ("score_selected_video.py", "reroll_region.py", "render_master.py", "review_scheme.py")
+HELPERS = {"fc_apply", "fc_bridge", "fc_plan", "fc_reapy", "fc_review"}
 
 for path in (str(SIM), str(SCRIPTS)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-import fc_apply  # noqa: E402
+import fc_plan  # noqa: E402  (stdlib only: importable outside REAPER, unlike fc_apply, which needs reapy)
+import reaimgui_sim as imgui  # noqa: E402
 import reaper_python as rp  # noqa: E402
 
 # ------------------------------------------------------------------------------------------- helpers
@@ -40,8 +45,12 @@ import reaper_python as rp  # noqa: E402
 
 def run_action(name: str) -> int:
     """Run one action as REAPER does, then its deferred callbacks until it finishes."""
-    runpy.run_path(str(SCRIPTS / name), run_name="__main__")
-    return rp.run_deferred(on_cycle=lambda _: time.sleep(0.005))
+    return rp.run_script(str(SCRIPTS / name), on_cycle=lambda _: time.sleep(0.005))
+
+
+def state(key: str) -> str:
+    """The project's FilmComposer ExtState value, read straight from the simulated project."""
+    return rp.PROJECT.ext.get(("FilmComposer", key), "")
 
 
 def add_video_item(path: Path, position: float, length: float, offset: float = 0.0,
@@ -68,7 +77,7 @@ def add_user_track() -> None:
     rp.RPR_GetSetMediaTrackInfo_String(track, "P_NAME", "My sound design", True)
     rp.RPR_SetMediaTrackInfo_Value(track, "D_PAN", 0.3)
     rp.RPR_TrackFX_AddByName(track, "ReaEQ", False, -1)
-    take = rp.RPR_GetActiveTake(rp.RPR_CreateNewMIDIItemInProj(track, 1.0, 3.0, False))
+    take = rp.RPR_GetActiveTake(rp.RPR_CreateNewMIDIItemInProj(track, 1.0, 3.0, False)[0])
     rp.RPR_MIDI_InsertNote(take, False, False, 0, 480, 0, 36, 100, False)
     rp.RPR_SetOnlyTrackSelected(track)
     rp.RPR_Main_OnCommand(rp.CMD_TOGGLE_VOLUME_ENVELOPE, 0)
@@ -101,8 +110,16 @@ def plan_dir(scored, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture()
-def host(tmp_path: Path, plan_dir: Path):
-    """An empty simulated REAPER project whose bridge replays the real score; the clip selected."""
+def host(tmp_path: Path, plan_dir: Path, monkeypatch):
+    """An empty simulated REAPER project whose bridge replays the real score; the clip selected.
+
+    The action itself never opens a network connection (reapy's dist API would): the test fails if it
+    tries. The bridge it starts is another process and may."""
+    def no_network(*args, **kwargs):
+        raise AssertionError(f"the action (or reapy) opened a network connection: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
     rp.reset(project_path=str(tmp_path / "project"), resource_path=str(tmp_path / "resource"))
     log = tmp_path / "bridge.log"
     bridge = [sys.executable, str(SIM / "replay_bridge.py"), str(plan_dir), str(log)]
@@ -117,9 +134,9 @@ def host(tmp_path: Path, plan_dir: Path):
 
 def test_actions_import_only_the_standard_library_and_reaper() -> None:
     """REAPER's embedded Python crashes re-importing compiled packages: nothing else may be imported."""
-    allowed = set(sys.stdlib_module_names) | {"__future__", "reaper_python", "reapy", "fc_apply", "fc_bridge"}
+    allowed = set(sys.stdlib_module_names) | {"__future__", "reaper_python", "reapy"} | HELPERS
     scripts = sorted(SCRIPTS.glob("*.py"))
-    assert {p.name for p in scripts} >= set(ACTIONS) | {"fc_apply.py", "fc_bridge.py"}
+    assert {p.name for p in scripts} >= set(ACTIONS) | {f"{name}.py" for name in HELPERS}
     for script in scripts:
         tree = ast.parse(script.read_text(encoding="utf-8"))
         names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
@@ -128,21 +145,91 @@ def test_actions_import_only_the_standard_library_and_reaper() -> None:
         assert names <= allowed, f"{script.name} imports {sorted(names - allowed)}"
 
 
+def test_the_apply_step_runs_on_real_reapy_inside_reaper(host) -> None:
+    """reapy 0.10.0 itself drives the project (its calls, not fc_apply's raw ones, reach the host)."""
+    import importlib.metadata
+    import importlib.util
+
+    add_video_item(host["video"], 0.0, host["plan"]["duration"])
+    run_action("score_selected_video.py")
+    assert rp.SCRIPT_MODULES["reapy"] == importlib.util.find_spec("reapy").origin  # not importing it here:
+    assert importlib.metadata.version("python-reapy") == "0.10.0"  # outside REAPER it goes for the network
+    assert rp.CALLS["RPR_EnumProjects"] > 0  # reapy.Project()
+    assert rp.CALLS["RPR_SelectProjectInstance"] >= len(host["plan"]["tracks"]) + 1  # Project.add_track
+    assert rp.CALLS["RPR_Undo_BeginBlock"] == rp.CALLS["RPR_Undo_EndBlock"] == 1  # reapy.undo_block
+    assert rp.CALLS["RPR_MIDI_Sort"] == len(host["plan"]["tracks"])  # Take.sort_events, once a take
+    assert rp.CALLS["RPR_InsertEnvelopePoint"] > 0 and rp.CALLS["RPR_Envelope_SortPoints"] > 0  # raw API
+    assert rp.PROJECT.undo_points == [f"FilmComposer: score {host['video'].name}"]
+
+
+# reapy 0.10.0's additional_api.py has a regex with an invalid escape sequence: compiled fresh (no .pyc,
+# as in a new install) Python warns (DeprecationWarning on 3.11, SyntaxWarning from 3.12); it still works
+@pytest.mark.filterwarnings("ignore:invalid escape sequence:DeprecationWarning")
+def test_the_installed_actions_run_on_the_reapy_install_py_put_beside_them(host, monkeypatch) -> None:
+    """What a REAPER user gets: the scripts and lib/reapy in Scripts/FilmComposer, and a Python that has
+    no venv (its site-packages are off sys.path here)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fc_install_for_reaper", ROOT / "install.py")
+    install = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(install)
+    resource = host["tmp"] / "resource"
+    resource.mkdir()
+    monkeypatch.setattr(install, "reaper_is_running", lambda: True)  # copy only; leave the ini files alone
+    assert install.install_reaper(str(resource), Path(FILMCOMPOSER[0])) == 0
+    installed = resource / "Scripts" / "FilmComposer"
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if "site-packages" not in p])
+    add_video_item(host["video"], 0.0, host["plan"]["duration"])
+    rp.run_script(str(installed / "score_selected_video.py"), on_cycle=lambda _: time.sleep(0.005))
+    assert rp.SCRIPT_MODULES["reapy"] == str(installed / "lib" / "reapy" / "__init__.py")
+    assert rp.SCRIPT_MODULES["fc_apply"] == str(installed / "fc_apply.py")
+    assert rp.PROJECT.undo_points == [f"FilmComposer: score {host['video'].name}"], "".join(rp.CONSOLE)
+    assert len(rp.tagged_tracks()) == len(host["plan"]["tracks"]) + 1
+
+
+def test_outside_reaper_reapy_is_never_imported(monkeypatch) -> None:
+    """Imported outside REAPER (no `obj` in __main__), the shim refuses instead of letting reapy reach
+    for its network API."""
+    monkeypatch.delitem(sys.modules, "reapy", raising=False)
+    monkeypatch.delitem(sys.modules, "fc_reapy", raising=False)
+    import fc_reapy
+
+    try:
+        assert fc_reapy.reapy is None and "only used inside REAPER" in fc_reapy.problem
+        assert "reapy" not in sys.modules
+    finally:
+        del sys.modules["fc_reapy"]
+
+
+def test_without_reapy_an_action_says_how_to_install_it_and_changes_nothing(host, monkeypatch) -> None:
+    class NoReapy:
+        def find_spec(self, name, path=None, target=None):
+            if name == "reapy" or name.startswith("reapy."):
+                raise ImportError("No module named 'reapy'")
+            return None
+
+    monkeypatch.setattr(sys, "meta_path", [NoReapy(), *sys.meta_path])
+    add_video_item(host["video"], 0.0, host["plan"]["duration"])
+    run_action("score_selected_video.py")
+    assert "install.py --reaper" in rp.MESSAGE_BOXES[0][0]
+    assert rp.tagged_tracks() == [] and rp.PROJECT.undo_points == []
+
+
 def test_envelope_reading_matches_the_offline_renderer(host) -> None:
     from fc_backend.model import Plan
     from fc_backend.realize.envelope import envelope_breakpoints
 
     plan = Plan.from_dict(host["plan"])
     for track, raw in zip(plan.tracks, host["plan"]["tracks"], strict=True):
-        ours = fc_apply.envelope_breakpoints(raw["volume_envelope"])
+        ours = fc_plan.envelope_breakpoints(raw["volume_envelope"])
         assert ours == envelope_breakpoints(track.volume_envelope)
 
 
 def test_placement_maps_video_time_through_position_offset_and_playrate() -> None:
-    place = fc_apply.Placement(position=10.0, length=4.0, offset=2.0, playrate=2.0)
+    place = fc_plan.Placement(position=10.0, length=4.0, offset=2.0, playrate=2.0)
     assert place.project_time(2.0) == 10.0 and place.project_time(6.0) == 12.0
     assert place.video_time(place.project_time(3.3)) == pytest.approx(3.3)
-    assert fc_apply.Placement.from_json(place.to_json()).__dict__ == place.__dict__
+    assert fc_plan.Placement.from_json(place.to_json()).__dict__ == place.__dict__
 
 
 # ---------------------------------------------------------------------------------------- scoring
@@ -168,7 +255,7 @@ def test_score_builds_the_plan_under_the_picture_and_leaves_the_user_alone(host)
     assert [t.name for t in tagged] == [t["name"] for t in plan["tracks"]] + [plan["reverb"]["name"]]
     bus = tagged[-1]
     assert bus.fx == ["VST: ReaVerbate (Cockos)"]
-    assert bus.fx_params[(0, fc_apply.REAVERBATE_ROOM)] == pytest.approx(plan["reverb"]["room_size"])
+    assert bus.fx_params[(0, fc_plan.REAVERBATE_ROOM)] == pytest.approx(plan["reverb"]["room_size"])
     for track, part in zip(tagged, plan["tracks"], strict=False):
         assert track.ext["filmcomposer"] == plan["tag"]
         assert (track.pan, track.volume) == (pytest.approx(part["pan"]), pytest.approx(part["volume"]))
@@ -184,7 +271,7 @@ def test_score_builds_the_plan_under_the_picture_and_leaves_the_user_alone(host)
         assert [n[5] for n in take.notes] == [n["pitch"] for n in sorted(inside, key=lambda n: (n["start"],
                                                                                                    n["pitch"]))]
         env = track.envelopes["Volume"]
-        expected = fc_apply.envelope_breakpoints(part["volume_envelope"])
+        expected = fc_plan.envelope_breakpoints(part["volume_envelope"])
         got = [(p[0] - position, rp.RPR_ScaleFromEnvelopeMode(env.scaling_mode, p[1])) for p in env.points]
         assert [t for t, _ in got] == pytest.approx([t for t, _ in expected])
         assert [g for _, g in got] == pytest.approx([g for _, g in expected])
@@ -195,8 +282,8 @@ def test_score_builds_the_plan_under_the_picture_and_leaves_the_user_alone(host)
                              if m["time"] < plan["duration"])
     tempo = [(m.time - position, m.bpm) for m in rp.PROJECT.tempo]
     assert tempo == [(pytest.approx(c["time"]), c["bpm"]) for c in plan["tempo_map"]["changes"]]
-    assert fc_apply.get_state("out") == str(host["tmp"] / "project" / "FilmComposer" / host["video"].stem)
-    assert json.loads(fc_apply.get_state("scheme")) == json.loads((Path(fc_apply.get_state("out"))
+    assert state("out") == str(host["tmp"] / "project" / "FilmComposer" / host["video"].stem)
+    assert json.loads(state("scheme")) == json.loads((Path(state("out"))
                                                                     / "scheme.json").read_text())
 
 
@@ -218,7 +305,7 @@ def test_rescore_replaces_only_the_tagged_tracks_and_markers(host) -> None:
 def test_edited_markers_become_the_next_scores_rhythm_spots(host) -> None:
     add_video_item(host["video"], 1.0, host["plan"]["duration"])
     run_action("score_selected_video.py")
-    kinds = {int(k): v[0] for k, v in json.loads(fc_apply.get_state("markers")).items()}
+    kinds = {int(k): v[0] for k, v in json.loads(state("markers")).items()}
     spot_markers = [m for m in rp.PROJECT.markers if kinds.get(m.number) != "section"]
     moved, deleted = spot_markers[0], spot_markers[1]
     moved.pos += 0.25
@@ -332,7 +419,19 @@ def test_the_simulated_project_saves_what_the_offline_rpp_writer_writes(host) ->
 # ----------------------------------------------------------------------------- re-roll, review
 
 
-def test_reroll_changes_only_the_span(host) -> None:
+@pytest.fixture()
+def local_backend(host, monkeypatch):
+    """Where the real bridge's `request` starts a local backend on demand; stopped (by its pid) after."""
+    run = host["tmp"] / "run"
+    monkeypatch.setenv("FC_RUNTIME_DIR", str(run))
+    yield run
+    state_file = run / "backend.json"
+    if state_file.is_file():
+        os.kill(json.loads(state_file.read_text())["pid"], signal.SIGTERM)
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="stops the backend it started by pid")
+def test_reroll_changes_only_the_span(host, local_backend) -> None:
     from fc_backend.compose.reroll import region_measures
     from fc_backend.model import Melody
 
@@ -341,14 +440,16 @@ def test_reroll_changes_only_the_span(host) -> None:
     add_user_track()
     run_action("score_selected_video.py")
     before, users = notes_by_track(), user_tracks()
-    out = Path(fc_apply.get_state("out"))
+    out = Path(state("out"))
     rp.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
     t0, t1 = 2.0, 4.0
     rp.RPR_GetSet_LoopTimeRange(True, False, position + t0, position + t1, False)
 
     run_action("reroll_region.py")
 
-    assert rp.PROJECT.undo_points[-1] == f"FilmComposer: re-roll {t0:.1f}-{t1:.1f} s", "".join(rp.CONSOLE)
+    console = "".join(rp.CONSOLE)
+    assert rp.PROJECT.undo_points[-1] == f"FilmComposer: re-roll {t0:.1f}-{t1:.1f} s", console
+    assert "upload" in console and "download" in console  # it went through the backend, with progress
     melody = Melody.load(out / "melody.json")
     first, last = region_measures(melody, t0, t1)
     tm = melody.tempo_map
@@ -377,7 +478,7 @@ def _edit_scheme(path: Path, pan: float) -> int:
 def test_review_applies_an_edited_scheme_and_refuses_an_invalid_one(host) -> None:
     add_video_item(host["video"], 0.0, host["plan"]["duration"])
     run_action("score_selected_video.py")
-    out = Path(fc_apply.get_state("out"))
+    out = Path(state("out"))
     rp.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
     first = host["plan"]["tracks"][0]["name"]
 
@@ -385,7 +486,7 @@ def test_review_applies_an_edited_scheme_and_refuses_an_invalid_one(host) -> Non
     run_action("review_scheme.py")
     assert rp.PROJECT.undo_points[-1] == "FilmComposer: apply reviewed scheme", "".join(rp.CONSOLE)
     assert next(t for t in rp.tagged_tracks() if t.name == first).pan == pytest.approx(-0.9)
-    assert json.loads(fc_apply.get_state("scheme"))["tracks"][0]["panning"] == -0.9
+    assert json.loads(state("scheme"))["tracks"][0]["panning"] == -0.9
 
     def break_it() -> int:
         scheme = json.loads((out / "scheme.json").read_text())
@@ -398,6 +499,73 @@ def test_review_applies_an_edited_scheme_and_refuses_an_invalid_one(host) -> Non
     run_action("review_scheme.py")
     assert "not accepted" in rp.MESSAGE_BOXES[-1][0] and "no_such_instrument" in rp.MESSAGE_BOXES[-1][0]
     assert [snapshot(t) for t in rp.PROJECT.tracks] == before and rp.PROJECT.undo_points == points
+
+
+def _review_with_imgui(host, actions: list[tuple[str, object]]) -> dict:
+    add_video_item(host["video"], 0.0, host["plan"]["duration"])
+    add_user_track()
+    run_action("score_selected_video.py")
+    rp.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
+    imgui.install(host["tmp"] / "resource")
+    imgui.USER.extend(actions)
+    before = {"users": user_tracks(), "undo": list(rp.PROJECT.undo_points),
+              "scheme": json.loads(state("scheme"))}
+    run_action("review_scheme.py")
+    return before
+
+
+def test_review_window_edits_tracks_instruments_pans_and_envelopes(host) -> None:
+    """ReaImGui present: a scripted user edits the window; Accept re-plans and applies it."""
+    instruments = json.loads((ROOT / "schemes" / "instruments.json").read_text())["instruments"]
+    library = [entry["key"] for entry in instruments]
+    before = _review_with_imgui(host, [
+        ("tracks/track0/##instrument", library.index("violins_1")),
+        ("tracks/track0/##pan", -0.8),
+        ("tracks/track1/##enabled", False),
+        ("tracks/track2/dB per measure##envelope", True),
+        ("tracks/track2/dB per measure##envelope/measure 2", -12.0),
+        ("Accept", True),
+    ])
+    console = "".join(rp.CONSOLE)
+    old = before["scheme"]["tracks"]
+    assert rp.PROJECT.undo_points == before["undo"] + ["FilmComposer: apply reviewed scheme"], console
+    assert not imgui.USER  # every action found its widget
+    combo = next(value for path, kind, value in imgui.DRAWN[0] if path == "tracks/track0/##instrument")
+    assert combo == (library.index(old[0]["instrument"]), library)  # the library; the track's own chosen
+    shown = [value for path, kind, value in imgui.DRAWN[0] if path.startswith("tracks/track2/dB per measure")
+             and kind == "input"]
+    assert len(shown) == before["scheme"]["measures"]
+    assert shown[0] == pytest.approx(20 * math.log10(old[2]["volume_envelope"]["measure1"]), abs=0.01)
+
+    edited = json.loads(state("scheme"))
+    assert [t["name"] for t in edited["tracks"]] == [t["name"] for t in old if t is not old[1]]
+    assert edited["tracks"][0]["panning"] == -0.8
+    assert edited["tracks"][1]["volume_envelope"]["measure2"] == pytest.approx(10 ** (-12 / 20), abs=1e-4)
+    assert edited["tracks"][0]["instrument"] == "violins_1"
+    assert [t["track_index"] for t in edited["tracks"]] == list(range(1, len(old)))  # renumbered
+    for new, was in zip(edited["tracks"][2:], old[3:], strict=True):  # the others stay as they were
+        assert {**new, "track_index": was["track_index"]} == was
+    tagged = rp.tagged_tracks()
+    assert [t.name for t in tagged][:-1] == [t["name"] for t in edited["tracks"]]
+    assert tagged[0].pan == pytest.approx(-0.8)
+    plan = json.loads((Path(state("out")) / "plan.json").read_text())
+    assert plan["tracks"][0]["instrument"] == "violins_1" and plan["tracks"][0]["pan"] == pytest.approx(-0.8)
+    assert user_tracks() == before["users"]
+
+
+def test_review_window_cancel_changes_nothing(host) -> None:
+    before = _review_with_imgui(host, [("tracks/track0/##pan", 0.9), ("Cancel", True)])
+    assert rp.PROJECT.undo_points == before["undo"]
+    assert json.loads(state("scheme")) == before["scheme"]
+    assert "cancelled" in "".join(rp.CONSOLE) and not rp.MESSAGE_BOXES  # no editor fallback either
+
+
+def test_review_window_closing_it_is_cancel_and_the_context_is_freed(host) -> None:
+    before = _review_with_imgui(host, [("<close>", True)])
+    assert rp.PROJECT.undo_points == before["undo"]
+    rp.RPR_defer("pass")  # REAPER goes on: one more defer cycle, without the window...
+    rp.run_deferred()  # ...after which ReaImGui has freed its context
+    assert not any(imgui.ValidatePtr(h, "ImGui_Context*") for h in list(imgui._CONTEXTS))
 
 
 # ---------------------------------------------------------------------------------------- render
@@ -424,22 +592,15 @@ def test_render_sets_48k_24bit_wav_over_the_video_and_renders(host) -> None:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="stops the backend it started by pid")
-def test_score_through_the_real_bridge_and_a_local_backend(host, clip, monkeypatch) -> None:
-    run = host["tmp"] / "run"
-    monkeypatch.setenv("FC_RUNTIME_DIR", str(run))
-    rp.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
+def test_score_through_the_real_bridge_and_a_local_backend(host, clip, local_backend) -> None:
     video, _ = clip
+    rp.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
     add_video_item(video, 0.5, 4.0)
-    try:
-        run_action("score_selected_video.py")
-    finally:
-        state = run / "backend.json"
-        if state.is_file():
-            os.kill(json.loads(state.read_text())["pid"], signal.SIGTERM)
+    run_action("score_selected_video.py")
     console = "".join(rp.CONSOLE)
     assert rp.PROJECT.undo_points == [f"FilmComposer: score {video.name}"], console
     assert "spot" in console and "%" in console  # progress arrived while the job ran
-    plan = json.loads((Path(fc_apply.get_state("out")) / "plan.json").read_text())
+    plan = json.loads((Path(state("out")) / "plan.json").read_text())
     assert [t.name for t in rp.tagged_tracks()][:-1] == [t["name"] for t in plan["tracks"]]
     assert all(t.items[0].length == 4.0 for t in rp.tagged_tracks()[:-1])
     assert sum(len(tk.notes) for t in rp.tagged_tracks() for i in t.items for tk in i.takes) > 0

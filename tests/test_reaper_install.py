@@ -107,6 +107,15 @@ def test_install_reaper_copies_registers_and_configures(install, monkeypatch, re
     target = resource / "Scripts" / "FilmComposer"
     for script in SCRIPTS.glob("*.py"):
         assert (target / script.name).read_bytes() == script.read_bytes()
+    # python-reapy 0.10.0 for REAPER's Python, beside the scripts (fc_reapy puts lib/ on sys.path)
+    reapy = target / "lib" / "reapy"
+    assert '__version__ = "0.10.0"' in (reapy / "__init__.py").read_text()
+    assert (reapy / "core" / "track" / "track.py").is_file()
+    assert not list(reapy.rglob("__pycache__")) and not list((target / "lib").glob(".*partial"))
+    assert sorted(p.name for p in (target / "lib").iterdir()) == ["reapy"]  # no psutil, nothing compiled
+    assert not [p for p in (target / "lib").rglob("*") if p.suffix in (".so", ".pyd", ".dll", ".dylib")]
+    library = json.loads((ROOT / "schemes" / "instruments.json").read_text())
+    assert json.loads((target / "instruments.json").read_text()) == library
     assert json.loads((target / "filmcomposer.json").read_text()) == {"bridge": [str(bridge)]}
 
     kb = (resource / "reaper-kb.ini").read_bytes().decode()
@@ -164,3 +173,18 @@ def test_reapack_index_lists_every_script_with_its_version(install, tmp_path: Pa
     written = ET.parse(install.write_reapack_index(tmp_path)).getroot()
     urls = [s.text for s in written.iter("source")]
     assert all(u.startswith("file://") and u.endswith(tuple(sources)) for u in urls)
+
+
+def test_install_reaper_without_reapy_in_the_venv_says_so(install, monkeypatch, resource: Path,
+                                                          capsys) -> None:
+    monkeypatch.setattr(install, "reaper_is_running", lambda: False)
+    monkeypatch.setattr(install, "reapy_package", lambda python: None)
+    assert install.install_reaper(str(resource), Path("/x/filmcomposer")) == 1
+    assert "python-reapy==0.10.0" in capsys.readouterr().out
+    assert not (resource / "Scripts" / "FilmComposer" / "lib").exists()
+
+
+def test_reapy_package_is_found_without_importing_reapy(install) -> None:
+    """Importing reapy outside REAPER reaches for its network server; the installer only locates it."""
+    found = install.reapy_package(install.venv_python())
+    assert found is not None and (found / "__init__.py").is_file() and found.name == "reapy"

@@ -1,28 +1,35 @@
 """A simulated ReaScript host: the `reaper_python` module REAPER gives its embedded Python.
 
-REAPER cannot run here, so the actions in reaper_scripts/ run against this module instead. It
-implements exactly the RPR_ functions the product calls, with the semantics of REAPER's API
-documentation (https://www.reaper.fm/sdk/reascript/reascripthelp.html) and the calling convention of
-REAPER's generated reaper_python.py: objects are opaque pointer strings such as
-"(MediaTrack*)0x0000000000001000"; a function with output parameters returns a tuple of its return
-value (when it has one) followed by every argument, outputs filled in; RPR_defer takes a string of
-code that is run later in the calling script's global namespace.
+REAPER cannot run here, so the actions in reaper_scripts/ (and the real python-reapy 0.10.0 they apply
+plans with) run against this module instead. It implements exactly the RPR_ functions the product and
+reapy call, with the semantics of REAPER's API documentation
+(https://www.reaper.fm/sdk/reascript/reascripthelp.html) and the calling convention of REAPER's
+generated reaper_python.py: objects are opaque pointer strings such as
+"(MediaTrack*)0x0000000000001000"; a function with output or pointer parameters returns a tuple of its
+return value (when it has one) followed by every argument, outputs filled in; RPR_defer takes a string
+of code that is run later in the calling script's global namespace.
 
 Behind it is one in-memory project (`PROJECT`) that can be dumped as an .RPP (`project_text()`), so a
 test can compare what the actions built with what the offline .RPP writer writes for the same plan.
 Setup and inspection helpers a test needs but a script never calls are plain functions without the
-RPR_ prefix (`reset`, `run_deferred`, `project_text`, ...). A misuse REAPER would crash on or silently
-ignore (an unknown pointer, an unsorted MIDI take, an unbalanced undo block) raises `HostError`, so
-a bug in an action fails its test loudly.
+RPR_ prefix (`reset`, `run_script`, `run_deferred`, `project_text`, ...). `run_script` runs a file the
+way REAPER runs a ReaScript: in a fresh `__main__` holding the name `obj`, which REAPER's interpreter
+leaves there and by which reapy knows it is inside REAPER (and so calls this module, not its network
+client). A misuse REAPER would crash on or silently ignore (an unknown pointer, an unsorted MIDI take,
+an unbalanced undo block) raises `HostError`, so a bug in an action fails its test loudly.
 """
 
 from __future__ import annotations
 
 import base64
+import collections
+import contextlib
+import functools
 import itertools
 import math
 import os
 import sys
+import types
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,6 +180,10 @@ _NEXT = itertools.count(0x1000, 0x10)
 #: empty: OK
 MESSAGE_BOX_ANSWERS: list[int] = []
 MESSAGE_BOXES: list[tuple[str, str, int]] = []
+#: the modules the last `run_script` brought in (reapy, the helpers beside the script), by name: their file
+SCRIPT_MODULES: dict[str, str] = {}
+#: callables run after every defer cycle (a simulated extension registers itself here)
+CYCLE_HOOKS: list[Any] = []
 
 
 def reset(*, project_path: str = "", resource_path: str = "",
@@ -188,6 +199,7 @@ def reset(*, project_path: str = "", resource_path: str = "",
     _IDS.clear()
     MESSAGE_BOX_ANSWERS.clear()
     MESSAGE_BOXES.clear()
+    CALLS.clear()
     return PROJECT
 
 
@@ -195,14 +207,16 @@ def _ptr(obj: Any) -> str:
     key = id(obj)
     if key not in _IDS or _HANDLES.get(_IDS[key]) is not obj:
         handle = {"Track": "MediaTrack", "Item": "MediaItem", "Take": "MediaItem_Take",
-                  "Envelope": "TrackEnvelope", "Source": "PCM_source"}[type(obj).__name__]
+                  "Envelope": "TrackEnvelope", "Source": "PCM_source",
+                  "Project": "ReaProject"}[type(obj).__name__]
         text = f"({handle}*)0x{next(_NEXT):016X}"
         _HANDLES[text] = obj
         _IDS[key] = text
     return _IDS[key]
 
 
-_NULL = {"MediaTrack": "(MediaTrack*)0x0000000000000000", "MediaItem": "(MediaItem*)0x0000000000000000",
+_NULL = {"ReaProject": "(ReaProject*)0x0000000000000000", "MediaTrack": "(MediaTrack*)0x0000000000000000",
+         "MediaItem": "(MediaItem*)0x0000000000000000",
          "MediaItem_Take": "(MediaItem_Take*)0x0000000000000000",
          "TrackEnvelope": "(TrackEnvelope*)0x0000000000000000"}
 
@@ -217,9 +231,10 @@ def _obj(handle: str, kind: type) -> Any:
 
 
 def _proj(proj: Any) -> Project:
-    if proj not in (0, None, "(ReaProject*)0x0000000000000000"):
-        raise HostError(f"only the current project (0) is simulated, got {proj!r}")
-    return PROJECT
+    """0, None or a NULL pointer mean the current project, as in REAPER; else the project's own pointer."""
+    if proj in (0, None, _NULL["ReaProject"]) or (isinstance(proj, str) and _HANDLES.get(proj) is PROJECT):
+        return PROJECT
+    raise HostError(f"only the current project is simulated, got {proj!r}")
 
 
 def _must_be_sorted() -> None:
@@ -246,12 +261,63 @@ def run_deferred(limit: int = 100000, on_cycle: Any = None) -> int:
         _DEFERRED.clear()
         for code, namespace in batch:
             exec(code, namespace)  # noqa: S102  (REAPER evaluates the deferred string the same way)
+        for hook in list(CYCLE_HOOKS):  # extensions that track defer cycles (ReaImGui's context lifetime)
+            hook()
         cycles += 1
         if on_cycle is not None:
             on_cycle(cycles)
     if PROJECT.undo_depth:
         raise HostError("script ended inside an undo block")
     return cycles
+
+
+def _script_module(name: str, module: Any, folder: str) -> bool:
+    """A module a ReaScript brings with it: reapy, ReaImGui's shim, or a file beside the script."""
+    if name == "reapy" or name.startswith("reapy.") or name == "imgui":
+        return True
+    path = getattr(module, "__file__", None) or ""
+    return bool(path) and os.path.abspath(path).startswith(folder + os.sep)
+
+
+@contextlib.contextmanager
+def reaper_main(script: str):
+    """The interpreter state REAPER runs one ReaScript in, for the script and its deferred callbacks.
+
+    `__main__` is a fresh module holding the script's namespace, the API (`from reaper_python import *`
+    and `sys`, which REAPER's Python scripts, ReaImGui's examples among them, use without importing) and
+    the name `obj`, which REAPER's embedded interpreter leaves in `__main__` and which python-reapy
+    checks to know it runs inside REAPER. Modules the script brings (reapy, its helpers beside it) are
+    imported afresh, as a new run of the script would; afterwards the test's own `__main__`, modules and
+    sys.path come back.
+    """
+    folder = os.path.dirname(os.path.abspath(script))
+    saved_main, saved_path = sys.modules["__main__"], list(sys.path)
+    saved = {n: m for n, m in sys.modules.items() if _script_module(n, m, folder)}
+    for name in saved:
+        del sys.modules[name]
+    with open(script, encoding="utf-8") as f:
+        code = compile(f.read(), script, "exec")
+    main = types.ModuleType("__main__")
+    main.__dict__.update({n: v for n, v in globals().items() if n.startswith("RPR_")})
+    main.__dict__.update(__file__=script, __builtins__=__builtins__, sys=sys, obj=code)
+    sys.modules["__main__"] = main
+    try:
+        yield main
+    finally:
+        sys.modules["__main__"] = saved_main
+        sys.path[:] = saved_path  # what the script added (its folder, lib/, ReaImGui's API folder) goes
+        SCRIPT_MODULES.clear()
+        for name in [n for n, m in sys.modules.items() if _script_module(n, m, folder)]:
+            SCRIPT_MODULES[name] = getattr(sys.modules.pop(name), "__file__", None) or ""
+        sys.modules.update(saved)
+
+
+def run_script(script: str, limit: int = 100000, on_cycle: Any = None) -> int:
+    """Run a ReaScript file as REAPER's action list does, then its RPR_defer callbacks until none is
+    queued; returns the number of defer cycles."""
+    with reaper_main(script) as main:
+        exec(main.obj, main.__dict__)  # noqa: S102  (what REAPER does with the script file)
+        return run_deferred(limit, on_cycle)
 
 
 def RPR_defer(code: str) -> None:
@@ -625,14 +691,16 @@ def RPR_SetMediaItemTakeInfo_Value(take: str, parmname: str, newvalue: float) ->
     return True
 
 
-def RPR_CreateNewMIDIItemInProj(track: str, starttime: float, endtime: float, qnInOptional: bool) -> str:
+def RPR_CreateNewMIDIItemInProj(track: str, starttime: float, endtime: float,
+                                qnInOptional: bool) -> tuple[str, str, float, float, int]:
+    """REAPER returns a tuple here (qnInOptional is a pointer argument): (item, track, start, end, qn)."""
     t = _obj(track, Track)
     if qnInOptional:
         starttime, endtime = PROJECT.time_at_beats(starttime), PROJECT.time_at_beats(endtime)
     item = Item(t, position=float(starttime), length=float(endtime) - float(starttime))
     item.takes.append(Take(item, source=Source("MIDI")))
     t.items.append(item)
-    return _ptr(item)
+    return _ptr(item), track, starttime, endtime, int(bool(qnInOptional))
 
 
 def RPR_DeleteTrackMediaItem(tr: str, it: str) -> bool:
@@ -664,17 +732,19 @@ def RPR_MIDI_GetProjTimeFromPPQPos(take: str, ppqpos: float) -> float:
 
 
 def RPR_MIDI_InsertNote(take: str, selected: bool, muted: bool, startppqpos: float, endppqpos: float,
-                        chan: int, pitch: int, vel: int, noSortInOptional: bool) -> bool:
+                        chan: int, pitch: int, vel: int, noSortInOptional: bool) -> tuple:
+    """A tuple, as REAPER returns it (noSortInOptional is a pointer argument): (ok, take, ..., noSort)."""
+    args = (take, selected, muted, startppqpos, endppqpos, chan, pitch, vel, int(bool(noSortInOptional)))
     t = _midi_take(take)
     if not (0 <= chan <= 15 and 0 <= pitch <= 127 and 0 <= vel <= 127) or endppqpos < startppqpos:
-        return False
+        return (False, *args)
     t.notes.append([bool(selected), bool(muted), float(startppqpos), float(endppqpos), int(chan), int(pitch),
                     int(vel)])
     if noSortInOptional:
         t.sorted = False
     else:
         RPR_MIDI_Sort(take)
-    return True
+    return (True, *args)
 
 
 def RPR_MIDI_Sort(take: str) -> None:
@@ -738,14 +808,15 @@ def RPR_ScaleFromEnvelopeMode(scaling_mode: int, val: float) -> float:
 
 
 def RPR_InsertEnvelopePoint(envelope: str, time: float, value: float, shape: int, tension: float,
-                            selected: bool, noSortInOptional: bool) -> bool:
+                            selected: bool, noSortInOptional: bool) -> tuple:
+    """A tuple, as REAPER returns it (noSortInOptional is a pointer argument): (ok, envelope, ..., noSort)."""
     env = _obj(envelope, Envelope)
     env.points.append([float(time), float(value), int(shape), float(tension), bool(selected)])
     if noSortInOptional:
         env.sorted = False
     else:
         RPR_Envelope_SortPoints(envelope)
-    return True
+    return True, envelope, time, value, shape, tension, selected, int(bool(noSortInOptional))
 
 
 def RPR_Envelope_SortPoints(envelope: str) -> bool:
@@ -927,6 +998,61 @@ def RPR_GetTempoTimeSigMarker(proj: Any, ptidx: int, timeposOut: float, measurep
     return True, proj, ptidx, m.time, 0, 0.0, m.bpm, m.num, m.den, m.linear
 
 
+# ---------------------------------------------------------------- what python-reapy 0.10.0 calls too
+
+
+def RPR_EnumProjects(idx: int, projfn: str, projfn_sz: int) -> tuple[str, int, str, int]:
+    """idx -1 is the current project; 0.. the open project tabs (one here); NULL past the end."""
+    if idx in (-1, 0):
+        return _ptr(PROJECT), idx, "", projfn_sz
+    return _NULL["ReaProject"], idx, "", projfn_sz
+
+
+def RPR_SelectProjectInstance(proj: str) -> None:
+    _proj(proj)
+
+
+def RPR_ValidatePtr(pointer: Any, ctypename: str) -> bool:
+    """REAPER's low-level check; its Python wrapper passes the pointer as an integer."""
+    text = pointer if isinstance(pointer, str) else f"({ctypename})0x{int(pointer):016X}"
+    obj = _HANDLES.get(text)
+    if obj is None or not text.startswith(f"({ctypename})"):
+        return False
+    if isinstance(obj, Track):
+        return obj in PROJECT.tracks
+    return obj is PROJECT if isinstance(obj, Project) else True
+
+
+def RPR_Undo_BeginBlock() -> None:
+    RPR_Undo_BeginBlock2(0)
+
+
+def RPR_Undo_EndBlock(descchange: str, extraflags: int) -> None:
+    RPR_Undo_EndBlock2(0, descchange, extraflags)
+
+
+def RPR_GetTrackName(track: str, bufOut: str, bufOut_sz: int) -> tuple[bool, str, str, int]:
+    """REAPER names an unnamed track "Track N" here (N its 1-based number)."""
+    t = _obj(track, Track)
+    return True, track, t.name or f"Track {PROJECT.tracks.index(t) + 1}", bufOut_sz
+
+
+def RPR_GetCursorPositionEx(proj: Any) -> float:
+    return _proj(proj).cursor
+
+
+def RPR_GetSet_LoopTimeRange2(proj: Any, isSet: bool, isLoop: bool, startOut: float, endOut: float,
+                              allowautoseek: bool) -> tuple[Any, bool, bool, float, float, bool]:
+    p = _proj(proj)
+    if isSet:
+        p.loop = (float(startOut), float(endOut))
+    return proj, isSet, isLoop, p.loop[0], p.loop[1], allowautoseek
+
+
+def RPR_GetProjectPathEx(proj: Any, buf: str, buf_sz: int) -> tuple[Any, str, int]:
+    return proj, _proj(proj).path, buf_sz
+
+
 # -------------------------------------------------------------------------------------------- .RPP
 
 
@@ -1059,5 +1185,21 @@ def _item_lines(item: Item, line: Any, open_: Any, close: Any) -> None:
 def tagged_tracks(key: str = "filmcomposer") -> list[Track]:
     return [t for t in PROJECT.tracks if key in t.ext]
 
+
+#: how often each RPR_ function was called since `reset()`, so a test can tell who drove the project
+CALLS: collections.Counter[str] = collections.Counter()
+
+
+def _counted(name: str, function: Any) -> Any:
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        CALLS[name] += 1
+        return function(*args, **kwargs)
+
+    return call
+
+
+for _name in [n for n in dir() if n.startswith("RPR_") and n not in ("RPR_defer", "RPR_runloop")]:
+    globals()[_name] = _counted(_name, globals()[_name])  # RPR_defer reads its caller's frame: not wrapped
 
 __all__ = [name for name in dir() if name.startswith("RPR_")]
