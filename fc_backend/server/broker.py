@@ -55,6 +55,11 @@ class Broker:
         self.stopping = False
         self.last_activity = time.monotonic()
         self._last_beat = 0.0
+        self.notifier = None
+        if settings.notify_osc:
+            from .notify import OscNotifier
+
+            self.notifier = OscNotifier(settings.notify_osc)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -394,6 +399,8 @@ class Broker:
         if job.kind == "score":
             result["video"] = job.clip
         self._send(self.front, job.client, result)
+        if self.notifier is not None:
+            self.notifier.job_ended(job.id, job.kind, "done", f"{len(job.files)} files")
 
     def _worker_failed(self, worker: WorkerInfo, job: Job, msg: dict, payload: Any) -> None:
         worker.job = job.worker = None
@@ -426,6 +433,8 @@ class Broker:
         """End `job` with its one error: tell the client, stop the worker, delete the files."""
         log.info("job %s: %s (%s)", job.id[:8], message, code)
         self._send(self.front, job.client, error(code, message, job=job.id))
+        if self.notifier is not None:
+            self.notifier.job_ended(job.id, job.kind, state, f"{code}: {message}")
         if job.worker is not None:
             self._send(self.back, job.worker, {"op": "cancel", "job": job.id})
             # The worker stays busy until it answers "cancelled"/"ready" (its child is being replaced).

@@ -38,6 +38,8 @@ def add_commands(commands: Any) -> None:
     serve.add_argument("--work-dir", type=Path,
                        help="where uploads and results wait (default: a temp folder)")
     serve.add_argument("--soundfont", help="General MIDI .sf2 the local workers render with")
+    serve.add_argument("--notify-osc", metavar="HOST:PORT",
+                       help="send an OSC message /filmcomposer/job there when a job ends (needs python-osc)")
     serve.add_argument("--state-file", type=Path, help=argparse.SUPPRESS)
     serve.add_argument("--idle-exit", type=float, help=argparse.SUPPRESS)
     serve.set_defaults(run=_run_serve)
@@ -101,7 +103,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         max_upload=int(args.max_upload_mb * (1 << 20)),
         max_duration=args.max_duration, heartbeat=args.heartbeat, timeout=args.timeout, retries=args.retries,
         job_timeout=args.job_timeout, work_dir=args.work_dir, state_file=args.state_file,
-        idle_exit=args.idle_exit, soundfont=args.soundfont)
+        idle_exit=args.idle_exit, soundfont=args.soundfont, notify_osc=args.notify_osc)
     settings.check()
     return serve(settings)
 

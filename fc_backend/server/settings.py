@@ -32,6 +32,8 @@ class ServeSettings:
     state_file: Path | None = None
     idle_exit: float | None = None
     soundfont: str | None = None
+    #: HOST:PORT of an OSC server told when a job ends (fc_backend.server.notify)
+    notify_osc: str | None = None
 
     def check(self) -> None:
         """Refuse, before binding anything, an exposed port that no key protects."""
@@ -43,5 +45,9 @@ class ServeSettings:
             raise InputError("--workers/--queue/--retries", "must not be negative")
         if self.timeout <= self.heartbeat:
             raise InputError("--timeout", "must be longer than --heartbeat")
+        if self.notify_osc:
+            from .notify import parse_target
+
+            parse_target(self.notify_osc)
         if self.queue_timeout <= 0:
             raise InputError("--queue-timeout", "must be positive")
