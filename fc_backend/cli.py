@@ -9,6 +9,7 @@ import argparse
 import importlib
 import sys
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 from . import __version__
@@ -64,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     spot = commands.add_parser("spot", help="print the spotting of a clip (shots, rhythm spots, tempo map)")
     spot.add_argument("video", type=Path)
     spot.add_argument("--json", action="store_true", help="print the Spotting as JSON")
+    spot.add_argument("--spots", type=Path, metavar="FILE",
+                      help="rhythm spots to use instead of the detected ones (as score --spots)")
+    spot.add_argument("--stills", type=Path, metavar="DIR",
+                      help="also write a JPEG still of every shot into DIR (shot_001.jpg, ...)")
     spot.set_defaults(run=_run_spot)
 
     for module in EXTRA_COMMANDS:
@@ -134,9 +139,16 @@ def _run_demo(args: argparse.Namespace) -> int:
 def _run_spot(args: argparse.Namespace) -> int:
     from .progress import stage_bar
     from .spot import spot
+    from .spot.edits import load_spots
+    from .staging import staged_output
 
-    with stage_bar("spot", enabled=not args.json) as progress:
-        spotting = spot(args.video, Config(), progress=progress)
+    if args.spots:
+        load_spots(args.spots)  # a bad file is one line, before any progress bar
+    with ExitStack() as stack:
+        stills = stack.enter_context(staged_output(args.stills)) if args.stills else None
+        with stage_bar("spot", enabled=not args.json) as progress:
+            spotting = spot(args.video, Config(), progress=progress, rhythm_spots=args.spots,
+                            stills_to=stills)
     if args.json:
         print(spotting.to_json())
         return 0

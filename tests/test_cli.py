@@ -78,6 +78,25 @@ def test_spot_json_prints_a_spotting(clip) -> None:
     assert len(spotting.cuts) == len(clip[1])
 
 
+def test_spot_takes_edited_spots_and_writes_stills(clip, tmp_path: Path) -> None:
+    import json
+
+    from fc_backend.model import Spotting
+
+    spots = tmp_path / "spots.json"
+    spots.write_text(json.dumps([{"time": 2.0, "strength": 1.0, "kind": "cut"}]))
+    result = run_cli("spot", clip[0], "--json", "--spots", spots, "--stills", tmp_path / "stills")
+    assert result.returncode == 0, result.stderr
+    assert Spotting.from_json(result.stdout).cuts == [2.0]
+    assert sorted(p.name for p in (tmp_path / "stills").iterdir()) == ["shot_001.jpg", "shot_002.jpg"]
+
+    spots.write_text("[{\"time\": 2.0}]")  # no strength
+    result = run_cli("spot", clip[0], "--spots", spots, "--stills", tmp_path / "other")
+    assert result.returncode == 2 and "spots.json" in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert not (tmp_path / "other").exists()
+
+
 def test_a_missing_soundfont_is_refused_before_any_work(tmp_path: Path, clip) -> None:
     out = tmp_path / "out"
     result = run_cli("score", clip[0], "-o", out, "-q", "--soundfont", tmp_path / "missing.sf2")

@@ -40,6 +40,9 @@ def load_spots(path: str | Path) -> list[RhythmSpot]:
         try:
             if not isinstance(item, dict):
                 raise ValueError("not an object")
+            missing = [key for key in ("time", "strength") if key not in item]
+            if missing:
+                raise ValueError(f"has no {missing[0]!r}")
             spot = RhythmSpot.from_dict(item)
             if not isinstance(spot.time, (int, float)) or not math.isfinite(spot.time) or spot.time < 0:
                 raise ValueError(f"time must be seconds >= 0, got {spot.time!r}")
