@@ -460,3 +460,14 @@ def test_still_picker_keeps_few_frames_and_picks_a_little_after_each_cut():
     assert len(stills) == shots and all(s is not None for s in stills)
     # each still is the frame 1 s (25 frames) after its cut
     assert [int(s[0, 0, 0]) for s in stills] == [(k * shot_frames + fps) % 256 for k in range(shots)]
+
+
+def test_asking_for_a_hardware_decoder_falls_back_to_the_same_frames(clip):
+    """Where OpenCV's FFmpeg has no hardware decoder (as here) the request changes nothing."""
+    from fc_backend.spot.video import frames, open_video
+
+    software = [frame for frame, _ in frames(open_video(clip[0], hardware=False)[0])]
+    hardware = [frame for frame, _ in frames(open_video(clip[0], hardware=True)[0])]
+    assert len(hardware) == len(software) > 100
+    assert all(np.array_equal(a, b) for a, b in zip(hardware, software, strict=True))
+    assert spot(clip[0], Config(hardware_decode=False)).cuts == spot(clip[0]).cuts

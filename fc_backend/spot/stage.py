@@ -111,7 +111,7 @@ class _Seen:
 def _watch(video: str | Path, config: Config, progress: Progress, *, keep_frames: bool,
            stills: StillPicker | None = None) -> _Seen:
     """Decode once: cut detection on every frame, flow and statistics on sampled ones."""
-    capture, info = open_video(video)
+    capture, info = open_video(video, hardware=config.hardware_decode)
     fps = info.fps
     clock = FrameClock(fps)
     detector = CutDetector(fps, min_shot_frames=config.min_shot_frames)

@@ -39,8 +39,11 @@ class VideoInfo:
     container_frames: int
 
 
-def open_video(video: str | Path) -> tuple[cv2.VideoCapture, VideoInfo]:
-    """Open `video` for decoding, or raise an InputError naming the file and the problem."""
+def open_video(video: str | Path, *, hardware: bool = False) -> tuple[cv2.VideoCapture, VideoInfo]:
+    """Open `video` for decoding, or raise an InputError naming the file and the problem.
+
+    `hardware` asks OpenCV's FFmpeg for any hardware decoder; without one it decodes on the CPU.
+    """
     path = Path(video)
     if not path.exists():
         raise InputError(path, "no such file")
@@ -50,7 +53,13 @@ def open_video(video: str | Path) -> tuple[cv2.VideoCapture, VideoInfo]:
         raise InputError(path, "the file is empty")
     # libav's own complaints ("moov atom not found") would precede our one-line error; quiet them
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-    capture = cv2.VideoCapture(str(path))
+    params = [cv2.CAP_PROP_HW_ACCELERATION, cv2.VIDEO_ACCELERATION_ANY] if hardware else []
+    previous = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # its "can't capture" precedes ours
+    try:
+        capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, params)
+    finally:
+        cv2.utils.logging.setLogLevel(previous)
     if not capture.isOpened():
         capture.release()
         raise InputError(path, "not a readable video (the decoder cannot open it)")
