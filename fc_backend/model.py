@@ -235,10 +235,12 @@ class RhythmSpot(Record):
 
 @dataclass
 class MotionCurve(Record):
-    """Mean optical-flow magnitude over time, sampled where flow was computed."""
+    """Mean optical-flow magnitude over time, sampled where flow was computed; `impacts` (when
+    measured) how much motion stopped at each sample, direction by direction (spot/motion.py)."""
 
     times: list[float] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
+    impacts: list[float] = field(default_factory=list)
 
 
 @dataclass

@@ -471,3 +471,26 @@ def test_asking_for_a_hardware_decoder_falls_back_to_the_same_frames(clip):
     assert len(hardware) == len(software) > 100
     assert all(np.array_equal(a, b) for a, b in zip(hardware, software, strict=True))
     assert spot(clip[0], Config(hardware_decode=False)).cuts == spot(clip[0]).cuts
+
+
+def test_a_bounce_is_an_impact_though_the_speed_never_drops():
+    """A texture pans right, then left at the same speed: the magnitude stays flat, the directogram's
+    rightward bin falls at the turn, and that is the one motion spot (CMT's visual beat)."""
+    from fc_backend.spot.rhythm import motion_spots
+
+    tracker = FlowTracker(FPS, flow_fps=8, width=160)
+    texture = _texture(3)
+    turn = 36
+    for index in range(72):
+        x = 2 * index if index <= turn else 2 * (2 * turn - index)
+        tracker.feed(index, np.ascontiguousarray(texture[:, 100 + x: 100 + x + 320]))
+    curve = tracker.curve()
+    assert curve.values == pytest.approx([0.15] * len(curve.values), rel=0.25)
+    assert len(curve.impacts) == len(curve.values)
+    strongest = int(np.argmax(curve.impacts))
+    assert abs(curve.times[strongest] - turn / FPS) <= 2 / 8  # within two flow samples of the turn
+    assert curve.impacts[strongest] > 0.1 and sorted(curve.impacts)[-3] < 0.03
+    spots = motion_spots(curve, [])
+    assert [round(s.time * FPS) for s in spots] == pytest.approx([turn], abs=6)
+    # the speed alone would have seen nothing
+    assert motion_spots(type(curve)(curve.times, curve.values), []) == []

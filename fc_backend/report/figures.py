@@ -39,6 +39,9 @@ def motion_figure(spotting: Spotting) -> bytes:
                    label="cut" if i == 0 else None)
     curve = spotting.motion_curve
     ax.plot(curve.times, curve.values, color="#222222", lw=1.4, zorder=3, label="motion (flow)")
+    if len(curve.impacts) == len(curve.times):  # where motion stopped or turned: what motion spots mark
+        ax.fill_between(curve.times, curve.impacts, color=SPOT_COLOURS["motion"], alpha=0.25, lw=0, zorder=2,
+                        label="impact (flow stopping, by direction)")
     for kind, colour in SPOT_COLOURS.items():
         spots = [s for s in spotting.rhythm_spots if s.kind == kind]
         if spots:  # stems from the axis top down, as long as the spot is strong

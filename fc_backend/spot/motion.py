@@ -1,7 +1,10 @@
 """Optical-flow motion: a magnitude curve sampled a few times a second, never across a cut.
 
 Magnitudes are in frame widths per second, so the same motion reads the same at any resolution,
-frame rate or sampling step.
+frame rate or sampling step. Each sample also keeps its directogram (Davis and Agrawala, "Visual
+Rhythm and Beat", 2018; the visual beats of CMT): the flow magnitude binned by direction. Where the
+motion in some direction stops, that bin falls; summed over the bins this is the impact envelope, so a
+bounce (the same speed, the other way) is an impact although the speed never drops.
 """
 
 from __future__ import annotations
@@ -15,14 +18,19 @@ import numpy as np
 
 from ..model import MotionCurve
 
+#: directions of the directogram (45 degrees each)
+DIRECTIONS = 8
+
 
 @dataclass
 class FlowSample:
-    """Mean flow magnitude between frames `start` and `end` (frame widths per second)."""
+    """Mean flow magnitude between frames `start` and `end` (frame widths per second), and the same
+    magnitude split by flow direction (`directions`, DIRECTIONS bins summing to `magnitude`)."""
 
     start: int
     end: int
     magnitude: float
+    directions: np.ndarray | None = None
 
 
 class FlowTracker:
@@ -48,11 +56,14 @@ class FlowTracker:
         elif index - self._prev[0] >= self.step:
             start, start_time, before = self._prev
             flow = cv2.calcOpticalFlowFarneback(before, gray, None, 0.5, 3, 15, 3, 5, 1.2, 0)
-            pixels = float(np.mean(np.hypot(flow[..., 0], flow[..., 1])))
+            magnitude, angle = cv2.cartToPolar(flow[..., 0], flow[..., 1])
+            bins = (angle * (DIRECTIONS / (2 * np.pi)) + 0.5).astype(np.intp) % DIRECTIONS
+            directogram = np.bincount(bins.ravel(), weights=magnitude.ravel(), minlength=DIRECTIONS)
             seconds = (index - start) / self.fps
             if time is not None and start_time is not None and time > start_time:
                 seconds = time - start_time  # variable frame rate: the frames' own clock
-            self.samples.append(FlowSample(start, index, pixels / self.width / seconds))
+            directogram /= magnitude.size * self.width * seconds
+            self.samples.append(FlowSample(start, index, float(directogram.sum()), directogram))
             self._prev = (index, time, gray)
 
     def cut(self, at: int) -> None:
@@ -76,7 +87,17 @@ class FlowTracker:
         else:
             at = frame_times.__getitem__
         return MotionCurve(times=[(float(at(s.start)) + float(at(s.end))) / 2 for s in self.samples],
-                           values=[s.magnitude for s in self.samples])
+                           values=[s.magnitude for s in self.samples], impacts=self.impacts())
+
+    def impacts(self) -> list[float]:
+        """At each sample, how much motion stopped since the sample before: the directogram's bins
+        that fell, summed (frame widths per second). Zero where the chain restarted (a cut)."""
+        out = [0.0] * len(self.samples)
+        for k in range(1, len(self.samples)):
+            before, now = self.samples[k - 1], self.samples[k]
+            if before.end == now.start and before.directions is not None and now.directions is not None:
+                out[k] = float(np.maximum(before.directions - now.directions, 0.0).sum())
+        return out
 
 
 def shot_motion(curve: MotionCurve, start: float, end: float) -> tuple[float, float]:

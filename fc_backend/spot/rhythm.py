@@ -1,8 +1,10 @@
 """Rhythm spots: every cut, plus motion impacts in the manner of CMT's visual beats.
 
-A visual beat (Di et al., "Video Background Music Generation with Controllable Music Transformer")
-is where motion suddenly slows: a landing, a stop, a hit. The impact envelope is the decrease of flow
-magnitude between samples, high-passed so slow drifts do not count, and peak-picked with a minimum
+A visual beat (Di et al., "Video Background Music Generation with Controllable Music Transformer",
+after Davis and Agrawala's visual rhythm) is where motion suddenly stops or turns: a landing, a stop,
+a hit, a bounce. The impact envelope is the directional decrease of flow between samples (the
+directogram's fallen bins, measured by spot/motion.py; a curve without them falls back to the
+decrease of the magnitude), high-passed so slow drifts do not count, and peak-picked with a minimum
 spacing so the music is not asked to mark every flicker.
 """
 
@@ -16,15 +18,18 @@ from ..model import MotionCurve, RhythmSpot
 
 
 def impact_envelope(curve: MotionCurve, cuts: list[float]) -> np.ndarray:
-    """Decrease of flow magnitude at each sample, zero where the previous sample is in another shot."""
+    """Directional decrease of flow at each sample, zero where the previous sample is in another shot."""
     times = np.asarray(curve.times, float)
     values = np.asarray(curve.values, float)
     if values.size < 2:
         return np.zeros(values.size)
+    if len(curve.impacts) == values.size:
+        decrease = np.asarray(curve.impacts, float)[1:]
+    else:  # a curve from before directograms were kept
+        decrease = np.maximum(values[:-1] - values[1:], 0.0)
     shot = np.searchsorted(np.asarray(sorted(cuts), float), times, side="right")
     drop = np.zeros(values.size)
-    same = shot[1:] == shot[:-1]
-    drop[1:] = np.where(same, np.maximum(values[:-1] - values[1:], 0.0), 0.0)
+    drop[1:] = np.where(shot[1:] == shot[:-1], decrease, 0.0)
     return drop
 
 
