@@ -327,19 +327,26 @@ def test_a_slow_pan_is_not_a_cut(tmp_path):
     assert s.shots[0].motion_speed > 0.05  # it does move: about a third of a frame width a second
 
 
-def test_a_two_frame_flash_is_not_a_cut_but_a_cut_after_it_is(tmp_path):
+def test_a_two_frame_flash_is_an_accent_not_a_cut_and_a_cut_after_it_stays(tmp_path):
     flash = tmp_path / "flash.mp4"
     white = "drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='between(n,30,31)'"
     _ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=320x180:rate={FPS}:duration=3", "-vf", white,
             "-c:v", "libx264", "-pix_fmt", "yuv420p", str(flash))
-    assert spot(flash).cuts == []
+    alone = spot(flash)
+    assert alone.cuts == []
+    # the flash is not a shot, but the music may accent it: an accent spot on its first frame
+    accents = [r for r in alone.rhythm_spots if r.kind == "accent"]
+    assert [round(r.time * FPS) for r in accents] == [30] and accents[0].strength == 0.7
     # the same flash, then a real cut 10 frames later: the cut stays
     both = tmp_path / "flash_then_cut.mp4"
     _ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=320x180:rate={FPS},trim=end_frame=42,setpts=PTS-STARTPTS",
             "-f", "lavfi", "-i", f"mandelbrot=size=320x180:rate={FPS},trim=end_frame=48,setpts=PTS-STARTPTS",
             "-filter_complex", f"[0:v]{white}[a];[a][1:v]concat=n=2:v=1:a=0,format=yuv420p[v]", "-map", "[v]",
             "-c:v", "libx264", "-pix_fmt", "yuv420p", str(both))
-    assert spot(both).cuts == pytest.approx([42 / FPS])
+    both_spotted = spot(both)
+    assert both_spotted.cuts == pytest.approx([42 / FPS])
+    assert [(r.kind, round(r.time * FPS)) for r in both_spotted.rhythm_spots if r.kind != "motion"] == [
+        ("accent", 30), ("cut", 42)]
 
 
 # ------------------------------------------------------------------------------ vision LLM
@@ -494,3 +501,11 @@ def test_a_bounce_is_an_impact_though_the_speed_never_drops():
     assert [round(s.time * FPS) for s in spots] == pytest.approx([turn], abs=6)
     # the speed alone would have seen nothing
     assert motion_spots(type(curve)(curve.times, curve.values), []) == []
+
+
+def test_accents_and_impacts_near_a_stronger_spot_are_the_same_event():
+    from fc_backend.model import MotionCurve
+    from fc_backend.spot.rhythm import rhythm_spots
+
+    spots = rhythm_spots([2.0], MotionCurve(), accents=[1.9, 3.0, 3.1, 5.0])
+    assert [(s.kind, s.time) for s in spots] == [("cut", 2.0), ("accent", 3.0), ("accent", 5.0)]

@@ -1,4 +1,4 @@
-"""Rhythm spots: every cut, plus motion impacts in the manner of CMT's visual beats.
+"""Rhythm spots: every cut, every flash (an accent), plus motion impacts as CMT's visual beats.
 
 A visual beat (Di et al., "Video Background Music Generation with Controllable Music Transformer",
 after Davis and Agrawala's visual rhythm) is where motion suddenly stops or turns: a landing, a stop,
@@ -9,6 +9,8 @@ spacing so the music is not asked to mark every flicker.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
@@ -61,8 +63,22 @@ def motion_spots(curve: MotionCurve, cuts: list[float], *, min_spacing: float = 
     return spots
 
 
-def rhythm_spots(cuts: list[float], curve: MotionCurve, **options: float) -> list[RhythmSpot]:
-    """Every cut (strength 1) and every motion impact, in time order."""
+#: strength of an accent (a flash: lightning, a muzzle flash): below a cut, above most impacts
+ACCENT_STRENGTH = 0.7
+
+
+def rhythm_spots(cuts: list[float], curve: MotionCurve, accents: Sequence[float] = (), *,
+                 cut_guard: float = 0.25, **options: float) -> list[RhythmSpot]:
+    """Every cut (strength 1), every flash as an accent and every motion impact, in time order.
+
+    An accent or impact within `cut_guard` seconds of a stronger spot is the same event: dropped.
+    """
     spots = [RhythmSpot(time=t, strength=1.0, kind="cut") for t in cuts]
-    spots += motion_spots(curve, cuts, **options)
+    marked = list(cuts)
+    for t in sorted(accents):
+        if all(abs(t - m) >= cut_guard for m in marked):
+            spots.append(RhythmSpot(time=float(t), strength=ACCENT_STRENGTH, kind="accent"))
+            marked.append(t)
+    spots += [s for s in motion_spots(curve, cuts, cut_guard=cut_guard, **options)
+              if all(abs(s.time - m) >= cut_guard for m in marked)]
     return sorted(spots, key=lambda s: s.time)

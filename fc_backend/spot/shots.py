@@ -38,6 +38,7 @@ class CutDetector:
                  min_content: float = 20.0, window: int = 2, flash_frames: int = FLASH_FRAMES) -> None:
         self.fps = fps
         self.cuts: list[int] = []
+        #: first frames of the flashes that were not cuts (the music may accent them)
         self.flashes: list[int] = []
         self.flash_frames = flash_frames
         self._detector = AdaptiveDetector(adaptive_threshold=adaptive_threshold,
@@ -68,26 +69,34 @@ class CutDetector:
         found = []
         for cut in [c for c in self._pending if ready(c)]:
             self._pending.remove(cut)
-            (self.flashes if self._is_flash(cut) else found).append(cut)
+            start = self._flash_start(cut)
+            if start is None:
+                found.append(cut)
+            elif not self.flashes or start - self.flashes[-1] > self.flash_frames:
+                self.flashes.append(start)  # one flash may spike twice: going white and coming back
         self.cuts += found
         return found
 
-    def _is_flash(self, cut: int) -> bool:
-        """Does the picture around the spike at `cut` come back within `flash_frames`?
+    def _flash_start(self, cut: int) -> int | None:
+        """The first frame of the flash whose spike the detector put at `cut`, or None for a real cut:
+        does the picture around the spike come back within `flash_frames`?
 
         Looks both ways, as the detector may place the cut at the start or at the end of a flash.
         """
         thumbs = dict(self._thumbs)
         before, at = thumbs.get(cut - 1), thumbs.get(cut)
         if before is None or at is None:
-            return False
+            return None
         jump = _distance(before, at)
         if jump <= 0.0:
-            return False
+            return None
         after = [thumbs[k] for k in range(cut + 1, cut + self.flash_frames + 1) if k in thumbs]
-        earlier = [thumbs[k] for k in range(cut - self.flash_frames, cut - 1) if k in thumbs]
-        return (any(_distance(before, t) < FLASH_RETURN * jump for t in after)
-                or any(_distance(t, at) < FLASH_RETURN * jump for t in earlier))
+        if any(_distance(before, t) < FLASH_RETURN * jump for t in after):
+            return cut
+        for k in range(cut - self.flash_frames, cut - 1):  # the spike ends a flash that began at k + 1
+            if k in thumbs and _distance(thumbs[k], at) < FLASH_RETURN * jump:
+                return k + 1
+        return None
 
 
 def _distance(a: np.ndarray, b: np.ndarray) -> float:

@@ -85,12 +85,13 @@ def spot(video: str | Path, config: Config | None = None, *, progress: Progress 
     if duration < 60.0 / bpm:
         raise InputError(video, f"clip is {duration:.2f} s long, shorter than one beat ({60.0 / bpm:.2f} s)")
     cuts = [shot.start for shot in shots[1:]]
+    flashes = [float(times[f]) for f in seen.detector.flashes if f < len(times)]
     tempo_map = fit_tempo(cuts, bpm, meter)
     progress(1.0)
     height, width = seen.frame_size
     return Spotting(video=str(video), duration=duration, fps=seen.fps, frame_count=len(times), width=width,
                     height=height, shots=shots,
-                    rhythm_spots=spots if spots is not None else detected_spots(cuts, curve),
+                    rhythm_spots=spots if spots is not None else detected_spots(cuts, curve, flashes),
                     tempo_map=tempo_map, emotion=emotion, motion_curve=curve,
                     cut_errors=cut_errors(tempo_map, cuts))
 
