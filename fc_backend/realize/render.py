@@ -95,6 +95,7 @@ class StemSynth:
                 groups = max(c for (p, c) in assignment if p == index) + 1
                 synth = fluidsynth.Synth(gain=SYNTH_GAIN, samplerate=float(sample_rate), **{
                     "synth.reverb.active": 0, "synth.chorus.active": 0, "synth.cpu-cores": cores,
+                    "synth.dynamic-sample-loading": 1,
                     "synth.polyphony": 1024, "synth.audio-channels": groups, "synth.audio-groups": groups})
                 self._passes.append(_Pass(synth, groups))
                 sfid = synth.sfload(str(soundfont))
