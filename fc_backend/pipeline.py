@@ -43,6 +43,8 @@ RENDERED = ("arrangement.mid", "project.rpp", "master.wav", "report.html")
 
 T = TypeVar("T", Spotting, Melody, Plan)
 
+#: opens a stage by name: its progress bar, and its reports to `on_progress`
+StageReporter = Callable[[str], AbstractContextManager[Progress]]
 #: (stage, fraction) for callers that watch the whole run, e.g. the server streaming progress
 RunProgress = Callable[[str, float], None]
 
@@ -89,12 +91,7 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
             melody, assessment = _compose_until_pass(spotting, config, description, stage)
         else:
             melody, assessment = _adopt(given, Path(melody), spotting, config, description, stage)
-        with stage("notate"):
-            abc = notate(melody)
-        with stage("arrange") as progress:
-            scheme = arrange(melody, spotting, config, progress=progress)
-        with stage("plan") as progress:
-            plan = make_plan(scheme, melody, spotting, config, progress=progress)
+        abc, scheme, plan = _notate_arrange_plan(melody, spotting, config, stage)
 
         video_ref = video.resolve()
         if copy_video:
@@ -141,6 +138,18 @@ def render(out_dir: str | Path, config: Config | None = None, *, from_plan: bool
     return new_plan
 
 
+def _notate_arrange_plan(melody: Melody, spotting: Spotting, config: Config,
+                         stage: StageReporter) -> tuple[str, Scheme, Plan]:
+    """What follows from a melody: its ABC, the arrangement scheme and the resolved plan."""
+    with stage("notate"):
+        abc = notate(melody)
+    with stage("arrange") as progress:
+        scheme = arrange(melody, spotting, config, progress=progress)
+    with stage("plan") as progress:
+        plan = make_plan(scheme, melody, spotting, config, progress=progress)
+    return abc, scheme, plan
+
+
 def _write_composition(staging: Path, melody: Melody, abc: str, assessment: Assessment, scheme: Scheme,
                        plan: Plan) -> None:
     """What composing, assessing, arranging and planning made, as the artifacts later runs start from."""
@@ -154,7 +163,7 @@ def _write_composition(staging: Path, melody: Melody, abc: str, assessment: Asse
 
 
 def _realize_and_report(plan: Plan, staging: Path, config: Config,
-                        stage: Callable[[str], AbstractContextManager[Progress]], *,
+                        stage: StageReporter, *,
                         video: Path | None = None, earlier: Path | None = None) -> None:
     """The last two stages of every run: audio and project from the plan, then the page about it all.
 
@@ -198,7 +207,7 @@ def _read_json(path: Path) -> dict:
 
 def _compose_until_pass(
     spotting: Spotting, config: Config, description: str,
-    stage: Callable[[str], AbstractContextManager[Progress]],
+    stage: StageReporter,
 ) -> tuple[Melody, Assessment]:
     """Ask for new melodies (new seeds) while the reviewers fail them; keep the best one heard."""
     best: tuple[Melody, Assessment] | None = None
@@ -221,7 +230,7 @@ def _compose_until_pass(
 
 
 def _adopt(given: Melody, path: Path, spotting: Spotting, config: Config, description: str,
-           stage: Callable[[str], AbstractContextManager[Progress]]) -> tuple[Melody, Assessment]:
+           stage: StageReporter) -> tuple[Melody, Assessment]:
     """The user's melody on the clip's clock, assessed once (a person's melody is not re-composed)."""
     with stage("compose") as progress:
         try:
@@ -260,12 +269,7 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
             melody = compose(spotting, config, seed=seed, melody=previous, region=(t0, t1), progress=progress)
         with stage("assess") as progress:
             assessment = assess(melody, spotting, config, progress=progress)
-        with stage("notate"):
-            abc = notate(melody)
-        with stage("arrange") as progress:
-            scheme = arrange(melody, spotting, config, progress=progress)
-        with stage("plan") as progress:
-            plan = make_plan(scheme, melody, spotting, config, progress=progress)
+        abc, scheme, plan = _notate_arrange_plan(melody, spotting, config, stage)
         plan.video = old_plan.video
         _write_composition(staging, melody, abc, assessment, scheme, plan)
         _realize_and_report(plan, staging, config, stage, earlier=out_dir)
@@ -274,7 +278,7 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
 
 
 def _stage_reporter(show_progress: bool,
-                    on_progress: RunProgress | None) -> Callable[[str], AbstractContextManager[Progress]]:
+                    on_progress: RunProgress | None) -> StageReporter:
     """A context per stage: a progress bar on stderr, and the run-wide callback if someone listens."""
 
     @contextmanager
