@@ -213,3 +213,22 @@ def test_reroll_starts_nothing_past_the_region_when_a_note_is_held_over_its_bar_
     kept_new, inside_new = _split(new, first, last)
     assert kept_new == kept_old, "no new note starts outside the re-rolled measures"
     assert inside_new
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_rerolling_the_last_measure_gives_a_new_ending_on_the_tonic(variant: dict, seed: int) -> None:
+    """The closing measure alone used to come back as it was (one held tonic, nothing to vary): a
+    re-roll there now approaches the tonic anew, and the piece still ends on it, as long as before."""
+    from fc_backend.compose.theory import parse_key
+
+    spotting = make_spotting(**variant)
+    melody = compose(spotting, seed=seed)
+    tm = melody.tempo_map
+    last = tm.measure_at(melody.notes[-1].start)
+    new = compose(spotting, seed=50 + seed, melody=melody, region=(tm.measure_start(last), spotting.duration))
+    kept_old, inside_old = _split(melody, last, last)
+    kept_new, inside_new = _split(new, last, last)
+    assert kept_new == kept_old and inside_new != inside_old
+    assert new.notes[-1].pitch % 12 == parse_key(melody.key).pitch(0) % 12
+    assert new.notes[-1].end == pytest.approx(melody.notes[-1].end)

@@ -117,8 +117,11 @@ class _LineWriter:
     """Writes the melody phrase by phrase: motif statements fitted to the chords, cadences at the ends."""
 
     def __init__(self, key: Key, triads: list[Triad], motif: Motif, meter: tuple[int, int], per: float,
-                 rng: random.Random, *, calm: bool) -> None:
+                 rng: random.Random, *, calm: bool, final_approach: bool = False) -> None:
+        """`final_approach`: the theme's last measure opens with the motif and reaches the tonic at its
+        middle, instead of holding the tonic from its first beat (re-roll uses it for a new ending)."""
         self.key, self.triads, self.motif, self.per, self.rng = key, triads, motif, per, rng
+        self.final_approach = final_approach
         self.pulse = pulse_of(meter)
         self.strong = _strong_offsets(meter, per)
         self.calm = calm
@@ -152,7 +155,7 @@ class _LineWriter:
             for n in motif.notes if n.offset < span - 1e-9]
         if cadence:
             last_start = (count - 1) * self.per
-            cut = last_start if final else last_start + self._cadence_offset()
+            cut = last_start if final and not self.final_approach else last_start + self._cadence_offset()
             events = [(o, min(d, cut - o), s) for o, d, s in events if o < cut - 1e-9]
             events.append((cut, span - cut, None))
         if level > 0.8:  # a fast shot: long notes break into two, the second a neighbour tone

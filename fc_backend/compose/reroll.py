@@ -53,9 +53,10 @@ def reroll(melody: Melody, spotting: Spotting, t0: float, t1: float, *, seed: in
     chords = melody.chords or harmonize(melody.notes, key, tm, measures)
     triads = triads_from_chords(chords, key, tm, measures)
     old = [(n.pitch, round(n.start, 6)) for n in inside]
-    for attempt in range(_TRIES):
+    for attempt in range(_TRIES):  # the closing tonic alone comes back as it was: odd tries approach it
         new = _region(melody, spotting, key, triads, b0, b1, seed + 7919 * attempt,
-                      before[-1] if before else None, after[0] if after else None)
+                      before[-1] if before else None, after[0] if after else None,
+                      final_approach=attempt % 2 == 1)
         if [(n.pitch, round(n.start, 6)) for n in new] != old:
             break
     notes = [*before, *new, *after]
@@ -64,13 +65,14 @@ def reroll(melody: Melody, spotting: Spotting, t0: float, t1: float, *, seed: in
 
 
 def _region(melody: Melody, spotting: Spotting, key: Key, triads: list, b0: float, b1: float, seed: int,
-            prev: Note | None, nxt: Note | None) -> list[Note]:
+            prev: Note | None, nxt: Note | None, *, final_approach: bool = False) -> list[Note]:
     tm = melody.tempo_map
     per = tm.beats_per_measure
     measures = len(triads)
     rng = random.Random(seed)
     motif = make_motif(rng, tm.meter, per)
-    writer = _LineWriter(key, triads, motif, tm.meter, per, rng, calm=spotting.emotion == "calm")
+    writer = _LineWriter(key, triads, motif, tm.meter, per, rng, calm=spotting.emotion == "calm",
+                         final_approach=final_approach)
     writer.write(plan_sections(spotting, measures), _measure_levels(spotting, measures))
 
     start = b0 if prev is None else max(b0, tm.beat_at(prev.end))
