@@ -305,7 +305,29 @@ def test_plan_of_an_arranged_clip_in_three_four_with_a_tempo_change() -> None:
         assert part.notes and all(inst.low <= n.pitch <= inst.high for n in part.notes)
     downbeats = {round(tm.measure_start(m), 6) for m in range(1, scheme.measures + 1)}
     harmony = next(p for p in result.tracks if p.role == "harmony")
-    assert {round(n.start, 6) for n in harmony.notes} <= downbeats
+    cuts = {round(c, 6) for c in spotting.cuts}
+    onsets = {round(n.start, 6) for n in harmony.notes}
+    assert onsets <= downbeats | cuts and cuts <= onsets  # each measure, and again on each cut
+    assert 10.0 not in downbeats  # this cut falls inside a measure
+
+
+def test_sustained_parts_are_struck_again_on_a_cut_inside_a_measure() -> None:
+    """A cut on beat 2: chords and bass re-attack there, a little harder; nothing else changes."""
+    spotting = make_spotting()
+    spotting.rhythm_spots.append(RhythmSpot(TM.time_at(13.0), 1.0, "cut"))  # measure 4, beat 2
+    cut = TM.time_at(13.0)
+    scheme = make_scheme([track(1, "strings1_ensemble", "chords"), track(2, "basses", "bass")])
+    plain = plan(scheme, make_melody([62, 65, 69]), make_spotting())
+    struck = plan(scheme, make_melody([62, 65, 69]), spotting)
+    for before, after in zip(plain.tracks, struck.tracks, strict=True):
+        at_cut = [n for n in after.notes if abs(n.start - cut) < 1e-9]
+        held = [n for n in before.notes if n.start < cut < n.end]
+        assert held and sorted(n.pitch for n in at_cut) == sorted(n.pitch for n in held), after.name
+        for n in at_cut:
+            ended = next(m for m in after.notes if m.pitch == n.pitch and abs(m.end - cut) < 1e-9)
+            assert n.velocity > ended.velocity
+        untouched = [n for n in after.notes if abs(n.start - cut) > 1e-9 and abs(n.end - cut) > 1e-9]
+        assert len(untouched) == len(before.notes) - len(held)
 
 
 def test_unknown_instrument_is_an_input_error() -> None:

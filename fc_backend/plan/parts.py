@@ -56,6 +56,10 @@ class Context:
         last = self.tm.beat_at(self.duration)
         return [i * step_beats for i in range(int(math.ceil(last / step_beats - 1e-9)))]
 
+    def cut_times(self) -> list[float]:
+        """The picture's cuts (the cut rhythm spots inside the clip), in time order."""
+        return sorted(s.time for s in self.rhythm_spots if s.kind == "cut" and 0.0 < s.time < self.duration)
+
     def chord_segments(self) -> list[tuple[float, float, Chord]]:
         """The harmony split at every barline, so each measure re-articulates its chord."""
         bars = [self.tm.measure_start(m) for m in range(1, self.measures + 2)]
@@ -119,7 +123,7 @@ def chords_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
         previous = voicing
         velocity = ctx.velocity(start, -5)
         notes += [Note(p, start, end, velocity) for p in voicing]
-    return notes
+    return restrike(notes, ctx.cut_times())
 
 
 def bass_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
@@ -139,7 +143,24 @@ def bass_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
             notes.append(Note(fold(root + 7, inst.low, inst.high), mid, end, ctx.velocity(mid)))
         else:
             notes.append(Note(fold(root, inst.low, inst.high), start, end, ctx.velocity(start, 4)))
-    return notes
+    return restrike(notes, ctx.cut_times())
+
+
+#: velocity added to a note struck again on a cut
+RESTRIKE_ACCENT = 10
+
+
+def restrike(notes: list[Note], times: list[float], *, accent: int = RESTRIKE_ACCENT) -> list[Note]:
+    """Sustained notes held across a cut are struck again on it, a little harder: the orchestra marks
+    the cut (a hit point) even where the tempo map could only put it on a beat, not on a barline."""
+    out: list[Note] = []
+    for note in notes:
+        inside = [t for t in times if note.start + 1e-3 < t < note.end - 1e-3]
+        edges = [note.start, *inside, note.end]
+        for k, (a, b) in enumerate(zip(edges, edges[1:], strict=False)):
+            velocity = note.velocity if k == 0 else min(127, note.velocity + accent)
+            out.append(Note(note.pitch, a, b, velocity))
+    return out
 
 
 def doubling_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
