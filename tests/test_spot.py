@@ -171,6 +171,16 @@ def test_fit_prefers_downbeats_and_leaves_unreachable_cuts_off_grid():
     assert fit_tempo([], 90.0).changes == TempoMap.constant(90.0).changes
 
 
+def test_fit_looks_ahead_to_put_a_later_cut_on_a_bar_line():
+    """At 80 bpm, 7.6 s is 9, 10 or 11 beats (none a bar line) and the next 5.48 s is 7 or 8 beats.
+    The nearest tempo (10 beats) leaves the second cut mid-measure; 9 beats (71 bpm) then 7 put it
+    on beat 16, a bar line. Choosing span by span cannot see that; the fit chooses for all spans."""
+    tempo_map = fit_tempo([7.6, 13.08], 80.0, (4, 4))
+    assert tempo_map.beat_at(7.6) == pytest.approx(9.0)
+    assert tempo_map.beat_at(13.08) == pytest.approx(16.0)
+    assert all(abs(c.bpm - 80.0) <= 0.12 * 80.0 + 1e-9 for c in tempo_map.changes)
+
+
 def test_spotting_round_trips_through_json(spotting):
     assert Spotting.from_json(spotting.to_json()) == spotting
 

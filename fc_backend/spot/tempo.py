@@ -33,29 +33,43 @@ def base_tempo(emotion: str, motion_speed: float, *,
 
 def fit_tempo(cuts: list[float], bpm: float, meter: tuple[int, int] = (4, 4), *,
               tolerance: float = 0.12) -> TempoMap:
-    """Piecewise tempo that puts cuts on beats (downbeats when it can) within `tolerance` of `bpm`.
+    """Piecewise tempo that puts cuts on beats (on downbeats as often as it can) within `tolerance` of `bpm`.
 
-    Walks the cuts in order: the span from the last anchored cut to the next one gets a whole number
-    of beats, preferring a number that ends on a measure line, at the tempo nearest `bpm`. A cut no
-    whole number of beats can reach within the tolerance stays off the grid. After the last anchor
-    the base tempo resumes.
+    Each span from one anchored cut to the next gets a whole number of beats at a tempo within the
+    tolerance; a cut no whole number of beats can reach stays off the grid. Which number each span
+    gets decides where the later bar lines fall, so the choice is made for all spans together (a
+    dynamic programme over the beat within the measure): the most cuts on downbeats, then the tempi
+    nearest `bpm`. After the last anchor the base tempo resumes.
     """
     per_measure = meter[0] * 4.0 / meter[1]
-    anchor, beats = 0.0, 0
-    changes: list[TempoChange] = []
+    spans: list[tuple[float, float, list[int]]] = []  # (anchor, seconds to the next cut, beat counts)
+    anchor = 0.0
     for cut in sorted(cuts):
         span = cut - anchor
         if span <= 0:
             continue
         low = max(1, math.ceil(span * bpm * (1 - tolerance) / 60.0 - 1e-9))
         high = math.floor(span * bpm * (1 + tolerance) / 60.0 + 1e-9)
-        candidates = list(range(low, high + 1))
-        if not candidates:
-            continue
-        on_downbeat = [n for n in candidates if _is_multiple(beats + n, per_measure)]
-        n = min(on_downbeat or candidates, key=lambda n: abs(60.0 * n / span - bpm))
-        _append(changes, TempoChange(anchor, 60.0 * n / span))
-        anchor, beats = cut, beats + n
+        if low <= high:
+            spans.append((anchor, span, list(range(low, high + 1))))
+            anchor = cut
+    # phase (beats past the last bar line) -> (downbeats hit, summed tempo deviation, beat counts so far)
+    best: dict[float, tuple[int, float, tuple[int, ...]]] = {0.0: (0, 0.0, ())}
+    for _anchor, span, counts in spans:
+        reached: dict[float, tuple[int, float, tuple[int, ...]]] = {}
+        for phase, (downbeats, deviation, chosen) in best.items():
+            for n in counts:
+                after = round((phase + n) % per_measure, 6)
+                after = 0.0 if abs(after - per_measure) < 1e-6 else after
+                option = (downbeats + (after == 0.0), deviation + abs(60.0 * n / span - bpm), (*chosen, n))
+                held = reached.get(after)
+                if held is None or (option[0], -option[1]) > (held[0], -held[1]):
+                    reached[after] = option
+        best = reached
+    chosen = max(best.values(), key=lambda option: (option[0], -option[1]))[2]
+    changes: list[TempoChange] = []
+    for (start, span, _counts), n in zip(spans, chosen, strict=True):
+        _append(changes, TempoChange(start, 60.0 * n / span))
     _append(changes, TempoChange(anchor, bpm))
     return TempoMap(changes, meter)
 
@@ -64,11 +78,6 @@ def _append(changes: list[TempoChange], change: TempoChange) -> None:
     """Add `change` unless the tempo already is that (a map without no-op changes)."""
     if not changes or abs(changes[-1].bpm - change.bpm) > 1e-9:
         changes.append(change)
-
-
-def _is_multiple(beats: float, per_measure: float) -> bool:
-    ratio = beats / per_measure
-    return abs(ratio - round(ratio)) < 1e-9
 
 
 def cut_errors(tempo_map: TempoMap, cuts: list[float]) -> list[float]:
