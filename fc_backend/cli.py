@@ -160,7 +160,11 @@ def _run_spot(args: argparse.Namespace) -> int:
         print(f"  shot {i:>2} {shot.start:7.3f}-{shot.end:7.3f} s  motion {shot.motion_speed:.3f}"
               f"  {shot.attributes.emotion or '-'}")
     for cut, err in zip(spotting.cuts, spotting.cut_errors, strict=True):
-        print(f"  cut {cut:7.3f} s  {err * 1000:+6.1f} ms from the nearest beat")
+        bar = " (a downbeat)" if abs(tm.beat_at(cut) % tm.beats_per_measure) < 1e-6 else ""
+        print(f"  cut {cut:7.3f} s  {err * 1000:+6.1f} ms from the nearest beat{bar}")
+    for spot_ in spotting.rhythm_spots:
+        if spot_.kind != "cut":
+            print(f"  {spot_.kind:<6} {spot_.time:7.3f} s  strength {spot_.strength:.2f}")
     return 0
 
 
