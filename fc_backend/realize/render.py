@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..model import PlanTrack
+from .attack import lead_times
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +84,14 @@ class StemSynth:
     """
 
     def __init__(self, tracks: list[PlanTrack], soundfont: str | Path, sample_rate: int,
-                 n_samples: int) -> None:
+                 n_samples: int, *, compensate: bool = True) -> None:
+        """`compensate`: slow presets play their notes early by their measured attack (attack.py)."""
         fluidsynth, self._process = _fluidsynth()
         self.sample_rate, self.n_samples, self.position = sample_rate, n_samples, 0
+        self.soundfont = str(soundfont)
         self.tracks = tracks
         self._passes: list[_Pass] = []
+        self._leads = self._lead_times(tracks) if compensate else [0.0] * len(tracks)
         assignment = assign_channels(tracks)
         cores = max(1, min(4, os.cpu_count() or 1))
         try:
@@ -121,14 +125,26 @@ class StemSynth:
                         bank, track.gm_program, track.name)
             p.synth.program_select(channel, sfid, bank, 0)
         sr, n = self.sample_rate, self.n_samples
+        lead = self._leads[index]
         for note in track.notes:
-            on = int(round(note.start * sr))
+            on = int(round(max(0.0, note.start - lead) * sr))
             if on >= n:
                 continue
-            off = min(max(on + 1, int(round(note.end * sr))), n - 1)
+            off = min(max(on + 1, int(round((note.end - lead) * sr))), n - 1)
             # offs sort before ons at one sample: a repeated pitch is released, then struck again
             p.events.append((on, 1, channel, note.pitch, note.velocity))
             p.events.append((off, 0, channel, note.pitch, 0))
+
+
+    def _lead_times(self, tracks: list[PlanTrack]) -> list[float]:
+        """How far ahead each track's notes sound (attack.py): a slow preset starts early, a kit never."""
+        melodic = [(i, t) for i, t in enumerate(tracks) if not t.is_drum and t.notes]
+        leads = lead_times(self.soundfont, [(0, int(t.gm_program), int(np.median([n.pitch for n in t.notes])))
+                                            for _i, t in melodic], sample_rate=self.sample_rate)
+        out = [0.0] * len(tracks)
+        for (i, _track), lead in zip(melodic, leads, strict=True):
+            out[i] = lead
+        return out
 
     def close(self) -> None:
         for p in self._passes:

@@ -292,7 +292,8 @@ def reaper_main(script: str):
     """
     folder = os.path.dirname(os.path.abspath(script))
     saved_main, saved_path = sys.modules["__main__"], list(sys.path)
-    saved = {n: m for n, m in sys.modules.items() if _script_module(n, m, folder)}
+    # a copy: another thread of the test process may import while this looks
+    saved = {n: m for n, m in list(sys.modules.items()) if _script_module(n, m, folder)}
     for name in saved:
         del sys.modules[name]
     with open(script, encoding="utf-8") as f:
@@ -307,7 +308,7 @@ def reaper_main(script: str):
         sys.modules["__main__"] = saved_main
         sys.path[:] = saved_path  # what the script added (its folder, lib/, ReaImGui's API folder) goes
         SCRIPT_MODULES.clear()
-        for name in [n for n, m in sys.modules.items() if _script_module(n, m, folder)]:
+        for name in [n for n, m in list(sys.modules.items()) if _script_module(n, m, folder)]:
             SCRIPT_MODULES[name] = getattr(sys.modules.pop(name), "__file__", None) or ""
         sys.modules.update(saved)
 
