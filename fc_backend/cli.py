@@ -69,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="rhythm spots to use instead of the detected ones (as score --spots)")
     spot.add_argument("--stills", type=Path, metavar="DIR",
                       help="also write a JPEG still of every shot into DIR (shot_001.jpg, ...)")
+    _add_decode_option(spot)
     spot.set_defaults(run=_run_spot)
 
     for module in EXTRA_COMMANDS:
@@ -94,12 +95,19 @@ def _add_score_options(cmd: argparse.ArgumentParser) -> None:
                      "agents (key from FC_LLM_API_KEY or OPENAI_API_KEY); default: rule-based")
     cmd.add_argument("--llm-model", help="model name at that endpoint")
     cmd.add_argument("--vlm-model", help="a vision model at that endpoint labels every shot's attributes")
+    _add_decode_option(cmd)
     cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+
+def _add_decode_option(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--no-hardware-decode", dest="hardware_decode", action="store_false",
+                     help="decode the clip on the CPU even where a hardware video decoder is available")
 
 
 def _config(args: argparse.Namespace) -> Config:
     return Config(seed=args.seed, loudness=args.loudness, soundfont=args.soundfont,
-                  llm_base_url=args.llm_base_url, llm_model=args.llm_model, vlm_model=args.vlm_model)
+                  llm_base_url=args.llm_base_url, llm_model=args.llm_model, vlm_model=args.vlm_model,
+                  hardware_decode=args.hardware_decode)
 
 
 def _run_score(args: argparse.Namespace, video: Path | None = None) -> int:
@@ -147,8 +155,8 @@ def _run_spot(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         stills = stack.enter_context(staged_output(args.stills)) if args.stills else None
         with stage_bar("spot", enabled=not args.json) as progress:
-            spotting = spot(args.video, Config(), progress=progress, rhythm_spots=args.spots,
-                            stills_to=stills)
+            spotting = spot(args.video, Config(hardware_decode=args.hardware_decode), progress=progress,
+                            rhythm_spots=args.spots, stills_to=stills)
     if args.json:
         print(spotting.to_json())
         return 0

@@ -85,7 +85,8 @@ def test_spot_takes_edited_spots_and_writes_stills(clip, tmp_path: Path) -> None
 
     spots = tmp_path / "spots.json"
     spots.write_text(json.dumps([{"time": 2.0, "strength": 1.0, "kind": "cut"}]))
-    result = run_cli("spot", clip[0], "--json", "--spots", spots, "--stills", tmp_path / "stills")
+    result = run_cli("spot", clip[0], "--json", "--spots", spots, "--stills", tmp_path / "stills",
+                     "--no-hardware-decode")
     assert result.returncode == 0, result.stderr
     assert Spotting.from_json(result.stdout).cuts == [2.0]
     assert sorted(p.name for p in (tmp_path / "stills").iterdir()) == ["shot_001.jpg", "shot_002.jpg"]
@@ -173,3 +174,11 @@ def test_render_refuses_an_invalid_scheme_and_changes_nothing(tmp_path: Path, sc
     assert "tracks[1].panning" in result.stderr and "scheme.json" in result.stderr
     assert (out / "plan.json").read_bytes() == plan_before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_hardware_decoding_can_be_turned_off() -> None:
+    from fc_backend.cli import _config, _parser
+
+    on = _parser().parse_args(["score", "clip.mp4", "-o", "out"])
+    off = _parser().parse_args(["score", "clip.mp4", "-o", "out", "--no-hardware-decode"])
+    assert _config(on).hardware_decode is True and _config(off).hardware_decode is False
