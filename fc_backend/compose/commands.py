@@ -12,13 +12,18 @@ def add_commands(commands) -> None:
     """Register `reroll` on the CLI's sub-parsers."""
     cmd = commands.add_parser("reroll", help="compose the measures over [FROM, TO] s anew and re-render OUT")
     cmd.add_argument("out", type=Path, help="a folder `score` wrote")
+    add_reroll_options(cmd)
+    cmd.add_argument("--soundfont", help="General MIDI .sf2 for the offline render")
+    cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    cmd.set_defaults(run=_run_reroll)
+
+
+def add_reroll_options(cmd: argparse.ArgumentParser) -> None:
+    """The span, seed and loudness of a re-roll: the same for `reroll` and `request reroll`."""
     cmd.add_argument("--from", dest="t0", type=float, required=True, metavar="T0", help="start, seconds")
     cmd.add_argument("--to", dest="t1", type=float, required=True, metavar="T1", help="end, seconds")
     cmd.add_argument("--seed", type=int, help="seed of the new material (default: the melody's seed + 1)")
     cmd.add_argument("--loudness", type=float, default=-23.0, choices=LOUDNESS_TARGETS)
-    cmd.add_argument("--soundfont", help="General MIDI .sf2 for the offline render")
-    cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
-    cmd.set_defaults(run=_run_reroll)
 
 
 def _run_reroll(args: argparse.Namespace) -> int:

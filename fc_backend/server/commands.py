@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..compose.commands import add_reroll_options
 from ..config import LOUDNESS_TARGETS
 
 DEFAULT_BIND = "tcp://127.0.0.1:5555"
@@ -76,10 +77,7 @@ def add_commands(commands: Any) -> None:
     score.add_argument("--loudness", type=float, default=-23.0, choices=LOUDNESS_TARGETS)
     reroll = ops.add_parser("reroll", help="compose OUT's measures over [FROM, TO] s anew on the backend")
     reroll.add_argument("out", type=Path, help="a folder `score` (or `request score`) wrote")
-    reroll.add_argument("--from", dest="t0", type=float, required=True, metavar="T0", help="start, seconds")
-    reroll.add_argument("--to", dest="t1", type=float, required=True, metavar="T1", help="end, seconds")
-    reroll.add_argument("--seed", type=int, help="seed of the new material (default: the melody's seed + 1)")
-    reroll.add_argument("--loudness", type=float, default=-23.0, choices=LOUDNESS_TARGETS)
+    add_reroll_options(reroll)
     for name in ("status", "cancel"):
         op = ops.add_parser(name, help=f"{name} of a job")
         op.add_argument("job")
