@@ -135,7 +135,6 @@ class StemSynth:
             p.events.append((on, 1, channel, note.pitch, note.velocity))
             p.events.append((off, 0, channel, note.pitch, 0))
 
-
     def _lead_times(self, tracks: list[PlanTrack]) -> list[float]:
         """How far ahead each track's notes sound (attack.py): a slow preset starts early, a kit never."""
         melodic = [(i, t) for i, t in enumerate(tracks) if not t.is_drum and t.notes]

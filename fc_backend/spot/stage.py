@@ -123,6 +123,8 @@ def _watch(video: str | Path, config: Config, progress: Progress, *, keep_frames
     new_shot, last_face, area_known = True, -face_every, False
     area: Area | None = None
     frame_size, first_stamp = (info.height, info.width), 0.0
+    # what restarts at a cut (reported a few frames late): the flow chain, the VLM's frames, the stills
+    at_cut = [flow.cut, *(watcher.cut for watcher in (kept, stills) if watcher is not None)]
     decoded = frames_ahead(capture, lambda frame: downscale(frame, DETECT_WIDTH))
     for index, (frame, small, stamp) in enumerate(decoded):
         clock.add(stamp)
@@ -131,11 +133,8 @@ def _watch(video: str | Path, config: Config, progress: Progress, *, keep_frames
         if stills is not None:
             stills.feed(index, stamp - first_stamp, small)
         for cut in detector.feed(index, small):
-            flow.cut(cut)
-            if kept is not None:
-                kept.cut(cut)
-            if stills is not None:
-                stills.cut(cut)
+            for restart in at_cut:
+                restart(cut)
             new_shot, area_known = True, False  # reported late: this frame is already in the new shot
         flow.feed(index, small, stamp)
         if new_shot or index % stats_every == 0:
@@ -151,11 +150,8 @@ def _watch(video: str | Path, config: Config, progress: Progress, *, keep_frames
         if info.container_frames and index % 64 == 0:
             progress(min(0.95, (index + 1) / info.container_frames))
     for cut in detector.flush():
-        flow.cut(cut)
-        if kept is not None:
-            kept.cut(cut)
-        if stills is not None:
-            stills.cut(cut)
+        for restart in at_cut:
+            restart(cut)
     if len(clock) == 0:
         raise InputError(video, "no video frame could be decoded (not a video, audio only, or truncated)")
     return _Seen(fps, frame_size, clock, detector, flow, stats, kept)

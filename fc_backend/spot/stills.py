@@ -25,6 +25,20 @@ STILL_WIDTH = 256
 AFTER = 1.0
 #: how late (frames) a cut may be confirmed; the cut detector's lag is well under this
 LAG = 16
+JPEG_QUALITY = 82
+
+
+def still_time(start: float, end: float, after: float = AFTER) -> float:
+    """When the still of the shot [start, end) is taken: `after` s in, or its middle if shorter."""
+    return start + min((end - start) / 2, after)
+
+
+def thumbnail(frame: np.ndarray, width: int = STILL_WIDTH) -> np.ndarray:
+    """`frame` at most `width` pixels wide (area-averaged), always a copy."""
+    h, w = frame.shape[:2]
+    if w <= width:
+        return frame.copy()
+    return cv2.resize(frame, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
 
 
 class StillPicker:
@@ -78,18 +92,11 @@ class StillPicker:
         before = [(t, frame) for t, frame in self._kept.values() if self._start - 1e-6 <= t < end]
         if end == float("inf"):
             end = max((t for t, _frame in before), default=self._start)
-        target = self._start + min((end - self._start) / 2, self.after)
+        target = still_time(self._start, end, self.after)
         best = min(before, key=lambda item: abs(item[0] - target), default=None)
-        self._stills.append((self._start, _resized(best[1], self.width) if best is not None else None))
+        self._stills.append((self._start, thumbnail(best[1], self.width) if best is not None else None))
         self._kept = {i: item for i, item in self._kept.items() if item[0] >= start}
         self._start = start
-
-
-def _resized(frame: np.ndarray, width: int) -> np.ndarray:
-    h, w = frame.shape[:2]
-    if w <= width:
-        return frame.copy()
-    return cv2.resize(frame, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
 
 
 def save_stills(stills: Sequence[np.ndarray | None], folder: Path) -> list[Path]:
@@ -100,7 +107,7 @@ def save_stills(stills: Sequence[np.ndarray | None], folder: Path) -> list[Path]
         if still is None:
             continue
         path = folder / still_name(number)
-        if not cv2.imwrite(str(path), still, [cv2.IMWRITE_JPEG_QUALITY, 82]):
+        if not cv2.imwrite(str(path), still, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]):
             raise OSError(f"{path}: could not write the still")
         written.append(path)
     return written
