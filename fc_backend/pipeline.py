@@ -7,7 +7,6 @@ into place only when every stage succeeded, so a failure never leaves a half-wri
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +26,7 @@ from .model import Assessment, Melody, Plan, Scheme, Spotting
 from .notate import notate
 from .plan import plan as make_plan
 from .progress import Progress, stage_bar
+from .ranges import read_artifact
 from .realize import realize
 from .report import draw, report
 from .schemes import validate_scheme
@@ -129,7 +129,7 @@ def render(out_dir: str | Path, config: Config | None = None, *, from_plan: bool
             spotting = _load_artifact(Spotting, out_dir / "spotting.json")
             melody = _load_artifact(Melody, out_dir / "melody.json")
             scheme_path = out_dir / "scheme.json"
-            scheme = validate_scheme(_read_json(scheme_path), str(scheme_path))
+            scheme = validate_scheme(_read_json(scheme_path, "Scheme"), str(scheme_path))
             with stage("plan") as progress:
                 new_plan = make_plan(scheme, melody, spotting, config, progress=progress)
             new_plan.video = previous.video
@@ -190,19 +190,18 @@ def _realize_and_report(plan: Plan, staging: Path, config: Config,
 
 def _load_artifact(cls: type[T], path: Path) -> T:
     """An artifact of an earlier run, or an InputError saying what is wrong with it."""
+    data = _read_json(path, cls.__name__)
     try:
-        return cls.from_dict(_read_json(path))
+        return cls.from_dict(data)
     except (ValueError, KeyError, TypeError) as err:
         raise InputError(path, f"not a valid {cls.__name__}: {err}") from None
 
 
-def _read_json(path: Path) -> dict:
+def _read_json(path: Path, kind: str) -> dict:
+    """The file's JSON, refused (size, finite numbers, ranges: fc_backend.ranges) before any work."""
     if not path.is_file():
         raise InputError(path, "missing; score the clip first (filmcomposer score VIDEO -o OUT)")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise InputError(path, f"not valid JSON ({err})") from None
+    return read_artifact(path, kind)
 
 
 def _compose_until_pass(

@@ -20,6 +20,7 @@ from jsonschema.exceptions import best_match
 
 from .errors import InputError
 from .model import Scheme
+from .ranges import check as check_ranges
 
 SCHEMES_DIR = Path(__file__).resolve().parent.parent / "schemes"
 INSTRUMENTS_FILE = SCHEMES_DIR / "instruments.json"
@@ -89,6 +90,7 @@ def validate_scheme(data: dict[str, Any], source: str = "scheme", *,
     Raises `InputError(source, "tracks[2].panning: 1.7 is greater than the maximum of 1")`,
     naming the offending key, on the first problem found.
     """
+    check_ranges("Scheme", data, source)  # sizes and NaN first: a million tracks must not reach jsonschema
     _check(data, scheme_schema(), source)
     library = instruments if instruments is not None else load_instruments()
     for problem in _semantic_problems(data, library):

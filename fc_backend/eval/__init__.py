@@ -6,7 +6,6 @@ folder scored elsewhere, or edited and re-rendered, is measured the same way.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,6 +14,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..model import Assessment, Record, Spotting
+from ..ranges import read_artifact
 
 __all__ = ["diversity", "evaluate"]
 
@@ -70,9 +70,10 @@ def load_artifact(cls: type[R], path: Path) -> R:
     """An artifact `score` wrote, or an InputError saying what is wrong with it."""
     if not path.is_file():
         raise InputError(path, "missing; score the clip first (filmcomposer score VIDEO -o OUT)")
+    data = read_artifact(path, cls.__name__)
     try:
-        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, KeyError, TypeError) as err:  # JSONDecodeError is a ValueError
+        return cls.from_dict(data)
+    except (ValueError, KeyError, TypeError) as err:
         raise InputError(path, f"not a valid {cls.__name__}: {err}") from None
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import math
 import os
 import secrets
@@ -24,6 +23,7 @@ from typing import Any
 import zmq
 
 from ..errors import InputError
+from ..ranges import read_artifact
 from ..staging import staged_output
 from . import protocol as p
 from .auth import secure_client
@@ -311,10 +311,11 @@ def reroll_inputs(out: Path) -> dict[str, Path]:
         if not (out / name).is_file():
             raise InputError(out / name, "missing; a re-roll needs the folder a score wrote")
     inputs = {name: out / name for name in p.REROLL_JSON if (out / name).is_file()}
-    try:
-        video = json.loads((out / "plan.json").read_text(encoding="utf-8")).get("video")
-    except (ValueError, AttributeError) as err:
-        raise InputError(out / "plan.json", f"not a valid plan ({err})") from None
+    for name, kind in (("spotting.json", "Spotting"), ("melody.json", "Melody"), ("plan.json", "Plan")):
+        read_artifact(out / name, kind)  # refused here, in one line, rather than after an upload
+    if (out / "scheme.json").is_file():
+        read_artifact(out / "scheme.json", "Scheme")
+    video = read_artifact(out / "plan.json", "Plan").get("video")
     try:  # a clip elsewhere (an absolute path) stays there; the report is then written without stills
         if isinstance(video, str) and p.is_clip_name(p.relative_name(video)) and (out / video).is_file():
             inputs[video] = out / video

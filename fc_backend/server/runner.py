@@ -9,7 +9,6 @@ out/ itself, because pipeline.reroll works on a scored folder in place.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import signal
@@ -99,7 +98,7 @@ def _reroll(folder: Path, clip: str | None, options: dict[str, Any], max_duratio
     from ..pipeline import reroll
 
     out = input_dir("reroll", folder)
-    _check_spotted_duration(out / "spotting.json", max_duration)
+    _check_spotted_duration(out, max_duration)
     try:
         before: Melody | None = Melody.load(out / "melody.json")
     except (OSError, ValueError, KeyError, TypeError):
@@ -131,17 +130,14 @@ def _check_duration(video: Path, max_duration: float) -> None:
                          f"{max_duration:g} s")
 
 
-def _check_spotted_duration(spotting: Path, max_duration: float) -> None:
-    """A reroll renders the whole clip again: refuse one longer than the server allows, as score does."""
-    from ..errors import InputError
+def _check_spotted_duration(out: Path, max_duration: float) -> None:
+    """A reroll renders the whole clip again: refuse, before any work, artifacts out of range or a clip
+    longer than the server allows (as score does)."""
+    from ..ranges import read_artifact
 
-    try:
-        duration = float(json.loads(spotting.read_text(encoding="utf-8"))["duration"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return  # reroll() names what is wrong with the file
-    if duration > max_duration:
-        raise InputError(spotting, f"the clip lasts {duration:.0f} s; this server accepts at most "
-                         f"{max_duration:g} s")
+    for name, kind in (("spotting.json", "Spotting"), ("plan.json", "Plan"), ("melody.json", "Melody")):
+        if (out / name).is_file():
+            read_artifact(out / name, kind, max_duration=max_duration)
 
 
 class JobRunner:

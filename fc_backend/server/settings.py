@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
+from ..ranges import MAX_DURATION
 from .protocol import is_local_endpoint
 
 
@@ -49,5 +50,7 @@ class ServeSettings:
             from .notify import parse_target
 
             parse_target(self.notify_osc)
+        if not 0 < self.max_duration <= MAX_DURATION:
+            raise InputError("--max-duration", f"must be in (0, {MAX_DURATION:g}] s")
         if self.queue_timeout <= 0:
             raise InputError("--queue-timeout", "must be positive")

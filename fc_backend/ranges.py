@@ -1,0 +1,281 @@
+"""The ranges every value of an artifact on disk must lie in, checked before any work starts.
+
+plan.json, scheme.json, spotting.json and melody.json come back from people, editors, language models
+and remote clients. A NaN pan renders silence, a duration of 1e7 s fills the disk, a million tracks
+take minutes to reject. So this module is the one place that states how big each value may be, and
+`read_artifact` is the one gate: a size cap before parsing (a huge file is refused at once), then a
+walk that checks every number is finite, every count is bounded and every value is in its range.
+The first problem found is one `InputError` naming the file and the key (``tracks[3].pan``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+#: longest clip the product scores, seconds (a server may allow less: `serve --max-duration`)
+MAX_DURATION = 3600.0
+#: music may ring on after the picture ends (reverb tails, a last chord held)
+MAX_TAIL = 60.0
+#: sample rates the offline renderer writes
+SAMPLE_RATES = (22050, 32000, 44100, 48000, 88200, 96000)
+#: largest artifact file read; refused before parsing (a real plan of a long clip is a few MB)
+MAX_JSON_BYTES = 16 << 20
+MAX_TRACKS = 64
+MAX_NOTES_PER_TRACK = 20_000
+MAX_MELODY_NOTES = 20_000
+MAX_CHORDS = 10_000
+MAX_ENVELOPE_POINTS = 4096
+MAX_MARKERS = 10_000
+MAX_TEMPO_CHANGES = 4096
+MAX_SHOTS = 10_000
+MAX_RHYTHM_SPOTS = 20_000
+MAX_MOTION_SAMPLES = 500_000
+MAX_FX = 32
+MAX_MEASURES = 2000
+MAX_SCHEME_TRACKS = 16
+MAX_SECTIONS = 64
+MAX_SCHEME_TEMPO_CHANGES = 512
+MAX_BPM = 400.0
+MIN_BPM = 1.0
+MAX_GAIN = 4.0  # +12 dB: the loudest fader, send or envelope point a plan may ask for
+MAX_FPS = 1000.0
+MAX_PIXELS = 1 << 15
+MAX_TEXT = 4000
+#: a list or object that no rule below bounds holds at most this many items
+DEFAULT_MAX_ITEMS = 64
+
+
+@dataclass(frozen=True)
+class Between:
+    """A number in [low, high]; `integer` asks for a whole number."""
+
+    low: float
+    high: float
+    integer: bool = False
+
+    def problem(self, value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"must be a number, got {type(value).__name__}"
+        if self.integer and not isinstance(value, int):
+            return f"must be a whole number, got {value!r}"
+        if not math.isfinite(value):
+            return f"must be a finite number, got {value!r}"
+        if not self.low <= value <= self.high:
+            return f"{value:g} is outside the allowed range {self.low:g}..{self.high:g}"
+        return None
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """One of a few listed values."""
+
+    values: tuple[Any, ...]
+
+    def problem(self, value: Any) -> str | None:
+        if isinstance(value, bool) or value not in self.values:
+            return f"{_short(value)} is not one of {', '.join(map(str, self.values))}"
+        return None
+
+
+@dataclass(frozen=True)
+class AtMost:
+    """A list (or object) of at most `count` items."""
+
+    count: int
+
+    def problem(self, value: Any) -> str | None:
+        if isinstance(value, (list, dict)) and len(value) > self.count:
+            return f"has {len(value)} items, at most {self.count} allowed"
+        return None
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string of at most `length` characters."""
+
+    length: int
+
+    def problem(self, value: Any) -> str | None:
+        if isinstance(value, str) and len(value) > self.length:
+            return f"has {len(value)} characters, at most {self.length} allowed"
+        return None
+
+
+Rule = Between | OneOf | AtMost | Text
+
+_SECONDS = Between(0.0, MAX_DURATION + MAX_TAIL)
+_UNIT = Between(0.0, 1.0)
+_GAIN = Between(0.0, MAX_GAIN)
+_PITCH = Between(0, 127, integer=True)
+_METER = {"[]": Between(1, 32, integer=True)}
+
+
+def _tempo_map(prefix: str) -> dict[str, Rule]:
+    return {f"{prefix}.changes": AtMost(MAX_TEMPO_CHANGES),
+            f"{prefix}.changes[].time": Between(0.0, MAX_DURATION),
+            f"{prefix}.changes[].bpm": Between(MIN_BPM, MAX_BPM),
+            **{f"{prefix}.meter{k}": v for k, v in _METER.items()}}
+
+
+def _notes(prefix: str, count: int) -> dict[str, Rule]:
+    return {prefix: AtMost(count), f"{prefix}[].pitch": _PITCH, f"{prefix}[].start": _SECONDS,
+            f"{prefix}[].end": _SECONDS, f"{prefix}[].velocity": Between(1, 127, integer=True)}
+
+
+#: key pattern (list indices as `[]`) -> rule, per artifact
+PLAN: dict[str, Rule] = {
+    "duration": Between(0.0, MAX_DURATION),
+    "sample_rate": OneOf(SAMPLE_RATES),
+    **_tempo_map("tempo_map"),
+    "key": Text(64),
+    "tracks": AtMost(MAX_TRACKS),
+    "tracks[].name": Text(256),
+    "tracks[].gm_program": Between(0, 127, integer=True),
+    "tracks[].fx": AtMost(MAX_FX),
+    "tracks[].fx[]": Text(1024),
+    **_notes("tracks[].notes", MAX_NOTES_PER_TRACK),
+    "tracks[].pan": Between(-1.0, 1.0),
+    "tracks[].volume": _GAIN,
+    "tracks[].reverb_send": _GAIN,
+    "tracks[].volume_envelope": AtMost(MAX_ENVELOPE_POINTS),
+    "tracks[].volume_envelope[].time": _SECONDS,
+    "tracks[].volume_envelope[].gain": _GAIN,
+    "markers": AtMost(MAX_MARKERS),
+    "markers[].time": _SECONDS,
+    "markers[].name": Text(256),
+    "reverb.room_size": _UNIT,
+    "reverb.damping": _UNIT,
+    "reverb.volume": _GAIN,
+    "video": Text(4096),
+}
+
+SCHEME: dict[str, Rule] = {
+    "tempo.bpm": Between(MIN_BPM, MAX_BPM),
+    **{f"tempo.meter{k}": v for k, v in _METER.items()},
+    "tempo.map": AtMost(MAX_SCHEME_TEMPO_CHANGES),
+    "tempo.map[][]": Between(0.0, MAX_MEASURES + 1),
+    "measures": Between(1, MAX_MEASURES, integer=True),
+    "sections": AtMost(MAX_SECTIONS),
+    "sections[].measures[]": Between(1, MAX_MEASURES, integer=True),
+    "sections[].intensity": _UNIT,
+    "tracks": AtMost(MAX_SCHEME_TRACKS),
+    "tracks[].track_index": Between(1, MAX_TRACKS, integer=True),
+    "tracks[].transpose": Between(-48, 48, integer=True),
+    "tracks[].panning": Between(-1.0, 1.0),
+    "tracks[].reverb_space": _UNIT,
+    "tracks[].volume_envelope": AtMost(MAX_MEASURES),
+    "tracks[].volume_envelope.*": _UNIT,
+    "tracks[].softened_measures": AtMost(MAX_MEASURES),
+    "tracks[].softened_measures[]": Between(1, MAX_MEASURES, integer=True),
+}
+
+SPOTTING: dict[str, Rule] = {
+    "video": Text(4096),
+    "duration": Between(0.0, MAX_DURATION),
+    "fps": Between(0.0, MAX_FPS),
+    "frame_count": Between(0, int(MAX_DURATION * MAX_FPS), integer=True),
+    "width": Between(0, MAX_PIXELS, integer=True),
+    "height": Between(0, MAX_PIXELS, integer=True),
+    "shots": AtMost(MAX_SHOTS),
+    "shots[].start": _SECONDS,
+    "shots[].end": _SECONDS,
+    "rhythm_spots": AtMost(MAX_RHYTHM_SPOTS),
+    "rhythm_spots[].time": _SECONDS,
+    "rhythm_spots[].strength": _UNIT,
+    **_tempo_map("tempo_map"),
+    "motion_curve.times": AtMost(MAX_MOTION_SAMPLES),
+    "motion_curve.values": AtMost(MAX_MOTION_SAMPLES),
+    "motion_curve.impacts": AtMost(MAX_MOTION_SAMPLES),
+    "cut_errors": AtMost(MAX_SHOTS),
+}
+
+MELODY: dict[str, Rule] = {
+    **_notes("notes", MAX_MELODY_NOTES),
+    **_tempo_map("tempo_map"),
+    "chords": AtMost(MAX_CHORDS),
+    "chords[].start": _SECONDS,
+    "chords[].end": _SECONDS,
+    "chords[].root": Between(0, 11, integer=True),
+    "seed": Between(0, 2**63, integer=True),
+    "description": Text(MAX_TEXT),
+}
+
+#: artifact type name -> its rules; other artifacts get the finite-number and default-count checks
+RULES: dict[str, dict[str, Rule]] = {"Plan": PLAN, "Scheme": SCHEME, "Spotting": SPOTTING, "Melody": MELODY}
+
+
+def read_artifact(path: str | Path, kind: str, *, max_duration: float = MAX_DURATION) -> Any:
+    """The JSON in `path`, after the size cap and `check(kind, ...)`; an InputError names what is wrong."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise InputError(path, f"cannot read it ({err.strerror})") from None
+    if size > MAX_JSON_BYTES:
+        raise InputError(path, f"is {size >> 20} MB; at most {MAX_JSON_BYTES >> 20} MB accepted")
+    try:
+        with open(path, "rb") as f:
+            data = json.loads(f.read(MAX_JSON_BYTES + 1))
+    except OSError as err:
+        raise InputError(path, f"cannot read it ({err.strerror})") from None
+    except (ValueError, RecursionError) as err:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise InputError(path, f"not valid JSON ({str(err)[:200]})") from None
+    check(kind, data, path, max_duration=max_duration)
+    return data
+
+
+def check(kind: str, data: Any, source: str | Path, *, max_duration: float = MAX_DURATION) -> None:
+    """Raise InputError(source, "tracks[2].pan: ...") for the first value of `data` out of its range.
+
+    `kind` is the artifact type's name (Plan, Scheme, Spotting, Melody); `max_duration` lets a server
+    that accepts shorter clips than the product hold plan and spotting durations to its own limit.
+    """
+    rules = RULES.get(kind, {})
+    if max_duration < MAX_DURATION and "duration" in rules:
+        rules = {**rules, "duration": Between(0.0, max_duration)}
+    if not isinstance(data, dict):
+        raise InputError(source, f"not a {kind}: the top level must be a JSON object")
+    try:
+        problem = _walk(data, "", "", rules)
+    except RecursionError:
+        problem = "(top level): nested too deeply"
+    if problem:
+        raise InputError(source, problem)
+
+
+def _walk(value: Any, pattern: str, shown: str, rules: dict[str, Rule]) -> str | None:
+    """The first problem under `value` as "key: what is wrong", or None; counts before contents."""
+    rule = rules.get(pattern)
+    if rule is not None:
+        problem = rule.problem(value)
+        if problem:
+            return f"{shown or '(top level)'}: {problem}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{shown}: must be a finite number, got {value!r}"
+    if isinstance(value, (list, dict)) and not isinstance(rule, AtMost) and len(value) > DEFAULT_MAX_ITEMS:
+        return f"{shown}: has {len(value)} items, at most {DEFAULT_MAX_ITEMS} allowed"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{pattern}.{key}" if pattern else str(key)
+            wild = f"{pattern}.*" if pattern else "*"
+            found = _walk(item, name if name in rules or wild not in rules else wild,
+                          f"{shown}.{key}" if shown else str(key), rules)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _walk(item, f"{pattern}[]", f"{shown}[{i}]", rules)
+            if found:
+                return found
+    return None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
