@@ -41,6 +41,8 @@ MAX_MEASURES = 2000
 MAX_SCHEME_TRACKS = 16
 MAX_SECTIONS = 64
 MAX_SCHEME_TEMPO_CHANGES = 512
+MAX_SCHEME_LEVEL = 2.0  # a scheme's per-measure volume, 1 = as written
+MAX_TRANSPOSE = 24
 MAX_BPM = 400.0
 MIN_BPM = 1.0
 MAX_GAIN = 4.0  # +12 dB: the loudest fader, send or envelope point a plan may ask for
@@ -60,14 +62,17 @@ class Between:
     integer: bool = False
 
     def problem(self, value: Any) -> str | None:
+        """jsonschema's wording, so a scheme reads the same whichever check caught it."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return f"must be a number, got {type(value).__name__}"
+            return f"{_short(value)} is not of type 'number'"
         if self.integer and not isinstance(value, int):
-            return f"must be a whole number, got {value!r}"
+            return f"{_short(value)} is not of type 'integer'"
         if not math.isfinite(value):
             return f"must be a finite number, got {value!r}"
-        if not self.low <= value <= self.high:
-            return f"{value:g} is outside the allowed range {self.low:g}..{self.high:g}"
+        if value < self.low:
+            return f"{value:g} is less than the minimum of {self.low:g}"
+        if value > self.high:
+            return f"{value:g} is greater than the maximum of {self.high:g}"
         return None
 
 
@@ -91,7 +96,8 @@ class AtMost:
 
     def problem(self, value: Any) -> str | None:
         if isinstance(value, (list, dict)) and len(value) > self.count:
-            return f"has {len(value)} items, at most {self.count} allowed"
+            unit = "keys" if isinstance(value, dict) else "items"
+            return f"has {len(value)} {unit}, at most {self.count} allowed"
         return None
 
 
@@ -166,11 +172,11 @@ SCHEME: dict[str, Rule] = {
     "sections[].intensity": _UNIT,
     "tracks": AtMost(MAX_SCHEME_TRACKS),
     "tracks[].track_index": Between(1, MAX_TRACKS, integer=True),
-    "tracks[].transpose": Between(-48, 48, integer=True),
+    "tracks[].transpose": Between(-MAX_TRANSPOSE, MAX_TRANSPOSE, integer=True),
     "tracks[].panning": Between(-1.0, 1.0),
     "tracks[].reverb_space": _UNIT,
     "tracks[].volume_envelope": AtMost(MAX_MEASURES),
-    "tracks[].volume_envelope.*": _UNIT,
+    "tracks[].volume_envelope.*": Between(0.0, MAX_SCHEME_LEVEL),
     "tracks[].softened_measures": AtMost(MAX_MEASURES),
     "tracks[].softened_measures[]": Between(1, MAX_MEASURES, integer=True),
 }
@@ -240,7 +246,7 @@ def check(kind: str, data: Any, source: str | Path, *, max_duration: float = MAX
     if max_duration < MAX_DURATION and "duration" in rules:
         rules = {**rules, "duration": Between(0.0, max_duration)}
     if not isinstance(data, dict):
-        raise InputError(source, f"not a {kind}: the top level must be a JSON object")
+        raise InputError(source, f"(top level): {_short(data)} is not of type 'object'")
     try:
         problem = _walk(data, "", "", rules)
     except RecursionError:

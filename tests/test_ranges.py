@@ -108,6 +108,11 @@ def test_the_schema_and_the_ranges_state_the_same_counts() -> None:
     assert schema["properties"]["tempo"]["properties"]["map"]["maxItems"] == ranges.MAX_SCHEME_TEMPO_CHANGES
     assert schema["properties"]["measures"]["maximum"] == ranges.MAX_MEASURES
     assert schema["$defs"]["bpm"]["maximum"] == ranges.MAX_BPM
+    track = schema["$defs"]["track"]["properties"]
+    assert track["transpose"]["maximum"] == ranges.MAX_TRANSPOSE
+    level = track["volume_envelope"]["patternProperties"]["^measure[0-9]+$"]
+    assert level["maximum"] == ranges.MAX_SCHEME_LEVEL
+    assert track["volume_envelope"]["maxProperties"] == ranges.MAX_MEASURES
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
