@@ -19,7 +19,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .theory import NAMES
+from .theory import Key, chord_name, chord_pitch_classes, estimate_chords, estimate_key
 
 T = TypeVar("T", bound="Record")
 
@@ -69,6 +69,8 @@ class Record:
 
 
 def _to_plain(value: Any) -> Any:
+    if isinstance(value, Key):
+        return value.name  # "D minor": the form a person reads and edits
     if isinstance(value, Record):
         return value.to_dict()
     if isinstance(value, (list, tuple)):
@@ -84,9 +86,11 @@ def _from_plain(tp: Any, value: Any) -> Any:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):
-        if value is None:
+        if value is None or (value == "" and Key in args):  # "" is how older files said "no key"
             return None
         return _from_plain(next(a for a in args if a is not type(None)), value)
+    if tp is Key:
+        return value if isinstance(value, Key) else Key.parse(value)
     if isinstance(tp, type) and issubclass(tp, Record):
         return tp.from_dict(value)
     if origin is list:
@@ -99,6 +103,13 @@ def _from_plain(tp: Any, value: Any) -> Any:
         return {k: _from_plain(args[1], v) for k, v in value.items()}
     if tp is float and isinstance(value, int):
         return float(value)
+    return value
+
+
+def _as_key(value: Key | str | None) -> Key | None:
+    """A key given by name ("D minor") read at the edge; "" or None is no key."""
+    if isinstance(value, str):
+        return Key.parse(value) if value.strip() else None
     return value
 
 
@@ -311,9 +322,12 @@ class Chord(Record):
 
     @property
     def name(self) -> str:
-        suffix = {"maj": "", "min": "m", "dim": "dim", "aug": "aug", "sus4": "sus4", "dom7": "7",
-                  "maj7": "maj7", "min7": "m7"}[self.quality]
-        return NAMES[self.root % 12] + suffix
+        return chord_name(self.root, self.quality)
+
+    @property
+    def pitch_classes(self) -> list[int]:
+        """Its tones' pitch classes, root first."""
+        return chord_pitch_classes(self.root, self.quality)
 
 
 @dataclass
@@ -321,11 +335,25 @@ class Melody(Record):
     """The main theme: notes, the key it is in, the harmony under it and the tempo map it follows."""
 
     notes: list[Note]
-    key: str  # "D minor", "F major", "E dorian"
+    key: Key | None  # None: not known (a user's file without one); written as "D minor"
     tempo_map: TempoMap
     chords: list[Chord] = field(default_factory=list)
     seed: int = 0
     description: str = ""
+
+    def __post_init__(self) -> None:
+        self.key = _as_key(self.key)
+
+    def heard_key(self) -> Key:
+        """The declared key, or the key its notes suggest when it has none."""
+        return self.key or estimate_key([(n.pitch, n.start, n.end) for n in self.notes])
+
+    def estimate_chords(self, measures: int) -> list[Chord]:
+        """One diatonic triad per measure under the notes (`theory.estimate_chords`), ignoring `chords`."""
+        tm = self.tempo_map
+        spans = [(tm.measure_start(m), tm.measure_start(m + 1)) for m in range(1, measures + 1)]
+        found = estimate_chords([(n.pitch, n.start, n.end) for n in self.notes], self.heard_key(), spans)
+        return [Chord(t0, t1, root, quality) for (t0, t1), (root, quality) in zip(spans, found, strict=True)]
 
 
 # -------------------------------------------------------------------------------------- assessment
@@ -412,12 +440,20 @@ class SchemeTrack(Record):
 
 @dataclass
 class Scheme(Record):
+    """The arrangement as a person reviews and edits it; plan honours its tempo and key."""
+
     tempo: SchemeTempo
-    key: str
+    key: Key
     measures: int
     sections: list[Section]
     tracks: list[SchemeTrack]
     version: int = 1
+
+    def __post_init__(self) -> None:
+        key = _as_key(self.key)
+        if key is None:
+            raise ValueError("a scheme needs a key")
+        self.key = key
 
 
 # -------------------------------------------------------------------------------------------- plan
@@ -468,10 +504,13 @@ class Plan(Record):
 
     duration: float
     tempo_map: TempoMap
-    key: str
+    key: Key | None
     tracks: list[PlanTrack]
     markers: list[Marker]
     reverb: ReverbBus = field(default_factory=ReverbBus)
     video: str | None = None
     sample_rate: int = 48000
     tag: str = "filmcomposer"
+
+    def __post_init__(self) -> None:
+        self.key = _as_key(self.key)

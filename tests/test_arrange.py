@@ -106,7 +106,7 @@ def test_measures_sections_and_tempo_follow_the_clip() -> None:
     melody, spotting = make_melody(), action_clip()
     scheme = arrange(melody, spotting)
     assert scheme.measures == melody.tempo_map.measure_count(spotting.duration) == 14
-    assert scheme.key == "D minor" and scheme.tempo.bpm == 96.0 and scheme.tempo.map == [(1.0, 96.0)]
+    assert str(scheme.key) == "D minor" and scheme.tempo.bpm == 96.0 and scheme.tempo.map == [(1.0, 96.0)]
     covered = [m for s in scheme.sections for m in range(s.measures[0], s.measures[1] + 1)]
     assert covered == list(range(1, scheme.measures + 1))
     assert all(2 <= s.measures[1] - s.measures[0] + 1 <= 8 for s in scheme.sections)

@@ -18,6 +18,7 @@ from fc_backend.config import Config
 from fc_backend.formats.abc import abc_key, read_abc, read_melody
 from fc_backend.formats.midi import MidiPart, write_midi
 from fc_backend.model import REVIEWERS, Chord, Melody, Note, RhythmSpot, Shot, Spotting, TempoMap
+from fc_backend.theory import Key
 
 # Public-domain melodies as "pitch:beats" tokens ("R" is a rest), one chord string each (or None).
 TUNES: dict[str, tuple[str, tuple[int, int], str, str | None]] = {
@@ -226,10 +227,11 @@ K:Ador
 
 def test_abc_reader_keeps_the_key_and_drops_accompaniment_chords() -> None:
     melody = read_abc(DORIAN_TUNE)
-    assert melody.key == "A dorian" and melody.tempo_map.meter == (3, 4)
+    assert str(melody.key) == "A dorian" and melody.tempo_map.meter == (3, 4)
     assert [n.pitch for n in melody.notes[:4]] == [69, 71, 72, 74]  # A4 B4 C5 D5, no chord notes
     assert len(melody.notes) == 18
-    assert abc_key("D mix") == "D mixolydian" and abc_key("Bbm") == "Bb minor" and abc_key("HP") == ""
+    assert str(abc_key("D mix")) == "D mixolydian" and str(abc_key("Bbm")) == "Bb minor"
+    assert abc_key("HP") is None
 
 
 def test_assess_command_prints_criteria_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -243,13 +245,13 @@ def test_assess_command_prints_criteria_and_json(tmp_path: Path, capsys: pytest.
 
     mid = tmp_path / "ode.mid"
     ode = tune_melody("ode_to_joy")
-    write_midi(mid, ode.tempo_map, [MidiPart("Melody", ode.notes, 0)], key="C major")
+    write_midi(mid, ode.tempo_map, [MidiPart("Melody", ode.notes, 0)], key=Key.parse("C major"))
     assert main(["assess", str(mid)]) == 0
     text = capsys.readouterr().out
     assert "C major" in text and "key_clarity" in text and "/19" in text
     # the file's own MIDI reading scores the tune as the in-memory melody does (chords aside)
     from_file = read_melody(mid)
-    assert from_file.key == "C major" and len(from_file.notes) == len(ode.notes)
+    assert str(from_file.key) == "C major" and len(from_file.notes) == len(ode.notes)
     assert assess(from_file).total == pytest.approx(assess(Melody(ode.notes, ode.key, ode.tempo_map)).total,
                                                     abs=0.05)
 

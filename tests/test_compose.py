@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from fc_backend.compose import compose
-from fc_backend.compose.theory import melody_range, parse_key
+from fc_backend.compose.tonality import melody_range
 from fc_backend.config import Config
 from fc_backend.errors import InputError
 from fc_backend.model import Melody, RhythmSpot, Shot, Spotting, TempoChange, TempoMap
@@ -65,7 +65,7 @@ def test_the_melody_covers_the_clip_in_range_as_one_line(variant: dict) -> None:
     assert melody.tempo_map is spotting.tempo_map
     notes = melody.notes
     assert notes[0].start == 0.0
-    lo, hi = melody_range(parse_key(melody.key))
+    lo, hi = melody_range(melody.key)
     assert hi - lo <= 21
     for a, b in zip(notes[:-1], notes[1:], strict=True):
         assert abs(a.end - b.start) < 1e-6, "a theme with no holes and no overlaps"
@@ -80,8 +80,8 @@ def test_the_melody_covers_the_clip_in_range_as_one_line(variant: dict) -> None:
     for a, b in zip(melody.chords[:-1], melody.chords[1:], strict=True):
         assert abs(a.end - b.start) < 1e-6
     assert abs(melody.chords[-1].end - notes[-1].end) < 1e-6
-    assert melody.chords[-1].root == parse_key(melody.key).tonic
-    assert notes[-1].pitch % 12 == parse_key(melody.key).tonic
+    assert melody.chords[-1].root == melody.key.tonic
+    assert notes[-1].pitch % 12 == melody.key.tonic
 
 
 def test_same_seed_same_melody_and_different_seeds_differ() -> None:
@@ -102,9 +102,9 @@ def test_key_follows_the_emotion_and_the_scale_covers_the_notes(emotion: str, mo
     spotting = make_spotting(emotion=emotion)
     for seed in range(3):
         melody = compose(spotting, seed=seed, description="a chase over rooftops")
-        tonic, _, key_mode = melody.key.partition(" ")
+        tonic, _, key_mode = melody.key.name.partition(" ")
         assert tonic in ALLOWED_TONICS and key_mode == mode
-        key = parse_key(melody.key)
+        key = melody.key
         scale = {(key.tonic + s) % 12 for s in SCALES[mode]}
         if mode == "minor":
             scale.add((key.tonic + 11) % 12)  # the leading tone of the major V

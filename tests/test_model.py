@@ -26,6 +26,7 @@ from fc_backend.model import (
     TempoMap,
     VisualAttributes,
 )
+from fc_backend.theory import Key
 
 
 def tempo_map() -> TempoMap:
@@ -120,7 +121,7 @@ def test_midi_file_keeps_video_time_across_tempo_changes(tmp_path) -> None:
 
     tm = TempoMap([TempoChange(0.0, 100.0), TempoChange(3.0, 75.0), TempoChange(7.1, 131.0)], (3, 4))
     notes = [Note(60 + i % 12, i * 0.61, i * 0.61 + 0.4, 90) for i in range(20)]
-    write_midi(tmp_path / "t.mid", tm, [MidiPart("Clarinet in B♭", notes, 71)], key="E dorian")
+    write_midi(tmp_path / "t.mid", tm, [MidiPart("Clarinet in B♭", notes, 71)], key=Key.parse("E dorian"))
     parts, tm2 = read_midi(tmp_path / "t.mid")
     assert parts[0].name == "Clarinet in B♭" and parts[0].program == 71 and tm2.meter == (3, 4)
     assert [n.pitch for n in parts[0].notes] == [n.pitch for n in notes]

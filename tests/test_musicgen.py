@@ -24,10 +24,10 @@ from fc_backend.compose.musicgen.extract import candidates, main_melody  # noqa:
 from fc_backend.compose.musicgen.generate import generate  # noqa: E402
 from fc_backend.compose.musicgen.model import load, random_model  # noqa: E402
 from fc_backend.compose.musicgen.transcribe import NoteEvent, transcribe  # noqa: E402
-from fc_backend.compose.theory import Key  # noqa: E402
 from fc_backend.config import Config  # noqa: E402
 from fc_backend.errors import ToolMissing  # noqa: E402
 from fc_backend.model import VisualAttributes  # noqa: E402
+from fc_backend.theory import Key  # noqa: E402
 from tests.test_compose import make_spotting  # noqa: E402
 
 SR = 32000

@@ -12,6 +12,7 @@ from fc_backend.formats.abc import read_abc
 from fc_backend.model import Melody, Note, RhythmSpot, Shot, Spotting, TempoChange, TempoMap
 from fc_backend.notate import notate
 from fc_backend.notate.abc import key_fields
+from fc_backend.theory import Key
 
 
 def _field(abc: str, name: str) -> str:
@@ -49,15 +50,15 @@ def test_a_known_scale_is_written_as_abc() -> None:
     ("F# major", 6, "F#"), ("Bb major", -2, "Bb"), ("F minor", -4, "Fm"), ("C# minor", 4, "C#m"),
 ])
 def test_key_signature_fields(key: str, sharps: int, field: str) -> None:
-    assert key_fields(key) == (sharps, field)
+    assert key_fields(Key.parse(key)) == (sharps, field)
 
 
 def test_an_unknown_key_is_guessed_by_midi2abc() -> None:
     tm = TempoMap.constant(100.0)
     d_major = [62, 64, 66, 67, 69, 71, 73, 74]
     notes = [Note(p, tm.time_at(i), tm.time_at(i + 1)) for i, p in enumerate(d_major)]
-    assert key_fields("nonsense") == (0, None)
-    abc = notate(Melody(notes, "nonsense", tm))
+    assert key_fields(None) == (0, None)
+    abc = notate(Melody(notes, None, tm))
     assert _field(abc, "K").startswith("D")  # two sharps: midi2abc's guess from the notes
 
 
@@ -77,10 +78,10 @@ def test_fields_match_and_abc2midi_round_trip_keeps_pitches_and_onsets(tm: Tempo
     abc = notate(melody)
     num, den = tm.meter
     assert _field(abc, "M") == f"{num}/{den}"
-    tonic, _, mode = melody.key.partition(" ")
+    tonic, _, mode = str(melody.key).partition(" ")
     assert _field(abc, "K") == key_fields(melody.key)[1]
     assert _field(abc, "K") == tonic + {"major": "", "minor": "m", "dorian": "dor", "phrygian": "phr"}[mode]
-    assert "Rooftop chase" in _field(abc, "T") and melody.key in _field(abc, "T")
+    assert "Rooftop chase" in _field(abc, "T") and melody.key.name in _field(abc, "T")
 
     read_back = read_abc(abc)
     back, back_tm = read_back.notes, read_back.tempo_map

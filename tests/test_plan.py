@@ -260,7 +260,7 @@ def test_plan_carries_the_mix_and_round_trips_through_json(tmp_path) -> None:
     scheme = validate_scheme(json.loads((EXAMPLES_DIR / "action_brass.json").read_text()))
     melody, spotting = make_melody([60, 63, 67, 70, 72]), make_spotting()
     result = plan(scheme, melody, spotting)
-    assert (result.duration, result.key, result.video) == (DURATION, "D minor", "clip.mp4")
+    assert (result.duration, str(result.key), result.video) == (DURATION, "D minor", "clip.mp4")
     assert result.tempo_map == melody.tempo_map
     for part, st in zip(result.tracks, scheme.tracks, strict=True):
         inst = LIBRARY[st.instrument]

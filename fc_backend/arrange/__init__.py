@@ -53,7 +53,8 @@ def arrange(melody: Melody, spotting: Spotting, config: Config | None = None, *,
     write_volume(tracks, analysis)
     mix(tracks, analysis, library)
     progress(0.8)
-    scheme = Scheme(scheme_tempo(melody.tempo_map), melody.key, analysis.measures, analysis.sections, tracks)
+    scheme = Scheme(scheme_tempo(melody.tempo_map), melody.heard_key(), analysis.measures, analysis.sections,
+                    tracks)
     for fix in review(scheme, analysis, library):
         log.info("reviewer: %s", fix)
     progress(1.0)

@@ -55,7 +55,7 @@ class Draft:
 
         return Scheme(
             scheme_tempo(self.melody.tempo_map),
-            self.melody.key,
+            self.melody.heard_key(),
             self.analysis.measures,
             list(self.analysis.sections),
             copy.deepcopy(self.tracks),

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..model import Melody, Spotting
-from ..theory import chord_intervals
-from .keys import SCALES, key_name, parse_key, ranked_keys
+from ..theory import Key, chord_pitch_classes, estimate_chords, rank_keys
 
 #: beats a note may start after a beat and still be the note heard on it (a 32nd note)
 ONSET_SLACK = 0.125
@@ -28,7 +27,7 @@ class HeldChord:
 
     @property
     def tones(self) -> set[int]:
-        return {(self.root + i) % 12 for i in chord_intervals(self.quality)}
+        return set(chord_pitch_classes(self.root, self.quality))
 
 
 @dataclass
@@ -40,8 +39,7 @@ class Analysis:
     pitches: np.ndarray
     per: float  # beats per measure
     pulse: float  # beats per felt pulse
-    tonic: int
-    mode: str
+    key: Key
     key_declared: bool
     measures: int
     chords: list[HeldChord] = field(default_factory=list)
@@ -49,7 +47,15 @@ class Analysis:
 
     @property
     def key_name(self) -> str:
-        return key_name(self.tonic, self.mode)
+        return self.key.name
+
+    @property
+    def tonic(self) -> int:
+        return self.key.tonic
+
+    @property
+    def mode(self) -> str:
+        return self.key.mode
 
     @property
     def durations(self) -> np.ndarray:
@@ -102,51 +108,22 @@ def analyse(melody: Melody, spotting: Spotting | None) -> Analysis:
     pulse = 1.5 if den == 8 and num % 3 == 0 and num > 3 else (0.5 if den == 8 else 1.0)
     end = float(ends.max()) if len(ends) else 0.0
     measures = max(1, math.ceil(end / per - 1e-6))
-    parsed = parse_key(melody.key)
-    analysis = Analysis(melody, spotting, starts, ends, pitches, per, pulse, 0, "major", parsed is not None,
-                        measures)
-    if parsed is None:
-        _, tonic, mode = ranked_keys(analysis.histogram())[0]
-        parsed = (tonic, mode)
-    analysis.tonic, analysis.mode = parsed
+    analysis = Analysis(melody, spotting, starts, ends, pitches, per, pulse, melody.key or Key(0),
+                        melody.key is not None, measures)
+    if melody.key is None:  # the line as the reviewers hear it, in beats
+        analysis.key = rank_keys(analysis.histogram())[0][1]
     if melody.chords:
         analysis.chords = [HeldChord(tm.beat_at(c.start), tm.beat_at(c.end), c.root % 12, c.quality)
                            for c in sorted(melody.chords, key=lambda c: c.start)]
     else:
-        analysis.chords = estimate_chords(analysis)
+        analysis.chords = estimate_held_chords(analysis)
         analysis.chords_given = False
     return analysis
 
 
-def diatonic_triads(tonic: int, mode: str) -> list[HeldChord]:
-    """The key's triads, tonic first then dominant and subdominant (preferred on ties)."""
-    scale = SCALES[mode]
-    order = [0, 4, 3, 5, 1, 6, 2]
-    triads = []
-    for degree in order:
-        pcs = [scale[(degree + k) % 7] + 12 * ((degree + k) // 7) for k in (0, 2, 4)]
-        if mode == "minor" and degree == 4:
-            pcs[1] += 1  # harmonic minor's major V
-        third, fifth = pcs[1] - pcs[0], pcs[2] - pcs[0]
-        quality = {(4, 7): "maj", (3, 7): "min", (3, 6): "dim", (4, 8): "aug"}.get((third, fifth), "maj")
-        triads.append(HeldChord(0.0, 0.0, (tonic + pcs[0]) % 12, quality))
-    return triads
-
-
-def estimate_chords(a: Analysis) -> list[HeldChord]:
-    """One diatonic triad per measure: the one covering most of its notes (strong beats weigh more)."""
-    triads = diatonic_triads(a.tonic, a.mode)
-    chords: list[HeldChord] = []
-    for m in range(a.measures):
-        lo, hi = m * a.per, (m + 1) * a.per
-        weights = a.histogram(lo, hi)
-        for beat in (lo, lo + a.per / 2):
-            i = a.sounding(beat)
-            if i is not None:
-                weights[a.pitches[i] % 12] += a.per / 2
-        if weights.sum() == 0 and chords:
-            best = chords[-1]
-        else:
-            best = max(triads, key=lambda t: sum(weights[p] for p in t.tones))
-        chords.append(HeldChord(lo, hi, best.root, best.quality))
-    return chords
+def estimate_held_chords(a: Analysis) -> list[HeldChord]:
+    """One diatonic triad per measure of the line (`theory.estimate_chords`), in beats."""
+    spans = [(m * a.per, (m + 1) * a.per) for m in range(a.measures)]
+    notes = [(int(p), float(s), float(e)) for p, s, e in zip(a.pitches, a.starts, a.ends, strict=True)]
+    found = estimate_chords(notes, a.key, spans)
+    return [HeldChord(lo, hi, root, quality) for (lo, hi), (root, quality) in zip(spans, found, strict=True)]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import Criterion
+from ..theory import MAJOR_FAMILY
 from .analysis import Analysis
 from .criteria import criterion, ramp
-from .keys import MAJOR_FAMILY
 
 REVIEWER = "emotion"
 

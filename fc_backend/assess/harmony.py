@@ -5,9 +5,9 @@ from __future__ import annotations
 from itertools import pairwise
 
 from ..model import Criterion
+from ..theory import NAMES
 from .analysis import Analysis, HeldChord
 from .criteria import criterion, ramp
-from .keys import NAMES, SCALES
 
 REVIEWER = "harmony"
 
@@ -59,7 +59,7 @@ def progression_coherence(a: Analysis, changes: list[HeldChord]) -> Criterion:
     """Mean usualness of each chord change: functional move or root motion, whichever explains it better."""
     if len(changes) < 2:
         return criterion("progression_coherence", REVIEWER, 0.5, "a single chord has no progression to judge")
-    scale = {(a.tonic + s) % 12 for s in SCALES[a.mode]}
+    scale = a.key.scale_pitch_classes()
     scores = []
     for x, y in pairwise(changes):
         motion = _ROOT_MOTION.get((y.root - x.root) % 12, 0.0)

@@ -9,7 +9,6 @@ import numpy as np
 from ..model import Criterion
 from .analysis import Analysis
 from .criteria import criterion, ramp
-from .keys import stable_pitch_classes
 
 REVIEWER = "melody"
 
@@ -118,7 +117,7 @@ def variation(patterns: list) -> Criterion:
 
 def phrase_endings(a: Analysis) -> Criterion:
     """Phrases (the last note, notes before a rest, long held notes) come to rest on degrees 1, 3, 5."""
-    stable = stable_pitch_classes(a.tonic, a.mode)
+    stable = a.key.stable_pitch_classes()
     durations = a.durations
     long_note = max(1.5, 2.0 * float(np.median(durations)))
     ends = []

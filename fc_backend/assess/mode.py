@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import Criterion
+from ..theory import key_correlation, rank_keys
 from .analysis import Analysis
 from .criteria import criterion, ramp
-from .keys import correlation, key_name, ranked_keys, scale_pitch_classes
 
 REVIEWER = "mode"
 #: measures in a key-finding window
@@ -20,7 +20,7 @@ def review(a: Analysis) -> list[Criterion]:
 
 def key_clarity(a: Analysis) -> Criterion:
     """Krumhansl-Kessler correlation of the duration-weighted pitch-class histogram with the key."""
-    r = correlation(a.histogram(), a.tonic, a.mode)
+    r = key_correlation(a.histogram(), a.key)
     source = "declared" if a.key_declared else "estimated"
     return criterion("key_clarity", REVIEWER, ramp(r, 0.2, 0.75),
                      f"pitch-class profile correlates r={r:.2f} with the {source} key {a.key_name}")
@@ -39,9 +39,9 @@ def tonal_stability(a: Analysis) -> Criterion:
         if np.count_nonzero(hist) < 3:
             continue
         total += 1
-        ranked = ranked_keys(hist, (a.tonic, a.mode))
-        top = [(t, md) for _, t, md in ranked[:3]]
-        if (a.tonic, a.mode) in top or correlation(hist, a.tonic, a.mode) >= ranked[0][0] - 0.1:
+        ranked = rank_keys(hist, a.key)
+        top = [key for _, key in ranked[:3]]
+        if a.key in top or key_correlation(hist, a.key) >= ranked[0][0] - 0.1:
             stable += 1
     if total == 0:
         return criterion("tonal_stability", REVIEWER, 0.5,
@@ -56,6 +56,6 @@ def mode_consistency(a: Analysis) -> Criterion:
     hist = a.histogram()
     if hist.sum() == 0:
         return criterion("mode_consistency", REVIEWER, 0.0, "the melody has no notes")
-    inside = sum(hist[pc] for pc in scale_pitch_classes(a.tonic, a.mode)) / hist.sum()
+    inside = sum(hist[pc] for pc in a.key.idiomatic_pitch_classes()) / hist.sum()
     return criterion("mode_consistency", REVIEWER, ramp(inside, 0.6, 0.95),
-                     f"{inside:.0%} of the sounding time is in the scale of {key_name(a.tonic, a.mode)}")
+                     f"{inside:.0%} of the sounding time is in the scale of {a.key_name}")

@@ -9,9 +9,7 @@ beat for beat, so its bar lines fall on the clip's downbeats and its cut-fitted 
 from __future__ import annotations
 
 from ..model import Melody, Note, Spotting, TempoMap
-from ..theory import parse_key
 from .harmony import harmonize
-from .theory import Key, estimate_key
 
 
 def adopt(user: Melody, spotting: Spotting, *, description: str = "") -> Melody:
@@ -37,18 +35,11 @@ def adopt(user: Melody, spotting: Spotting, *, description: str = "") -> Melody:
         notes.append(Note(n.pitch, start, max(end, start), n.velocity))
     if not notes:
         raise ValueError(f"no note starts before the clip ends at {spotting.duration:.2f} s")
-    key = _key_of(user.key, notes)
+    key = Melody(notes, user.key, tm).heard_key()
     measures = max(1, tm.measure_at(max(n.end for n in notes) - 1e-6))
     chords = harmonize(notes, key, tm, measures)
-    return Melody(notes=notes, key=key.name, tempo_map=tm, chords=chords, seed=user.seed,
+    return Melody(notes=notes, key=key, tempo_map=tm, chords=chords, seed=user.seed,
                   description=description or user.description)
-
-
-def _key_of(text: str, notes: list[Note]) -> Key:
-    try:
-        return Key(*parse_key(text))
-    except ValueError:
-        return estimate_key([(n.pitch, n.end - n.start) for n in notes])
 
 
 def _same_map(a: TempoMap, b: TempoMap) -> bool:

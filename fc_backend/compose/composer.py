@@ -13,11 +13,11 @@ from ..config import Config
 from ..errors import InputError
 from ..model import Chord, Melody, Note, Spotting, TempoMap
 from ..progress import Progress, no_progress
-from ..theory import PITCH_CLASSES
+from ..theory import Key, Triad, stable
 from .align import BeatNote, onset_at
 from .harmony import Section, plan_sections, progression
 from .motif import TRANSFORMS, Motif, choose_transform, make_motif, pulse_of
-from .theory import COMFORTABLE_TONICS, EMOTION_MODE, HIGH_INDEX, LOW_INDEX, Key, Triad, stable
+from .tonality import HIGH_INDEX, LOW_INDEX, choose_key
 
 #: rhythm spots at least this strong get a note onset, like every cut
 STRONG_SPOT = 0.7
@@ -61,14 +61,7 @@ def compose_symbolic(spotting: Spotting, config: Config | None = None, *, descri
     chords = [Chord(tm.time_at(m * per), tm.time_at(final_beat if m == measures - 1 else (m + 1) * per),
                     t.root_pc(key), t.quality(key)) for m, t in enumerate(triads)]
     progress(1.0)
-    return Melody(notes=notes, key=key.name, tempo_map=tm, chords=chords, seed=seed, description=description)
-
-
-def choose_key(emotion: str, rng: random.Random) -> Key:
-    """Mode from the emotion, tonic from a comfortable set by the seed."""
-    mode = EMOTION_MODE.get(emotion, "major")
-    tonics = COMFORTABLE_TONICS[mode]
-    return Key(PITCH_CLASSES[tonics[rng.randrange(len(tonics))]], mode)
+    return Melody(notes=notes, key=key, tempo_map=tm, chords=chords, seed=seed, description=description)
 
 
 def musical_measures(end_beat: float, per: float) -> int:

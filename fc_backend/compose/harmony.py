@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from ..model import Chord, Note, Spotting, TempoMap
-from .theory import Key, Triad
+from ..model import Chord, Melody, Note, Spotting, TempoMap
+from ..theory import Key, Triad
 
 #: progressions (scale degrees, 0 = tonic) a phrase body cycles through, per mode
 TEMPLATES: dict[str, tuple[tuple[int, ...], ...]] = {
@@ -115,33 +115,8 @@ def triads_from_chords(chords: list[Chord], key: Key, tm: TempoMap, measures: in
 
 
 def harmonize(notes: list[Note], key: Key, tm: TempoMap, measures: int) -> list[Chord]:
-    """One diatonic triad per measure under a given melody: the one whose tones cover most of it.
+    """One diatonic triad per measure under a given melody (`Melody.estimate_chords`).
 
     Used for a melody the user wrote, so the part writer and a later re-roll have a chord plan.
-    Downbeat notes weigh more; ties go to the tonic, then subdominant and dominant, as a composer would.
     """
-    preference = {0: 0.3, 4: 0.2, 3: 0.15, 5: 0.1}
-    chords: list[Chord] = []
-    for m in range(measures):
-        t0, t1 = tm.time_at(m * tm.beats_per_measure), tm.time_at((m + 1) * tm.beats_per_measure)
-        weight = [0.0] * 12
-        for n in notes:
-            overlap = min(t1, n.end) - max(t0, n.start)
-            if overlap > 0:
-                weight[n.pitch % 12] += overlap * (1.5 if abs(n.start - t0) < 1e-3 else 1.0)
-        duration = max(t1 - t0, 1e-9)
-
-        def fit(triad: Triad, weight: list[float] = weight, duration: float = duration) -> float:
-            tones = {key.pitch(triad.degree + k, leading_tone=triad.leading_tone) % 12 for k in (0, 2, 4)}
-            return sum(weight[p] for p in tones) / duration + preference.get(triad.degree, 0.0)
-
-        options = [Triad(d, leading_tone=key.mode == "minor" and d == 4) for d in range(7)]
-        if key.mode == "minor":
-            options.append(Triad(4))  # the natural v, when the melody sings the lowered 7th
-        triad = max(options, key=fit) if any(weight) else (Triad(0) if not chords else None)
-        if triad is None:  # an empty measure keeps the chord before it
-            last = chords[-1]
-            chords.append(Chord(t0, t1, last.root, last.quality))
-            continue
-        chords.append(Chord(t0, t1, triad.root_pc(key), triad.quality(key)))
-    return chords
+    return Melody(notes, key, tm).estimate_chords(measures)

@@ -12,11 +12,12 @@ import math
 import random
 
 from ..model import Melody, Note, Spotting
+from ..theory import Key
 from .align import BeatNote, onset_at
 from .composer import _LineWriter, _measure_levels, _seconds, _spot_times, musical_measures
 from .harmony import harmonize, plan_sections, triads_from_chords
 from .motif import make_motif
-from .theory import HIGH_INDEX, LOW_INDEX, Key, parse_key
+from .tonality import HIGH_INDEX, LOW_INDEX
 
 #: how many fresh seeds to try when a tiny region comes out exactly as it was
 _TRIES = 6
@@ -48,7 +49,7 @@ def reroll(melody: Melody, spotting: Spotting, t0: float, t1: float, *, seed: in
     before = [n for n in melody.notes if tm.beat_at(n.start) < b0 - 1e-6]
     after = [n for n in melody.notes if tm.beat_at(n.start) >= b1 - 1e-6]
 
-    key = parse_key(melody.key)
+    key = melody.heard_key()
     measures = musical_measures(tm.beat_at(spotting.duration), per)
     chords = melody.chords or harmonize(melody.notes, key, tm, measures)
     triads = triads_from_chords(chords, key, tm, measures)

@@ -1,7 +1,7 @@
 """Reading a melody a person edited: ABC text (through abcmidi's abc2midi) or a MIDI file.
 
 A format edge like `midi.py`: the result is a `Melody` on the file's own clock (its tempo map, its
-key or "" when it names none); laying it onto a clip's tempo map is the compose stage's job.
+key or None when it names none); laying it onto a clip's tempo map is the compose stage's job.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pretty_midi
 
 from ..errors import InputError
 from ..model import Melody, Note, TempoMap
+from ..theory import Key, parse_key
 from ..tools import require
 from .midi import MidiPart, read_midi
 
@@ -48,7 +49,7 @@ def read_melody(path: str | Path) -> Melody:
         melody = read_abc(text, source=path)
     else:
         notes, tempo_map, key = _read_midi_melody(path)
-        melody = Melody(notes=notes, key=key or "", tempo_map=tempo_map, description=path.stem)
+        melody = Melody(notes=notes, key=key, tempo_map=tempo_map, description=path.stem)
     if not melody.notes:
         raise InputError(path, "holds no notes")
     return melody
@@ -88,18 +89,18 @@ def read_abc(text: str, *, source: str | Path = "ABC", strict: bool = True) -> M
     return Melody(notes, abc_key(key_field[1]), tempo_map, description=title[1].strip() if title else "")
 
 
-def abc_key(field: str) -> str:
-    """Our key name of an ABC K: field ("Ador" -> "A dorian", "Bbm" -> "Bb minor"); "" when it names none."""
+def abc_key(field: str) -> Key | None:
+    """The key of an ABC K: field ("Ador" -> A dorian, "Bbm" -> Bb minor); None when it names none."""
     found = re.match(r"\s*([A-Ga-g])([#b]?)\s*(\S*)", field)
     if not found:
-        return ""
+        return None
     word = found[3].lower()
     word = "" if "=" in word else word  # K:C clef=bass is C major
     mode = _ABC_MODES.get(word) or _ABC_MODES.get(word[:3])
-    return f"{found[1].upper()}{found[2]} {mode}" if mode else ""
+    return parse_key(f"{found[1].upper()}{found[2]} {mode}") if mode else None
 
 
-def _read_midi_melody(path: Path) -> tuple[list[Note], TempoMap, str | None]:
+def _read_midi_melody(path: Path) -> tuple[list[Note], TempoMap, Key | None]:
     try:
         parts, tempo_map = read_midi(path)
         signatures = pretty_midi.PrettyMIDI(str(path)).key_signature_changes
@@ -111,5 +112,5 @@ def _read_midi_melody(path: Path) -> tuple[list[Note], TempoMap, str | None]:
     key = None
     if signatures:
         tonic, mode = pretty_midi.key_number_to_key_name(signatures[0].key_number).split()
-        key = f"{tonic} {mode.lower()}"
+        key = parse_key(f"{tonic} {mode.lower()}")
     return (chosen.notes if chosen else []), tempo_map, key

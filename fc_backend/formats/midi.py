@@ -13,7 +13,7 @@ import mido
 import pretty_midi
 
 from ..model import Note, TempoChange, TempoMap
-from ..theory import parse_key
+from ..theory import Key
 
 PPQ = 960
 #: semitones from a mode's tonic up to the tonic of the major scale that shares its signature
@@ -33,15 +33,15 @@ class MidiPart:
     is_drum: bool = False
 
 
-def key_signature(key: str) -> str:
-    """mido's key-signature name for a key such as "D minor" or "E dorian" ("Dm", "D")."""
-    tonic, mode = parse_key(key)
+def key_signature(key: Key) -> str:
+    """mido's key-signature name for a key such as D minor or E dorian ("Dm", "D")."""
+    tonic, mode = key.tonic, key.mode
     if mode in ("minor", "harmonic minor", "melodic minor"):
         return _MINOR_NAMES[tonic]
     return _MAJOR_NAMES[(tonic + _MODE_TO_MAJOR[mode]) % 12]
 
 
-def write_midi(path: str | Path, tempo_map: TempoMap, parts: list[MidiPart], *, key: str | None = None,
+def write_midi(path: str | Path, tempo_map: TempoMap, parts: list[MidiPart], *, key: Key | None = None,
                ppq: int = PPQ) -> None:
     """Write a type-1 MIDI file: a tempo track, then one track per part (channel 10 for drums)."""
     mid = mido.MidiFile(type=1, ticks_per_beat=ppq, charset="utf-8")  # names like "B♭ Clarinet"

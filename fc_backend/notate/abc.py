@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..formats.midi import PPQ, MidiPart, key_signature, write_midi
 from ..model import Melody
+from ..theory import Key
 from ..tools import require
 
 #: sharps (+) or flats (-) of each key signature, by mido's key name
@@ -50,15 +51,14 @@ def notate(melody: Melody) -> str:
     return _fields(done.stdout, _title(melody), abc_key)
 
 
-def key_fields(key: str) -> tuple[int, str | None]:
-    """(sharps or -flats of the signature, ABC K: value) of "D minor"; (0, None) for an unknown key."""
-    try:
-        name = key_signature(key)
-    except ValueError:
+def key_fields(key: Key | None) -> tuple[int, str | None]:
+    """(sharps or -flats of the signature, ABC K: value) of D minor; (0, None) for an unknown key."""
+    if key is None:
         return 0, None
+    name = key_signature(key)
     sharps = _SHARPS[_RELATIVE_MAJOR.get(name, name)]
-    tonic, _, mode = key.strip().partition(" ")
-    return max(-6, min(6, sharps)), tonic + _ABC_MODE.get(mode.strip().lower() or "major", "")
+    tonic, _, mode = key.name.partition(" ")
+    return max(-6, min(6, sharps)), tonic + _ABC_MODE.get(mode, "")
 
 
 def _title(melody: Melody) -> str:

@@ -13,11 +13,11 @@ from ..model import Melody, Note, Plan, PlanTrack, ReverbBus, Scheme, SchemeTrac
 from ..progress import Progress, no_progress
 from ..schemes import Instrument, load_instruments, validate_scheme
 from .dynamics import articulate, envelope, measure_levels, soften
+from .harmony import harmony
 from .markers import markers
 from .motion import measure_motion
 from .parts import WRITERS, Context, doubling_part, hits_part, kit_part
 from .ranges import fit, octave_shift
-from .theory import harmony
 
 __all__ = ["plan"]
 

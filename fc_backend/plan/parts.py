@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from ..model import Chord, Melody, Note, RhythmSpot, TempoMap
 from ..schemes import Instrument
 from ..theory import chord_intervals
+from .harmony import chord_at
 from .ranges import fit_pitches, fold
-from .theory import chord_at, chord_pitch_classes
 
 #: intervals below the melody a counter-line prefers: thirds and sixths
 SWEET = (3, 4, 8, 9)
@@ -84,7 +84,7 @@ def counter_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
     for b in ctx.grid(1.0):
         t = ctx.tm.time_at(b)
         above = _sounding(ctx.melody.notes, t, ctx.tm.time_at(b + 1) - t)
-        tones = chord_pitch_classes(chord_at(ctx.chords, t))
+        tones = chord_at(ctx.chords, t).pitch_classes
         anchor = above if above is not None else (previous if previous is not None else 64)
         options = [p for p in range(anchor - 9, anchor - 2) if p % 12 in tones] if above is not None else []
         if not options:
@@ -278,7 +278,7 @@ def _voicing_at(chord: Chord, bottom: int) -> list[int]:
 
 def _voicings(chord: Chord, low: int, high: int) -> list[list[int]]:
     """Every close-position voicing (each inversion, each octave) that lies inside [low, high]."""
-    pcs = chord_pitch_classes(chord)
+    pcs = chord.pitch_classes
     out = []
     for inversion in range(len(pcs)):
         order = pcs[inversion:] + pcs[:inversion]

@@ -64,7 +64,8 @@ def summary(spotting: Spotting, melody: Melody, assessment: Assessment, plan: Pl
                         f" {spotting.fps:g} fps, {len(spotting.shots)} shots,"
                         f" {len(spotting.rhythm_spots)} rhythm spots")),
         ("emotion", escape(spotting.emotion)),
-        ("key and meter", escape(f"{melody.key}, {tm.meter[0]}/{tm.meter[1]}, {scheme.measures} measures")),
+        ("key and meter", escape(f"{melody.heard_key()}, "
+                                  f"{tm.meter[0]}/{tm.meter[1]}, {scheme.measures} measures")),
         ("tempo", escape(tempo)),
         ("assessment", f"{assessment.total:.2f} / {len(assessment.criteria)} {verdict}"
                        f" ({assessment.attempts} attempt{'s' if assessment.attempts != 1 else ''})"),
@@ -97,7 +98,7 @@ def melody_facts(melody: Melody) -> str:
 
     span = f"{name(min(pitches))}-{name(max(pitches))}" if pitches else "no notes"
     chords = " ".join(f"{c.name}" for c in melody.chords)
-    return (f"<p>{len(melody.notes)} notes, range {escape(span)}, key {escape(melody.key)},"
+    return (f"<p>{len(melody.notes)} notes, range {escape(span)}, key {escape(str(melody.heard_key()))},"
             f" seed {melody.seed}.</p><p class=note>Chord plan: {escape(chords) or 'none'}</p>")
 
 
@@ -115,7 +116,7 @@ def scheme_tables(scheme: Scheme) -> str:
               for t in scheme.tracks]
     sections = [[s.name, f"{s.measures[0]}-{s.measures[1]}", f"{s.intensity:.2f}"] for s in scheme.sections]
     tempo = scheme.tempo
-    return (f"<p>{escape(scheme.key)}, {tempo.bpm:g} bpm, {tempo.meter[0]}/{tempo.meter[1]}, "
+    return (f"<p>{escape(str(scheme.key))}, {tempo.bpm:g} bpm, {tempo.meter[0]}/{tempo.meter[1]}, "
             f"{scheme.measures} measures.</p>"
             + table(["#", "track", "role", "instrument", "source", "transpose", "pan", "reverb send",
                      "articulation", "softened measures"], tracks, {0, 5})

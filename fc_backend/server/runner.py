@@ -86,7 +86,8 @@ def _score(folder: Path, clip: str, options: dict[str, Any], max_duration: float
                    show_progress=False, on_progress=progress)
     a = result.assessment
     return {"shots": len(result.spotting.shots), "rhythm_spots": len(result.spotting.rhythm_spots),
-            "key": result.melody.key, "tracks": len(result.plan.tracks), "duration": result.spotting.duration,
+            "key": str(result.melody.heard_key()), "tracks": len(result.plan.tracks),
+            "duration": result.spotting.duration,
             "assessment": round(a.total, 2), "passed": a.passed, "composer_attempts": a.attempts}
 
 
@@ -108,7 +109,7 @@ def _reroll(folder: Path, clip: str | None, options: dict[str, Any], max_duratio
                     seed=options["seed"], show_progress=False, on_progress=progress)
     first, last = region_measures(before or result.melody, t0, t1)
     a = result.assessment
-    return {"measures": [first, last], "seed": result.melody.seed, "key": result.melody.key,
+    return {"measures": [first, last], "seed": result.melody.seed, "key": str(result.melody.heard_key()),
             "tracks": len(result.plan.tracks), "duration": result.spotting.duration,
             "assessment": round(a.total, 2), "passed": a.passed}
 

@@ -83,7 +83,7 @@ def run(mg: MusicGen, spotting: Spotting, config: Config | None = None, *, descr
                   min(127, round(40 + 87 * e.amplitude))) for e in chosen.notes]
     raw = Melody(notes, "", spotting.tempo_map, seed=seed)
     melody = adopt(raw, spotting, description=description)
-    melody.key = melody.key or key.name
+    melody.key = melody.key or key
     melody = _on_the_spots(melody, spotting)
     progress(1.0)
     return MusicGenResult(text, audio, sr, events, chosen, melody)

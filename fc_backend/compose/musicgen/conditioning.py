@@ -13,7 +13,7 @@ from collections import Counter
 import numpy as np
 
 from ...model import Spotting
-from ..theory import Key
+from ...theory import Key
 
 #: the melody conditioner's STFT at 32 kHz: 16384-point frames every 4096 samples, 12 chroma bins
 N_FFT, HOP, N_CHROMA = 16384, 4096, 12
