@@ -107,7 +107,9 @@ class Worker:
                     while self.sock.poll(0):
                         heard = time.monotonic()
                         self._on_broker(self.sock.recv_multipart())
-                if conn.fileno() in events and conn is self.runner.conn:  # zmq reports plain fds by number
+                # a cancel above may have replaced the job process and closed `conn`: ask which first
+                # (a closed pipe has no fileno); zmq reports plain fds by number
+                if conn is self.runner.conn and conn.fileno() in events:
                     self._on_job_process()
                 now = time.monotonic()
                 if now - sent >= self.heartbeat:
