@@ -14,6 +14,7 @@ import math
 import types
 import typing
 from bisect import bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -69,6 +70,8 @@ class Record:
 
 
 def _to_plain(value: Any) -> Any:
+    if isinstance(value, MeasureLevels):
+        return value.to_plain()
     if isinstance(value, Key):
         return value.name  # "D minor": the form a person reads and edits
     if isinstance(value, Record):
@@ -91,6 +94,8 @@ def _from_plain(tp: Any, value: Any) -> Any:
         return _from_plain(next(a for a in args if a is not type(None)), value)
     if tp is Key:
         return value if isinstance(value, Key) else Key.parse(value)
+    if tp is MeasureLevels:
+        return MeasureLevels.of(value)
     if isinstance(tp, type) and issubclass(tp, Record):
         return tp.from_dict(value)
     if origin is list:
@@ -421,6 +426,40 @@ class Section(Record):
     intensity: float = 0.5
 
 
+MEASURE_PREFIX = "measure"
+
+
+def measure_number(name: str) -> int:
+    """3 for the scheme's key "measure3"; ValueError for anything else: the one reader of these keys."""
+    digits = name[len(MEASURE_PREFIX):] if name.startswith(MEASURE_PREFIX) else ""
+    if not digits.isdigit():
+        raise ValueError(f"{name!r} is not a measure key (measure1, measure2, ...)")
+    return int(digits)
+
+
+class MeasureLevels(dict[int, float]):
+    """Levels keyed by 1-based measure number; written in the scheme as {"measure3": 0.6}."""
+
+    @classmethod
+    def of(cls, levels: Mapping[int | str, float]) -> MeasureLevels:
+        """Levels from measure numbers or "measureN" names."""
+        return cls({k if isinstance(k, int) else measure_number(k): float(v) for k, v in levels.items()})
+
+    def to_plain(self) -> dict[str, float]:
+        return {f"{MEASURE_PREFIX}{m}": v for m, v in sorted(self.items())}
+
+    def held(self, measures: int) -> list[float]:
+        """The level of every measure 1..`measures`, each key held until the next (1.0 before the first)."""
+        keyed = sorted(self.items())
+        level = keyed[0][1] if keyed else 1.0
+        out = []
+        for m in range(1, measures + 1):
+            while keyed and keyed[0][0] <= m:
+                level = keyed.pop(0)[1]
+            out.append(level)
+        return out
+
+
 @dataclass
 class SchemeTrack(Record):
     """One instrument part as a person reviews it (DESIGN.md, "The scheme")."""
@@ -433,9 +472,12 @@ class SchemeTrack(Record):
     transpose: int = 0
     panning: float = 0.0  # -1 (left) .. 1 (right)
     reverb_space: float = 0.2  # send level 0..1
-    volume_envelope: dict[str, float] = field(default_factory=dict)  # {"measure3": 0.6}
+    volume_envelope: MeasureLevels = field(default_factory=MeasureLevels)
     softened_measures: list[int] = field(default_factory=list)
     articulation: str = "legato"
+
+    def __post_init__(self) -> None:
+        self.volume_envelope = MeasureLevels.of(self.volume_envelope)
 
 
 @dataclass

@@ -19,7 +19,7 @@ import jsonschema
 from jsonschema.exceptions import best_match
 
 from .errors import InputError
-from .model import Scheme
+from .model import Scheme, measure_number
 from .ranges import check as check_ranges
 
 SCHEMES_DIR = Path(__file__).resolve().parent.parent / "schemes"
@@ -152,7 +152,7 @@ def _semantic_problems(data: dict[str, Any], library: dict[str, Instrument]) -> 
             yield (f"{where}.instrument: {instrument.key!r} is an unpitched kit;"
                    " only a percussion track may use it")
         for name in track.get("volume_envelope", {}):
-            if not 1 <= int(name[len("measure"):]) <= measures:
+            if not 1 <= measure_number(name) <= measures:
                 yield f"{where}.volume_envelope.{name}: no such measure (the scheme has {measures})"
         for measure in track.get("softened_measures", []):
             if measure > measures:

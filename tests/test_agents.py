@@ -288,7 +288,7 @@ def test_arranger_roles_speak_in_the_fixed_order_and_build_the_scheme() -> None:
         scheme.tracks[0].reverb_space == 0.42 and scheme.tracks[1].reverb_space == 0.5
     )  # the Reviewer's word
     assert scheme.tracks[3].softened_measures == [7, 8]
-    assert scheme.tracks[2].volume_envelope == {"measure1": 0.6, "measure6": 0.35, "measure10": 0.6}
+    assert scheme.tracks[2].volume_envelope == {1: 0.6, 6: 0.35, 10: 0.6}
     # each role saw the draft as the roles before it left it
     assert "Clip: 35.0 s, emotion calm" in server.requests[0]["messages"][1]["content"]
     assert [t["role"] for t in draft_from(server.requests[2])["tracks"]] == [
@@ -347,7 +347,7 @@ def test_unknown_instruments_and_unplayable_parts_are_sent_back_then_replaced(
     assert validate_scheme(scheme.to_dict()) == scheme
     assert [t.instrument for t in scheme.tracks] == ["alto_flute", "strings2_ensemble", "cellos", "harp"]
     assert scheme.sections == rule.sections
-    assert scheme.tracks[0].volume_envelope != {"measure1": 0.6, "measure6": 0.35, "measure10": 0.6}
+    assert scheme.tracks[0].volume_envelope != {1: 0.6, 6: 0.35, 10: 0.6}
     assert all(
         t.softened_measures == a["softened_measures"]
         for t, a in zip(scheme.tracks, CALM_ANSWERS["arrange"]["parts"], strict=True)

@@ -62,11 +62,11 @@ def action_clip() -> Spotting:
                          brightness="bright", view_scale="close-up")
 
 
-def held_levels(envelope: dict[str, float], measures: int) -> list[float]:
+def held_levels(envelope: dict[int, float], measures: int) -> list[float]:
     """The level of every measure, each key holding until the next."""
     out, level = [], None
     for m in range(1, measures + 1):
-        level = envelope.get(f"measure{m}", level)
+        level = envelope.get(m, level)
         assert level is not None, "an envelope starts at measure 1"
         out.append(level)
     return out

@@ -10,6 +10,7 @@ from fc_backend.model import (
     Criterion,
     EnvelopePoint,
     Marker,
+    MeasureLevels,
     Melody,
     MotionCurve,
     Note,
@@ -25,6 +26,7 @@ from fc_backend.model import (
     TempoChange,
     TempoMap,
     VisualAttributes,
+    measure_number,
 )
 from fc_backend.theory import Key
 
@@ -127,3 +129,16 @@ def test_midi_file_keeps_video_time_across_tempo_changes(tmp_path) -> None:
     assert [n.pitch for n in parts[0].notes] == [n.pitch for n in notes]
     assert max(abs(a.start - b.start) for a, b in zip(notes, parts[0].notes, strict=True)) < 0.001
     assert [c.bpm for c in tm2.changes] == pytest.approx([100.0, 75.0, 131.0], abs=0.01)
+
+
+def test_scheme_envelopes_are_levels_by_measure_number_written_as_measure_keys() -> None:
+    levels = MeasureLevels.of({"measure3": 0.6, "measure1": 0.3})
+    assert levels == {1: 0.3, 3: 0.6} and levels.held(4) == [0.3, 0.3, 0.6, 0.6]
+    assert levels.to_plain() == {"measure1": 0.3, "measure3": 0.6}
+    track = SchemeTrack.from_dict({"track_index": 1, "name": "Oboe", "role": "melody", "instrument": "oboe",
+                                   "source": "melody", "volume_envelope": {"measure2": 0.5}})
+    assert track.volume_envelope == {2: 0.5} and track.to_dict()["volume_envelope"] == {"measure2": 0.5}
+    assert measure_number("measure12") == 12
+    for bad in ("bar3", "measure", "measure-1", "Measure3"):
+        with pytest.raises(ValueError, match="not a measure key"):
+            measure_number(bad)

@@ -10,6 +10,7 @@ from fc_backend.arrange import arrange
 from fc_backend.errors import InputError
 from fc_backend.model import (
     Chord,
+    MeasureLevels,
     Melody,
     MotionCurve,
     Note,
@@ -219,7 +220,7 @@ def test_softened_measures_are_quieter_than_their_neighbours() -> None:
     tracks = [track(i, key, source, softened_measures=soft, volume_envelope={"measure1": 0.9})
               for i, (key, source) in enumerate([("flutes", "melody"), ("strings1_ensemble", "chords"),
                                                  ("cellos", "bass"), ("harp", "ostinato")], start=1)]
-    tracks[2].volume_envelope = {"measure1": 0.9, "measure6": 1.0}
+    tracks[2].volume_envelope = MeasureLevels({1: 0.9, 6: 1.0})
     result = plan(make_scheme(tracks), make_melody([62, 65, 69, 67]), make_spotting())
     for part in result.tracks:
         def loudest(m: int, notes=part.notes) -> int:

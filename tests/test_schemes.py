@@ -100,7 +100,7 @@ def test_there_are_three_distinct_examples() -> None:
 
 def test_design_example_is_valid() -> None:
     scheme = validate_scheme(copy.deepcopy(DESIGN_EXAMPLE))
-    assert scheme.tracks[0].volume_envelope == {"measure1": 0.3, "measure3": 0.6}
+    assert scheme.tracks[0].volume_envelope == {1: 0.3, 3: 0.6}
     assert scheme.sections[0].measures == (1, 8)
 
 

@@ -21,7 +21,7 @@ from ..agents.chats import run_group_chat
 from ..agents.prompts import REASONING, system_message
 from ..config import Config
 from ..errors import InputError
-from ..model import Melody, Scheme, SchemeTrack, Section, Spotting
+from ..model import MeasureLevels, Melody, Scheme, SchemeTrack, Section, Spotting, measure_number
 from ..progress import Progress, no_progress
 from ..schemes import EXAMPLES_DIR, Instrument, scheme_schema, validate_scheme
 from ..theory import NAMES
@@ -265,9 +265,9 @@ def apply(role: str, answer: dict[str, Any], draft: Draft) -> None:
             track.transpose, track.articulation = t["transpose"], t["articulation"]
     elif role == "volume":
         for t in answer["tracks"]:
-            by_index[t["track_index"]].volume_envelope = {
+            by_index[t["track_index"]].volume_envelope = MeasureLevels.of({
                 k: round(float(v), 3) for k, v in t["volume_envelope"].items()
-            }
+            })
     elif role == "mixing":
         for t in answer["tracks"]:
             by_index[t["track_index"]].panning = round(float(t["panning"]), 3)
@@ -311,7 +311,7 @@ def check(role: str, answer: dict[str, Any], draft: Draft) -> list[str]:
             names = t["volume_envelope"]
             if "measure1" not in names:
                 return [f"tracks[track_index={t['track_index']}].volume_envelope: must start with measure1"]
-            late = [k for k in names if int(k[len("measure") :]) > m or int(k[len("measure") :]) < 1]
+            late = [k for k in names if not 1 <= measure_number(k) <= m]
             if late:
                 return [
                     f"tracks[track_index={t['track_index']}].volume_envelope.{late[0]}:"

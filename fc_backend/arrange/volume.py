@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import SchemeTrack
+from ..model import MeasureLevels, SchemeTrack
 from .analyze import Analysis
 
 #: how present each role sits in the balance at full intensity (levels are linear gains 0..2)
@@ -13,15 +13,15 @@ STEP = 0.03
 
 
 def write_volume(tracks: list[SchemeTrack], analysis: Analysis) -> None:
-    """Set each track's `volume_envelope` ({"measureN": level}) at measure 1 and at every change."""
+    """Set each track's `volume_envelope` (level by measure) at measure 1 and at every change."""
     for track in tracks:
         base = ROLE_LEVEL.get(track.role, 0.7)
-        envelope: dict[str, float] = {}
+        envelope = MeasureLevels()
         last: float | None = None
         for m, intensity in enumerate(analysis.intensity, start=1):
             curve = intensity ** 1.5 if track.role == "percussion" else intensity
             level = round(min(2.0, max(0.05, base * (0.35 + 0.95 * curve))), 2)
             if last is None or abs(level - last) >= STEP:
-                envelope[f"measure{m}"] = level
+                envelope[m] = level
                 last = level
         track.volume_envelope = envelope

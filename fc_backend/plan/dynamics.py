@@ -36,15 +36,9 @@ def soften(notes: list[Note], softened: set[int], tm: TempoMap, factor: float = 
 
 def measure_levels(track: SchemeTrack, measures: int, factor: float = SOFTEN) -> list[float]:
     """The scheme's level for every measure (last key held), lowered in softened measures."""
-    keyed = sorted((int(k[len("measure"):]), v) for k, v in track.volume_envelope.items())
-    level = keyed[0][1] if keyed else 1.0
     softened = set(track.softened_measures)
-    levels = []
-    for m in range(1, measures + 1):
-        while keyed and keyed[0][0] <= m:
-            level = keyed.pop(0)[1]
-        levels.append(level * factor if m in softened else level)
-    return levels
+    held = track.volume_envelope.held(measures)
+    return [level * factor if m in softened else level for m, level in enumerate(held, start=1)]
 
 
 def envelope(levels: list[float], tm: TempoMap) -> list[EnvelopePoint]:

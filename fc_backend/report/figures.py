@@ -95,7 +95,7 @@ def envelope_figure(plan: Plan, scheme: Scheme) -> bytes:
         ys = [p.gain for p in points] + [points[-1].gain]
         line, = ax.plot(xs, ys, lw=1.6, label=track.name)
         if scheme_track is not None:
-            keys = sorted((int(k[len("measure"):]), v) for k, v in scheme_track.volume_envelope.items())
+            keys = sorted(scheme_track.volume_envelope.items())
             ax.scatter([m for m, _ in keys], [v for _, v in keys], color=line.get_color(), s=18, zorder=3)
     ax.set_xlim(1, end)
     ax.set_ylim(0, 1.15)
