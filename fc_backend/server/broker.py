@@ -40,7 +40,7 @@ log = logging.getLogger("filmcomposer.serve")
 
 #: cap on the artifacts of one job, all files together
 MAX_RESULT = 8 << 30
-WORKER_ERRORS = {p.INPUT, p.TOO_LONG, p.BACKEND, p.INTERNAL}
+WORKER_ERRORS = {p.INPUT, p.TOO_LONG, p.BACKEND, p.INTERNAL, p.BAD_REQUEST}
 
 
 class Broker:

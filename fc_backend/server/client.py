@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import math
 import os
 import secrets
@@ -157,9 +158,20 @@ class Client:
         out = Path(out)
         _check_span(t0, t1)
         inputs = reroll_inputs(out)
-        sizes = {name: path.stat().st_size for name, path in inputs.items()}
         digests = {name: sha256_file(path) for name, path in inputs.items()}
-        files = [{"name": name, "size": sizes[name], "sha256": digests[name]} for name in inputs]
+        with contextlib.ExitStack() as stack:
+            elsewhere = _clip_elsewhere(out)
+            if elsewhere is not None:  # the server takes only names of files sent with the job
+                inputs["plan.json"] = stack.enter_context(_plan_without_clip(out / "plan.json"))
+            result = self._reroll(out, inputs, digests, t0, t1, seed, loudness, on_event, elsewhere)
+        return result
+
+    def _reroll(self, out: Path, inputs: dict[str, Path], digests: dict[str, str], t0: float, t1: float,
+                seed: int | None, loudness: float, on_event: OnEvent,
+                elsewhere: str | None) -> dict[str, Any]:
+        sizes = {name: path.stat().st_size for name, path in inputs.items()}
+        sent = {name: sha256_file(path) for name, path in inputs.items()}
+        files = [{"name": name, "size": sizes[name], "sha256": sent[name]} for name in inputs]
         accepted = self._call({"op": "reroll", "files": files,
                                "options": {"from": t0, "to": t1, "seed": seed, "loudness": loudness}},
                               "accepted")
@@ -171,10 +183,14 @@ class Client:
             if clip in names:
                 raise ServerError(p.BAD_REQUEST, "malformed result from the server: it replaces the clip")
             for name in p.REROLL_JSON:  # someone edited OUT meanwhile: theirs wins, nothing is written
-                path = inputs.get(name)
+                path = out / name if name in inputs else None
                 if path is not None and (not path.is_file() or sha256_file(path) != digests[name]):
                     raise InputError(path, "changed while the re-roll ran; nothing was written "
                                      "(run it again)")
+            if elsewhere is not None and (staging / "plan.json").is_file():  # the clip stays where it is
+                plan = json.loads((staging / "plan.json").read_text(encoding="utf-8"))
+                plan["video"] = elsewhere
+                (staging / "plan.json").write_text(json.dumps(plan, indent=2) + "\n", encoding="utf-8")
 
         return self._complete(job, out, check_out, on_event)
 
@@ -322,6 +338,31 @@ def reroll_inputs(out: Path) -> dict[str, Path]:
     except ProtocolError:
         pass
     return inputs
+
+
+def _clip_elsewhere(out: Path) -> str | None:
+    """plan.json's clip when it is a path outside OUT (a local score of a clip kept elsewhere)."""
+    video = read_artifact(out / "plan.json", "Plan").get("video")
+    if not isinstance(video, str):
+        return None
+    try:
+        p.relative_name(video)
+    except ProtocolError:
+        return video
+    return video if "/" in video else None
+
+
+@contextlib.contextmanager
+def _plan_without_clip(plan: Path) -> Any:
+    """A copy of plan.json that names no clip, for the upload; removed afterwards."""
+    import tempfile
+
+    data = read_artifact(plan, "Plan")
+    data["video"] = None
+    with tempfile.TemporaryDirectory(prefix="fc-reroll-") as tmp:
+        copy = Path(tmp) / "plan.json"
+        copy.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        yield copy
 
 
 def _check_span(t0: float, t1: float) -> None:

@@ -57,6 +57,8 @@ def _job_process(conn: Connection, soundfont: str | None, parent: int) -> None:
         try:
             run = _score if kind == "score" else _reroll
             conn.send(("done", run(folder, clip, options, max_duration, soundfont, progress)))
+        except p.ProtocolError as err:
+            conn.send(("failed", err.code, err.message))
         except InputError as err:
             conn.send(("failed", p.INPUT, _where(err, folder / "out") + err.problem))
         except FilmComposerError as err:
@@ -97,16 +99,22 @@ def _reroll(folder: Path, clip: str | None, options: dict[str, Any], max_duratio
     from ..config import Config
     from ..model import Melody
     from ..pipeline import reroll
+    from .confine import confine_reroll
 
     out = input_dir("reroll", folder)
     _check_spotted_duration(out, max_duration)
+    sent_spotting = confine_reroll(out)
     try:
         before: Melody | None = Melody.load(out / "melody.json")
     except (OSError, ValueError, KeyError, TypeError):
         before = None  # reroll() names what is wrong with the file
     t0, t1 = options["from"], options["to"]
-    result = reroll(out, t0, t1, Config(loudness=options["loudness"], soundfont=soundfont),
-                    seed=options["seed"], show_progress=False, on_progress=progress)
+    try:
+        result = reroll(out, t0, t1, Config(loudness=options["loudness"], soundfont=soundfont),
+                        seed=options["seed"], show_progress=False, on_progress=progress)
+    finally:
+        if sent_spotting is not None:  # as the client sent it, so it does not travel back as changed
+            (out / "spotting.json").write_bytes(sent_spotting)
     first, last = region_measures(before or result.melody, t0, t1)
     a = result.assessment
     return {"measures": [first, last], "seed": result.melody.seed, "key": str(result.melody.heard_key()),
