@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("torch")
+torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("basic_pitch")
 
@@ -21,6 +21,7 @@ from fc_backend.compose.musicgen.conditioning import (  # noqa: E402
     window_chroma,
 )
 from fc_backend.compose.musicgen.extract import candidates, main_melody  # noqa: E402
+from fc_backend.compose.musicgen.fast import Cue, FastMusicGen  # noqa: E402
 from fc_backend.compose.musicgen.generate import generate  # noqa: E402
 from fc_backend.compose.musicgen.model import load, random_model  # noqa: E402
 from fc_backend.compose.musicgen.transcribe import NoteEvent, transcribe  # noqa: E402
@@ -144,3 +145,106 @@ def test_config_selects_the_musicgen_backend(monkeypatch: pytest.MonkeyPatch, tm
     config.composer = "nonsense"
     with pytest.raises(ValueError, match="composer"):
         compose(make_spotting(spots=()), config)
+
+
+# -- the fast path: static cache, batched guidance, batched cues -------------------------------------------
+
+TEXT = "heroic cinematic orchestral film score, an adventure theme"
+
+
+def _scale_chroma(shift: int = 0) -> np.ndarray:
+    chroma = np.zeros((2 * CHROMA_FRAMES, 12), np.float32)
+    chroma[np.arange(len(chroma)), (np.arange(len(chroma)) // 3 + shift) % 12] = 1.0
+    return chroma
+
+
+def _transformers_codes(mg, monkeypatch: pytest.MonkeyPatch, text: str, chroma: np.ndarray, frames: int, *,
+                        seed: int, sample: bool, prompt: torch.Tensor | None = None) -> torch.Tensor:
+    """The codes transformers' generate() hands its codec (K, frames), caught on their way in."""
+    caught = []
+    decode = mg.model.audio_encoder.decode
+
+    def catch(codes, *args, **kwargs):
+        caught.append(codes.clone())
+        return decode(codes, *args, **kwargs)
+
+    monkeypatch.setattr(mg.model.audio_encoder, "decode", catch)
+    tokens = mg.tokenizer([text], return_tensors="pt", padding=True)
+    extra = {} if prompt is None else {"decoder_input_ids": prompt}
+    torch.manual_seed(seed)
+    with torch.inference_mode():
+        mg.model.generate(**tokens, input_features=torch.from_numpy(window_chroma(chroma, 0))[None], **extra,
+                          do_sample=sample, top_k=250, guidance_scale=3.0, max_new_tokens=frames + 3)
+    monkeypatch.setattr(mg.model.audio_encoder, "decode", decode)
+    return caught[-1][0, 0]
+
+
+@pytest.mark.parametrize("sample", [False, True], ids=["greedy", "sampled"])
+def test_fast_path_gives_transformers_codes_token_for_token(tiny, monkeypatch: pytest.MonkeyPatch,
+                                                            sample: bool) -> None:
+    """Static cache + one batched guidance forward = generate()'s codes: greedy, and sampled with one seed."""
+    chroma = _scale_chroma()
+    frames = 60
+    reference = _transformers_codes(tiny, monkeypatch, TEXT, chroma, frames, seed=5, sample=sample)
+    fast = FastMusicGen(tiny, do_sample=sample).generate_codes([Cue(TEXT, chroma, frames / 50, seed=5)])[0]
+    assert reference.shape == fast.shape == (4, frames)
+    assert torch.equal(fast, reference)
+    other = FastMusicGen(tiny, do_sample=sample).generate_codes([Cue(TEXT, chroma, frames / 50, seed=6)])[0]
+    assert torch.equal(other, fast) != sample  # the seed matters only when sampling
+
+
+def test_a_fast_continuation_window_is_generate_prompted_with_its_codes(tiny, monkeypatch) -> None:
+    """Window 2 continues from window 1's last codes (no decode/re-encode), as generate() would from them."""
+    chroma = _scale_chroma(3)
+    window, prompt, total = 40, 15, 62
+    fast = FastMusicGen(tiny, do_sample=False)
+    cue = Cue(TEXT, chroma, total / 50)
+    codes = fast.generate_codes([cue], window_s=window / 50, prompt_s=prompt / 50)[0]
+    assert codes.shape == (4, total)
+    first = _transformers_codes(tiny, monkeypatch, TEXT, chroma, window, seed=0, sample=False)
+    assert torch.equal(codes[:, :window], first)
+    start_frame = int(round((window - prompt) / 50 * SR / HOP))
+    shifted = window_chroma(chroma, start_frame)  # the chroma under window 2, as generate.py takes it
+    second = _transformers_codes(tiny, monkeypatch, TEXT, shifted, total - window, seed=0, sample=False,
+                                 prompt=codes[:, window - prompt:window])
+    assert torch.equal(codes[:, window - prompt:], second)
+
+
+def test_batched_cues_get_the_codes_they_get_alone(tiny) -> None:
+    """Different texts (prefix lengths), chroma, lengths and seeds in one loop; one cue spans two windows."""
+    cues = [Cue(TEXT, _scale_chroma(0), 1.3, seed=1),
+            Cue("sad", _scale_chroma(5), 0.5, seed=2),
+            Cue("a quiet love theme for a water scene at night with rain", _scale_chroma(9), 0.9, seed=3)]
+    kwargs = {"window_s": 1.0, "prompt_s": 0.3}
+    together = FastMusicGen(tiny).generate_codes(cues, **kwargs)
+    alone = [FastMusicGen(tiny).generate_codes([cue], **kwargs)[0] for cue in cues]
+    assert [c.shape[1] for c in together] == [65, 25, 45]
+    for a, b in zip(together, alone, strict=True):
+        assert torch.equal(a, b)
+    assert not torch.equal(together[0][:, :25], together[1])
+
+
+def test_fast_audio_is_decoded_once_to_the_asked_length(tiny, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    decode = tiny.model.audio_encoder.decode
+    monkeypatch.setattr(tiny.model.audio_encoder, "decode",
+                        lambda *a, **k: calls.append(1) or decode(*a, **k))
+    cues = [Cue(TEXT, _scale_chroma(), 0.7, seed=1), Cue("calm", _scale_chroma(2), 0.45, seed=2)]
+    audio = FastMusicGen(tiny).generate(cues, window_s=0.5, prompt_s=0.2)
+    assert [len(a) for a in audio] == [int(0.7 * SR), int(0.45 * SR)] and len(calls) == 2
+    assert all(np.isfinite(a).all() and np.abs(a).max() > 0 and a.dtype == np.float32 for a in audio)
+
+
+def test_the_compiled_step_matches_the_eager_one(tiny) -> None:
+    """torch.compile of the fixed-shape step (reduce-overhead on CUDA) decodes what eager PyTorch does."""
+    cues = [Cue(TEXT, _scale_chroma(), 0.3, seed=4)]
+    eager = FastMusicGen(tiny).generate_codes(cues)
+    compiled = FastMusicGen(tiny, mode="compile").generate_codes(cues)
+    assert all(torch.equal(a, b) for a, b in zip(eager, compiled, strict=True))
+
+
+def test_the_graph_mode_needs_cuda(tiny) -> None:
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present: bench/gpu_check.sh covers the graph mode")
+    with pytest.raises(ValueError, match="CUDA"):
+        FastMusicGen(tiny, mode="graph")
