@@ -1,18 +1,20 @@
 # @noindex
-# @version 0.2.0
+# @version 0.3.0
 """Apply a FilmComposer plan.json to the open REAPER project with python-reapy, in one undo block.
 
 Standard library, reapy and REAPER's API only: REAPER's embedded Python crashes when a compiled package
 (numpy, pyzmq, opencv) is imported a second time, so everything heavy happened in the bridge process
 and this module only turns a finished plan into reapy calls. Tracks the product creates carry
-P_EXT:filmcomposer, and the markers it adds are remembered in the project's ExtState, so a re-score
-removes exactly those and nothing of the user's.
+P_EXT:filmcomposer, and the markers it adds are remembered in the project's ExtState by what REAPER
+can read back (number, position, colour: EnumProjectMarkers3 never returns a marker's name), so a
+re-score removes exactly those and nothing of the user's.
 
 reapy does the projects, tracks, items, takes, notes, FX, sends, markers, ExtState and the undo block.
 The raw API (reapy.reascript_api, which inside REAPER is `reaper_python` itself) does what reapy 0.10.0
 cannot: tempo markers, envelope points (InsertEnvelopePoint with ScaleToEnvelopeMode, unsorted, then
 Envelope_SortPoints), marker enumeration (reapy's Project.markers numbers markers by their position in
-the list, not by their marker number), and FX parameters (its FXParam.normalized setter reads an `id`
+the list, not by their marker number), the project's file (EnumProjects), and FX parameters (its
+FXParam.normalized setter reads an `id`
 its FX objects do not have).
 """
 
@@ -39,7 +41,10 @@ from fc_reapy import problem, reapy
 if reapy is not None:
     from reapy import reascript_api as RPR
 
-__all__ = ["Placement", "apply_folder", "apply_plan", "edited_spots", "get_state", "problem", "set_state"]
+__all__ = ["Placement", "apply_folder", "apply_plan", "edited_spots", "get_state", "markers_edited",
+           "problem", "project_folder", "set_state"]
+#: how far (seconds) a marker may sit from where it was made and still count as not moved
+SAME_PLACE = 1e-6
 
 
 # --------------------------------------------------------------------------------------- ExtState
@@ -61,14 +66,42 @@ def tagged_tracks(project) -> list:
     return [track for track in project.tracks if track.get_info_string(TAG_KEY)]
 
 
+def project_folder() -> str:
+    """The folder of the saved project file; "" while the project was never saved. (GetProjectPathEx
+    is the recording path, which is neither.)"""
+    filename = RPR.EnumProjects(-1, "", 4096)[2]
+    return os.path.dirname(filename) if filename else ""
+
+
 def project_markers(project) -> list[tuple]:
-    """(isrgn, pos, rgnend, name, number) of every marker and region, in REAPER's order."""
+    """(isrgn, pos, rgnend, number, color) of every marker and region, in REAPER's order (no name:
+    EnumProjectMarkers3 hands back the name buffer it was given)."""
     out = []
     for index in range(RPR.CountProjectMarkers(project.id, 0, 0)[0]):
-        _, _, _, isrgn, pos, rgnend, name, number, _ = RPR.EnumProjectMarkers3(project.id, index, False, 0.0,
-                                                                               0.0, "", 0, 0)
-        out.append((bool(isrgn), pos, rgnend, name, number))
+        _, _, _, isrgn, pos, rgnend, _, number, color = RPR.EnumProjectMarkers3(project.id, index, False, 0.0,
+                                                                                0.0, "", 0, 0)
+        out.append((bool(isrgn), pos, rgnend, number, color))
     return out
+
+
+def _made(project) -> dict[int, dict]:
+    """The markers the last apply made: {number: {"kind", "pos", "color"}}."""
+    made = {}
+    for number, entry in json.loads(project.get_ext_state(SECTION, "markers") or "{}").items():
+        if isinstance(entry, dict):
+            made[int(number)] = entry
+    return made
+
+
+def _ours(made: dict[int, dict], number: int, pos: float, color: int) -> dict | None:
+    """The record of a marker the product made (a marker the user moved keeps its number and colour),
+    or None: a user's marker that took a freed number has another colour and place."""
+    entry = made.get(number)
+    if entry is None:
+        return None
+    if abs(entry["pos"] - pos) <= SAME_PLACE or entry["color"] == color:
+        return entry
+    return None
 
 
 def remove_previous(project) -> int:
@@ -76,12 +109,27 @@ def remove_previous(project) -> int:
     tracks = tagged_tracks(project)
     for track in tracks:
         track.delete()
-    made = {(int(k), v[1]) for k, v in json.loads(project.get_ext_state(SECTION, "markers") or "{}").items()}
-    for isrgn, _, _, name, number in project_markers(project):
-        if not isrgn and (number, name) in made:  # a number the user's marker reused keeps its marker
-            reapy.Marker(project, number).delete()
+    made = _made(project)
+    for isrgn, pos, _, number, color in project_markers(project):
+        if not isrgn and _ours(made, number, pos, color) is not None:
+            RPR.DeleteProjectMarker(project.id, number, False)
     project.set_ext_state(SECTION, "markers", "")
     return len(tracks)
+
+
+def markers_edited(place: Placement) -> bool:
+    """Whether the user added, moved or deleted a marker in the item's span since the last apply."""
+    project = reapy.Project()
+    made = _made(project)
+    seen = set()
+    for isrgn, pos, _, number, color in project_markers(project):
+        if isrgn or not place.position <= pos < place.end:
+            continue
+        entry = _ours(made, number, pos, color)
+        if entry is None or abs(entry["pos"] - pos) > SAME_PLACE:
+            return True  # the user's own marker, or one of ours moved
+        seen.add(number)
+    return seen != {n for n, e in made.items() if place.position <= e["pos"] < place.end}
 
 
 def _replace_tempo(project, plan: dict, place: Placement) -> None:
@@ -104,30 +152,31 @@ def _replace_tempo(project, plan: dict, place: Placement) -> None:
         first = False
 
 
-def _add_markers(project, plan: dict, place: Placement) -> dict[int, list[str]]:
-    """Project markers for the plan's markers in the item's span: {marker number: [kind, name]}."""
-    numbers = {}
+def _add_markers(project, plan: dict, place: Placement) -> dict[int, dict]:
+    """Project markers for the plan's markers in the item's span, recorded as REAPER then reports them:
+    {marker number: {"kind", "pos", "color"}}."""
+    kinds = {}
     for marker in plan["markers"]:
         at = place.project_time(marker["time"])
         if place.position - 1e-9 <= at < place.end:
             kind = marker.get("kind", "cut")
             made = project.add_marker(at, marker["name"], MARKER_COLORS.get(kind, 0))
-            numbers[made.index] = [kind, marker["name"]]
-    return numbers
+            kinds[made.index] = kind
+    return {number: {"kind": kinds[number], "pos": pos, "color": color}
+            for isrgn, pos, _, number, color in project_markers(project) if not isrgn and number in kinds}
 
 
 def edited_spots(place: Placement, strengths: dict[float, float]) -> list[dict]:
     """The rhythm spots the markers now say: every marker (not region) in the item's span except the
-    product's section markers, in video seconds. A marker the product made (same number and name; it may
-    have moved) keeps its kind; any other is an accent the user added. Strength comes from the earlier
-    spotting at the same time (1 ms), else 1.0."""
+    product's section markers, in video seconds. A marker the product made (its number, and its place
+    or colour) keeps its kind, moved or not; any other is an accent the user added. Strength comes from
+    the earlier spotting at the same time (1 ms), else 1.0."""
     project = reapy.Project()
-    made_json = json.loads(project.get_ext_state(SECTION, "markers") or "{}")
-    made = {int(k): tuple(v) for k, v in made_json.items()}
+    made = _made(project)
     spots = []
-    for isrgn, pos, _, name, number in project_markers(project):
-        kind, made_name = made.get(number, ("accent", None))
-        kind = kind if made_name == name else "accent"
+    for isrgn, pos, _, number, color in project_markers(project):
+        entry = _ours(made, number, pos, color)
+        kind = entry["kind"] if entry else "accent"
         if isrgn or kind == "section" or not place.position <= pos < place.end:
             continue
         t = round(place.video_time(pos), 6)

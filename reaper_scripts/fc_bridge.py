@@ -1,5 +1,5 @@
 # @noindex
-# @version 0.2.0
+# @version 0.3.0
 """Run the `filmcomposer` bridge as a child process without ever blocking REAPER's UI.
 
 Standard library only. The actions start a command (`filmcomposer request score ... --progress-json`,

@@ -1,5 +1,5 @@
 # @noindex
-# @version 0.2.0
+# @version 0.3.0
 """What a FilmComposer plan means on REAPER's timeline, in the standard library only.
 
 No REAPER call here: the tests (and the offline tools) import this module outside REAPER, where reapy

@@ -1,5 +1,5 @@
 # @noindex
-# @version 0.2.0
+# @version 0.3.0
 """The "Review scheme" window, drawn with ReaImGui when the user has it (standard library only).
 
 ReaImGui 0.9+ ships a Python binding, `imgui.py`, in REAPER's Scripts/ReaTeam Extensions/API folder

@@ -30,7 +30,12 @@ SIM = Path(__file__).resolve().parent / "reaper_sim"
 _VENV_CLI = Path(sys.executable).with_name("filmcomposer")
 FILMCOMPOSER = [str(_VENV_CLI)] if _VENV_CLI.is_file() else [sys.executable, "-m", "fc_backend.cli"]
 ACTIONS = ("score_selected_video.py", "reroll_region.py", "render_master.py", "review_scheme.py")
-HELPERS = {"fc_apply", "fc_bridge", "fc_plan", "fc_reapy", "fc_review"}
+HELPERS = {"fc_apply", "fc_bridge", "fc_plan", "fc_reapy", "fc_review", "action_score", "action_reroll",
+           "action_review", "action_render"}
+
+if not (ROOT.parent / "shared" / "reference" / "reascript" / "reaper_python.py").is_file():
+    pytest.skip("REAPER's binding is absent (../shared/reference/reascript beside the clone)",
+                allow_module_level=True)
 
 for path in (str(SIM), str(SCRIPTS)):
     if path not in sys.path:
@@ -38,7 +43,7 @@ for path in (str(SIM), str(SCRIPTS)):
 
 import fc_plan  # noqa: E402  (stdlib only: importable outside REAPER, unlike fc_apply, which needs reapy)
 import reaimgui_sim as imgui  # noqa: E402
-import reaper_python as rp  # noqa: E402
+import reaper_host as rp  # noqa: E402
 
 # ------------------------------------------------------------------------------------------- helpers
 
@@ -56,34 +61,34 @@ def state(key: str) -> str:
 def add_video_item(path: Path, position: float, length: float, offset: float = 0.0,
                    playrate: float = 1.0) -> str:
     """What a user does: a track holding the clip, the item selected."""
-    rp.RPR_InsertTrackAtIndex(rp.RPR_CountTracks(0), True)
-    track = rp.RPR_GetTrack(0, rp.RPR_CountTracks(0) - 1)
-    rp.RPR_GetSetMediaTrackInfo_String(track, "P_NAME", "Picture", True)
-    item = rp.RPR_AddMediaItemToTrack(track)
-    take = rp.RPR_AddTakeToMediaItem(item)
-    rp.RPR_SetMediaItemTake_Source(take, rp.RPR_PCM_Source_CreateFromFile(str(path)))
-    rp.RPR_SetMediaItemInfo_Value(item, "D_POSITION", position)
-    rp.RPR_SetMediaItemInfo_Value(item, "D_LENGTH", length)
-    rp.RPR_SetMediaItemTakeInfo_Value(take, "D_STARTOFFS", offset)
-    rp.RPR_SetMediaItemTakeInfo_Value(take, "D_PLAYRATE", playrate)
-    rp.RPR_SetMediaItemSelected(item, True)
+    rp.api.RPR_InsertTrackAtIndex(rp.api.RPR_CountTracks(0), True)
+    track = rp.api.RPR_GetTrack(0, rp.api.RPR_CountTracks(0) - 1)
+    rp.api.RPR_GetSetMediaTrackInfo_String(track, "P_NAME", "Picture", True)
+    item = rp.api.RPR_AddMediaItemToTrack(track)
+    take = rp.api.RPR_AddTakeToMediaItem(item)
+    rp.api.RPR_SetMediaItemTake_Source(take, rp.api.RPR_PCM_Source_CreateFromFile(str(path)))
+    rp.api.RPR_SetMediaItemInfo_Value(item, "D_POSITION", position)
+    rp.api.RPR_SetMediaItemInfo_Value(item, "D_LENGTH", length)
+    rp.api.RPR_SetMediaItemTakeInfo_Value(take, "D_STARTOFFS", offset)
+    rp.api.RPR_SetMediaItemTakeInfo_Value(take, "D_PLAYRATE", playrate)
+    rp.api.RPR_SetMediaItemSelected(item, True)
     return item
 
 
 def add_user_track() -> None:
     """The composer's own track: MIDI, an FX, a pan, a volume envelope and a marker of their own."""
-    rp.RPR_InsertTrackAtIndex(rp.RPR_CountTracks(0), True)
-    track = rp.RPR_GetTrack(0, rp.RPR_CountTracks(0) - 1)
-    rp.RPR_GetSetMediaTrackInfo_String(track, "P_NAME", "My sound design", True)
-    rp.RPR_SetMediaTrackInfo_Value(track, "D_PAN", 0.3)
-    rp.RPR_TrackFX_AddByName(track, "ReaEQ", False, -1)
-    take = rp.RPR_GetActiveTake(rp.RPR_CreateNewMIDIItemInProj(track, 1.0, 3.0, False)[0])
-    rp.RPR_MIDI_InsertNote(take, False, False, 0, 480, 0, 36, 100, False)
-    rp.RPR_SetOnlyTrackSelected(track)
-    rp.RPR_Main_OnCommand(rp.CMD_TOGGLE_VOLUME_ENVELOPE, 0)
-    env = rp.RPR_GetTrackEnvelopeByName(track, "Volume")
-    rp.RPR_InsertEnvelopePoint(env, 1.5, rp.RPR_ScaleToEnvelopeMode(1, 0.5), 0, 0, False, False)
-    rp.RPR_AddProjectMarker2(0, False, 5.0, 0, "my door slam", -1, 0)
+    rp.api.RPR_InsertTrackAtIndex(rp.api.RPR_CountTracks(0), True)
+    track = rp.api.RPR_GetTrack(0, rp.api.RPR_CountTracks(0) - 1)
+    rp.api.RPR_GetSetMediaTrackInfo_String(track, "P_NAME", "My sound design", True)
+    rp.api.RPR_SetMediaTrackInfo_Value(track, "D_PAN", 0.3)
+    rp.api.RPR_TrackFX_AddByName(track, "ReaEQ", False, -1)
+    take = rp.api.RPR_GetActiveTake(rp.api.RPR_CreateNewMIDIItemInProj(track, 1.0, 3.0, False)[0])
+    rp.api.RPR_MIDI_InsertNote(take, False, False, 0, 480, 0, 36, 100, False)
+    rp.api.RPR_SetOnlyTrackSelected(track)
+    rp.api.RPR_Main_OnCommand(rp.CMD_TOGGLE_VOLUME_ENVELOPE, 0)
+    env = rp.api.RPR_GetTrackEnvelopeByName(track, "Volume")
+    rp.api.RPR_InsertEnvelopePoint(env, 1.5, rp.api.RPR_ScaleToEnvelopeMode(1, 0.5), 0, 0, False, False)
+    rp.api.RPR_AddProjectMarker2(0, False, 5.0, 0, "my door slam", -1, 0)
 
 
 def snapshot(track: rp.Track) -> tuple:
@@ -120,11 +125,11 @@ def host(tmp_path: Path, plan_dir: Path, monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
     monkeypatch.setattr(socket, "create_connection", no_network)
-    rp.reset(project_path=str(tmp_path / "project"), resource_path=str(tmp_path / "resource"))
+    rp.reset(project_file=str(tmp_path / "project" / "film.RPP"), resource_path=str(tmp_path / "resource"))
     log = tmp_path / "bridge.log"
     bridge = [sys.executable, str(SIM / "replay_bridge.py"), str(plan_dir), str(log)]
-    rp.RPR_SetExtState("FilmComposer", "bridge", json.dumps(bridge), False)
-    rp.RPR_SetExtState("FilmComposer", "editor", json.dumps([sys.executable, "-c", "pass"]), False)
+    rp.api.RPR_SetExtState("FilmComposer", "bridge", json.dumps(bridge), False)
+    rp.api.RPR_SetExtState("FilmComposer", "editor", json.dumps([sys.executable, "-c", "pass"]), False)
     plan = json.loads((plan_dir / "plan.json").read_text())
     return {"plan": plan, "log": log, "tmp": tmp_path, "video": Path(plan["video"])}
 
@@ -187,6 +192,47 @@ def test_the_installed_actions_run_on_the_reapy_install_py_put_beside_them(host,
     assert len(rp.tagged_tracks()) == len(host["plan"]["tracks"]) + 1
 
 
+def reapack_install(index: Path, resource: Path) -> Path:
+    """What ReaPack does with our index: every <source> of the package's version goes to
+    Scripts/<index name>/<category>/<file>. A URL relative to the index is a file beside it; python-reapy's
+    come from its upstream commit, whose .py files are the PyPI wheel's that the venv holds (no network
+    here), so those are read from the venv's reapy."""
+    import importlib.util
+    import xml.etree.ElementTree as ET
+
+    reapy = Path(importlib.util.find_spec("reapy").origin).parent
+    root = ET.parse(index).getroot()
+    (category,) = root.iter("category")
+    folder = resource / "Scripts" / root.get("name") / category.get("name")
+    for source in root.iter("source"):
+        url, target = source.text, folder / source.get("file")
+        if url.startswith("https://raw.githubusercontent.com/RomeoDespres/reapy/"):
+            origin = reapy / url.split("/reapy/", 2)[2]
+        else:
+            origin = (index.parent / url).resolve()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(origin, target)
+    return folder
+
+
+@pytest.mark.filterwarnings("ignore:invalid escape sequence:DeprecationWarning")
+def test_the_reapack_package_alone_runs_an_action(host, monkeypatch) -> None:
+    """From index.xml to a running action: ReaPack's install layout, no install.py, no filmcomposer.json,
+    a Python with no venv: the package brings everything the action imports."""
+    resource = host["tmp"] / "resource"
+    folder = reapack_install(SCRIPTS / "index.xml", resource)
+    assert folder == resource / "Scripts" / "FilmComposer" / "FilmComposer"
+    assert not (folder / "filmcomposer.json").exists()
+    assert (folder / "lib" / "reapy" / "__init__.py").is_file()
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if "site-packages" not in p])
+    add_video_item(host["video"], 0.0, host["plan"]["duration"])
+    rp.run_script(str(folder / "score_selected_video.py"), on_cycle=lambda _: time.sleep(0.005))
+    assert rp.SCRIPT_MODULES["reapy"] == str(folder / "lib" / "reapy" / "__init__.py"), "".join(rp.CONSOLE)
+    assert rp.SCRIPT_MODULES["action_score"] == str(folder / "action_score.py")
+    assert rp.PROJECT.undo_points == [f"FilmComposer: score {host['video'].name}"], rp.MESSAGE_BOXES
+    assert len(rp.tagged_tracks()) == len(host["plan"]["tracks"]) + 1
+
+
 def test_outside_reaper_reapy_is_never_imported(monkeypatch) -> None:
     """Imported outside REAPER (no `obj` in __main__), the shim refuses instead of letting reapy reach
     for its network API."""
@@ -232,6 +278,27 @@ def test_placement_maps_video_time_through_position_offset_and_playrate() -> Non
     assert fc_plan.Placement.from_json(place.to_json()).__dict__ == place.__dict__
 
 
+def test_the_host_is_reapers_own_binding_and_catches_rpr_defer_imported_from_it(host) -> None:
+    """RPR_defer lives in `__main__` (REAPER injects it), never in reaper_python: a script importing it
+    from there dies on launch in REAPER, and here."""
+    assert Path(sys.modules["reaper_python"].__file__) == rp.BINDING
+    assert not hasattr(sys.modules["reaper_python"], "RPR_defer")
+    script = host["tmp"] / "old_style.py"
+    script.write_text("from reaper_python import RPR_defer\nRPR_defer('pass')\n", encoding="utf-8")
+    with pytest.raises(ImportError, match="RPR_defer"):
+        rp.run_script(str(script))
+    fine = host["tmp"] / "new_style.py"
+    fine.write_text("RPR_defer('RPR_ShowConsoleMsg(\"deferred\")')\n"
+                    "from reaper_python import RPR_ShowConsoleMsg\n", encoding="utf-8")
+    assert rp.run_script(str(fine)) == 1 and rp.CONSOLE == ["deferred"]
+
+
+def test_marker_names_cannot_be_read_back_through_the_binding(host) -> None:
+    number = rp.api.RPR_AddProjectMarker2(0, False, 2.0, 0, "door", -1, 0)
+    result = rp.api.RPR_EnumProjectMarkers3(0, 0, False, 0.0, 0.0, "what I passed", 0, 0)
+    assert result[4] == 2.0 and result[7] == number and result[6] == "what I passed"
+
+
 # ---------------------------------------------------------------------------------------- scoring
 
 
@@ -272,7 +339,8 @@ def test_score_builds_the_plan_under_the_picture_and_leaves_the_user_alone(host)
                                                                                                    n["pitch"]))]
         env = track.envelopes["Volume"]
         expected = fc_plan.envelope_breakpoints(part["volume_envelope"])
-        got = [(p[0] - position, rp.RPR_ScaleFromEnvelopeMode(env.scaling_mode, p[1])) for p in env.points]
+        scale = rp.api.RPR_ScaleFromEnvelopeMode
+        got = [(p[0] - position, scale(env.scaling_mode, p[1])) for p in env.points]
         assert [t for t, _ in got] == pytest.approx([t for t, _ in expected])
         assert [g for _, g in got] == pytest.approx([g for _, g in expected])
         assert all(p[1] != pytest.approx(g) for p, (_, g) in zip(env.points, expected, strict=True) if g < 1)
@@ -297,20 +365,36 @@ def test_rescore_replaces_only_the_tagged_tracks_and_markers(host) -> None:
     assert (notes_by_track(), [(m.pos, m.name) for m in rp.PROJECT.markers], len(rp.PROJECT.tracks)) == first
     assert user_tracks() == before
     assert len(rp.PROJECT.undo_points) == 2 and rp.PROJECT.undo_depth == 0
-    # the second score read the (unchanged) markers back as its rhythm spots
+    # the user's own marker (5 s) is read back as an accent; the product's markers keep their kinds and
+    # its section markers are no spots at all
     args = json.loads(host["log"].read_text().splitlines()[1])
-    assert args[0] == "score" and "--spots" in args
+    written = json.loads(Path(args[args.index("--spots") + 1]).read_text())
+    assert [s["time"] for s in written if s["kind"] == "accent"] == [5.0]
+    made = {round(m["time"], 6): m.get("kind", "cut") for m in host["plan"]["markers"]}
+    assert all(made[s["time"]] == s["kind"] for s in written if s["time"] != 5.0)
+    assert not any(s["kind"] == "section" for s in written)
+
+
+def test_rescore_without_marker_edits_reads_no_marker_back(host) -> None:
+    """Nobody touched a marker: the backend spots the clip again, and nothing is duplicated."""
+    add_video_item(host["video"], 0.0, host["plan"]["duration"])
+    run_action("score_selected_video.py")
+    first = sorted((m.number, m.pos, m.name) for m in rp.PROJECT.markers)
+    run_action("score_selected_video.py")
+    args = json.loads(host["log"].read_text().splitlines()[1])
+    assert args[0] == "request" and "--spots" not in args
+    assert sorted((m.number, m.pos, m.name) for m in rp.PROJECT.markers) == first
 
 
 def test_edited_markers_become_the_next_scores_rhythm_spots(host) -> None:
     add_video_item(host["video"], 1.0, host["plan"]["duration"])
     run_action("score_selected_video.py")
-    kinds = {int(k): v[0] for k, v in json.loads(state("markers")).items()}
+    kinds = {int(k): v["kind"] for k, v in json.loads(state("markers")).items()}
     spot_markers = [m for m in rp.PROJECT.markers if kinds.get(m.number) != "section"]
     moved, deleted = spot_markers[0], spot_markers[1]
     moved.pos += 0.25
-    rp.RPR_DeleteProjectMarker(0, deleted.number, False)
-    rp.RPR_AddProjectMarker2(0, False, 1.0 + 4.2, 0, "my hit", -1, 0)
+    rp.api.RPR_DeleteProjectMarker(0, deleted.number, False)
+    rp.api.RPR_AddProjectMarker2(0, False, 1.0 + 4.2, 0, "my hit", -1, 0)
 
     run_action("score_selected_video.py")
 
@@ -326,6 +410,62 @@ def test_edited_markers_become_the_next_scores_rhythm_spots(host) -> None:
     assert mine[0].pos == pytest.approx(5.2)  # ...and the re-score still left it alone
 
 
+def test_an_unsaved_project_is_asked_to_be_saved_first(host) -> None:
+    rp.PROJECT.file = ""  # File > New project, never saved
+    add_video_item(host["video"], 0.0, host["plan"]["duration"])
+    run_action("score_selected_video.py")
+    assert "Save the project first" in rp.MESSAGE_BOXES[0][0]
+    assert rp.tagged_tracks() == [] and rp.PROJECT.undo_points == []
+    assert not host["log"].exists()  # no bridge was started
+
+
+def _user_state() -> tuple:
+    markers = [(m.number, m.isrgn, m.pos, m.name, m.color) for m in rp.PROJECT.markers
+               if m.name == "my door slam"]
+    return user_tracks(), markers
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="stops the backend it started by pid")
+def test_score_review_reroll_score_keeps_one_set_and_the_user_untouched(host, local_backend) -> None:
+    add_video_item(host["video"], 0.0, host["plan"]["duration"])
+    add_user_track()
+    user = _user_state()
+    run_action("score_selected_video.py")
+    one_set = (len(rp.tagged_tracks()), len(rp.PROJECT.markers))
+    out = Path(state("out"))
+    replay = json.loads(rp.api.RPR_GetExtState("FilmComposer", "bridge"))
+    rp.api.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
+    rp.MESSAGE_BOX_ANSWERS.append(lambda: _edit_scheme(out / "scheme.json", -0.5))
+    run_action("review_scheme.py")
+    rp.api.RPR_GetSet_LoopTimeRange(True, False, 2.0, 4.0, False)
+    run_action("reroll_region.py")
+    rp.api.RPR_SetExtState("FilmComposer", "bridge", json.dumps(replay), False)
+    run_action("score_selected_video.py")
+    console = "".join(rp.CONSOLE)
+    assert len(rp.PROJECT.undo_points) == 4, console
+    assert (len(rp.tagged_tracks()), len(rp.PROJECT.markers)) == one_set
+    assert _user_state() == user
+    numbers = [m.number for m in rp.PROJECT.markers]
+    assert len(numbers) == len(set(numbers))
+
+
+def test_two_actions_running_at_once_keep_their_own_state(host) -> None:
+    """A score polls its bridge while Review's window is up and cancelled: REAPER runs both in one
+    `__main__`; each finishes as if alone."""
+    add_video_item(host["video"], 0.0, host["plan"]["duration"])
+    run_action("score_selected_video.py")
+    tracks = len(rp.tagged_tracks())
+    imgui.install(host["tmp"] / "resource")
+    imgui.USER.extend([("tracks/track0/##pan", 0.9), ("Cancel", True)])
+    rp.start_script(str(SCRIPTS / "score_selected_video.py"))
+    rp.start_script(str(SCRIPTS / "review_scheme.py"))
+    rp.run_deferred(on_cycle=lambda _: time.sleep(0.005))
+    console = "".join(rp.CONSOLE)
+    assert "review cancelled" in console and not imgui.USER
+    assert rp.PROJECT.undo_points == [f"FilmComposer: score {host['video'].name}"] * 2, console
+    assert len(rp.tagged_tracks()) == tracks
+
+
 def test_score_without_a_selected_item_changes_nothing(host) -> None:
     add_user_track()
     before = user_tracks()
@@ -338,7 +478,7 @@ def test_a_failing_bridge_reports_its_error_and_changes_nothing(host) -> None:
     add_video_item(host["video"], 0.0, host["plan"]["duration"])
     failing = [sys.executable, "-c", "import json; print(json.dumps({'event': 'error', 'code': 'busy', "
                "'message': 'queue is full'})); raise SystemExit(1)"]
-    rp.RPR_SetExtState("FilmComposer", "bridge", json.dumps(failing), False)
+    rp.api.RPR_SetExtState("FilmComposer", "bridge", json.dumps(failing), False)
     run_action("score_selected_video.py")
     assert "busy: queue is full" in "".join(rp.CONSOLE)
     assert rp.tagged_tracks() == [] and rp.PROJECT.undo_points == []
@@ -376,7 +516,7 @@ def _rpp_summary(text: str) -> dict:
         if env is not None:
             mode = next((int(c[1]) for c in env.children if c[0] == "VOLTYPE"), 0)
             summary["envelope"] = [(round(float(p[1]), 6),
-                                    round(rp.RPR_ScaleFromEnvelopeMode(mode, float(p[2])), 6), p[3])
+                                    round(rp.api.RPR_ScaleFromEnvelopeMode(mode, float(p[2])), 6), p[3])
                                    for p in env.children if p[0] == "PT"]
         notes = []
         for item in (e for e in track.children if isinstance(e, rpp.Element) and e.tag == "ITEM"):
@@ -441,9 +581,9 @@ def test_reroll_changes_only_the_span(host, local_backend) -> None:
     run_action("score_selected_video.py")
     before, users = notes_by_track(), user_tracks()
     out = Path(state("out"))
-    rp.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
+    rp.api.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
     t0, t1 = 2.0, 4.0
-    rp.RPR_GetSet_LoopTimeRange(True, False, position + t0, position + t1, False)
+    rp.api.RPR_GetSet_LoopTimeRange(True, False, position + t0, position + t1, False)
 
     run_action("reroll_region.py")
 
@@ -479,7 +619,7 @@ def test_review_applies_an_edited_scheme_and_refuses_an_invalid_one(host) -> Non
     add_video_item(host["video"], 0.0, host["plan"]["duration"])
     run_action("score_selected_video.py")
     out = Path(state("out"))
-    rp.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
+    rp.api.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
     first = host["plan"]["tracks"][0]["name"]
 
     rp.MESSAGE_BOX_ANSWERS.append(lambda: _edit_scheme(out / "scheme.json", -0.9))
@@ -505,7 +645,7 @@ def _review_with_imgui(host, actions: list[tuple[str, object]]) -> dict:
     add_video_item(host["video"], 0.0, host["plan"]["duration"])
     add_user_track()
     run_action("score_selected_video.py")
-    rp.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
+    rp.api.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
     imgui.install(host["tmp"] / "resource")
     imgui.USER.extend(actions)
     before = {"users": user_tracks(), "undo": list(rp.PROJECT.undo_points),
@@ -563,7 +703,7 @@ def test_review_window_cancel_changes_nothing(host) -> None:
 def test_review_window_closing_it_is_cancel_and_the_context_is_freed(host) -> None:
     before = _review_with_imgui(host, [("<close>", True)])
     assert rp.PROJECT.undo_points == before["undo"]
-    rp.RPR_defer("pass")  # REAPER goes on: one more defer cycle, without the window...
+    rp.queue_deferred("pass")  # REAPER goes on: one more defer cycle, without the window...
     rp.run_deferred()  # ...after which ReaImGui has freed its context
     assert not any(imgui.ValidatePtr(h, "ImGui_Context*") for h in list(imgui._CONTEXTS))
 
@@ -586,6 +726,8 @@ def test_render_sets_48k_24bit_wav_over_the_video_and_renders(host) -> None:
     bounds = (info["RENDER_STARTPOS"], info["RENDER_ENDPOS"])
     assert bounds == (1.5, pytest.approx(1.5 + host["plan"]["duration"]))
     assert render["targets"] in "".join(rp.CONSOLE)
+    run_action("render_master.py")  # the same file again: no overwrite prompt stops it
+    assert len(rp.PROJECT.renders) == 2 and rp.PROJECT.renders[1]["targets"] == render["targets"]
 
 
 # ------------------------------------------------------------------------------- end to end, real
@@ -594,7 +736,7 @@ def test_render_sets_48k_24bit_wav_over_the_video_and_renders(host) -> None:
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="stops the backend it started by pid")
 def test_score_through_the_real_bridge_and_a_local_backend(host, clip, local_backend) -> None:
     video, _ = clip
-    rp.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
+    rp.api.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
     add_video_item(video, 0.5, 4.0)
     run_action("score_selected_video.py")
     console = "".join(rp.CONSOLE)

@@ -35,6 +35,9 @@ REAPER_INI = (
     "lastcheck=1700000000\r\n"
 )
 
+#: python-reapy's repository at the commit that set version 0.10.0 (its .py files are the PyPI wheel's)
+REAPY_UPSTREAM = "https://raw.githubusercontent.com/RomeoDespres/reapy/b2464fb433783cca1c146ca36a40155fdf0c4a04/"
+
 KB_INI = b'SCR 4 0 RSabc "Custom: mine.lua" "mine.lua"\r\nKEY 1 65 _RSabc 0\r\n'
 
 
@@ -162,9 +165,16 @@ def test_reapack_index_lists_every_script_with_its_version(install, tmp_path: Pa
     (package,) = index.iter("reapack")
     (version,) = package.iter("version")
     sources = {s.get("file"): s for s in version.iter("source")}
-    assert set(sources) == {p.name for p in SCRIPTS.glob("*.py")}
-    for name in sources:
+    ours = {name for name in sources if "/" not in name and name.endswith(".py")}
+    assert ours == {p.name for p in SCRIPTS.glob("*.py")}
+    for name in ours:
         assert _header_version(SCRIPTS / name) == version.get("name"), name
+    assert sources["instruments.json"].text == "../schemes/instruments.json"
+    # python-reapy 0.10.0 comes with the package: every module of the release, from its upstream commit
+    reapy = Path(importlib.util.find_spec("reapy").origin).parent  # found, not imported
+    lib = {name: s.text for name, s in sources.items() if name.startswith("lib/")}
+    assert set(lib) == {f"lib/reapy/{p.relative_to(reapy).as_posix()}" for p in reapy.rglob("*.py")}
+    assert all(url == REAPY_UPSTREAM + name[4:] for name, url in lib.items())
     mains = {name for name, s in sources.items() if s.get("main") == "main"}
     assert mains == {script for script, _ in install.REAPER_ACTIONS}
     for script, title in install.REAPER_ACTIONS:
@@ -172,7 +182,8 @@ def test_reapack_index_lists_every_script_with_its_version(install, tmp_path: Pa
 
     written = ET.parse(install.write_reapack_index(tmp_path)).getroot()
     urls = [s.text for s in written.iter("source")]
-    assert all(u.startswith("file://") and u.endswith(tuple(sources)) for u in urls)
+    assert all(u.startswith("file://") for u in urls)
+    assert [u.rsplit(tmp_path.name + "/", 1)[1] for u in urls] == list(sources)
 
 
 def test_install_reaper_without_reapy_in_the_venv_says_so(install, monkeypatch, resource: Path,

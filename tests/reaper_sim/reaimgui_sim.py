@@ -25,7 +25,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-import reaper_python as rp
+import reaper_host as rp
 
 
 class ImGuiError(RuntimeError):
