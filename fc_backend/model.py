@@ -413,10 +413,36 @@ class Assessment(Record):
 
 @dataclass
 class SchemeTempo(Record):
+    """The tempo map as a person reads and edits it: `bpm` from measure 1, `map` every change."""
+
     bpm: float
     meter: tuple[int, int] = (4, 4)
     #: [measure position (1-based, may be fractional), bpm] at every tempo change
     map: list[tuple[float, float]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, tm: TempoMap) -> SchemeTempo:
+        """The scheme's view of `tm`: [measure position, bpm] at each change, rounded for reading."""
+        per = tm.beats_per_measure
+        changes = [(round(1.0 + tm.beat_at(c.time) / per, 3), round(c.bpm, 3)) for c in tm.changes]
+        return cls(changes[0][1], tm.meter, changes)
+
+    def tempo_map(self) -> TempoMap:
+        """The `TempoMap` this tempo describes; ValueError when `bpm` and the map's first tempo disagree."""
+        changes = sorted((float(p), float(b)) for p, b in self.map if p > 1.0)
+        opening = [b for p, b in self.map if p <= 1.0]
+        if opening and abs(opening[-1] - self.bpm) > 1e-6:
+            raise ValueError(f"tempo.bpm {self.bpm:g} and tempo.map's measure-1 tempo {opening[-1]:g} "
+                             "disagree: change both")
+        per = self.meter[0] * 4.0 / self.meter[1]
+        tempo = [TempoChange(0.0, self.bpm)]
+        beat = 0.0
+        for position, bpm in changes:
+            next_beat = (position - 1.0) * per
+            time = tempo[-1].time + (next_beat - beat) * 60.0 / tempo[-1].bpm
+            tempo.append(TempoChange(time, bpm))
+            beat = next_beat
+        return TempoMap(tempo, self.meter)
 
 
 @dataclass

@@ -131,6 +131,11 @@ def key_path(parts: Iterable[str | int] | deque[str | int]) -> str:
 def _semantic_problems(data: dict[str, Any], library: dict[str, Instrument]) -> Iterable[str]:
     """What JSON Schema cannot express: references into the library and into the measure grid."""
     measures = data["measures"]
+    tempo = data["tempo"]
+    for position, bpm in tempo.get("map", []):
+        if position <= 1 and bpm != tempo["bpm"]:
+            yield (f"tempo.map: measure-1 tempo {bpm:g} disagrees with tempo.bpm {tempo['bpm']:g}"
+                   " (change both)")
     for i, section in enumerate(data["sections"]):
         first, last = section["measures"]
         if first > last:

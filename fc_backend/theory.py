@@ -125,6 +125,33 @@ class Key:
         return Key(self.tonic + semitones, self.mode)
 
 
+def move_pitch(pitch: int, source: Key, target: Key) -> int:
+    """`pitch` of `source` sung in `target`: moved by the nearer way between the tonics, and each scale
+    degree onto the target scale's degree (D minor's F becomes D major's F#); chromatic notes keep
+    their distance from the tonic."""
+    shift = (target.tonic - source.tonic) % 12
+    shift -= 12 if shift > 6 else 0
+    step = (pitch - source.tonic) % 12
+    if step in source.scale:
+        degree = source.scale.index(step)
+        shift += target.scale[degree] - step
+    return pitch + shift
+
+
+def move_chord(root: int, quality: str, source: Key, target: Key) -> tuple[int, str]:
+    """A chord of `source` in `target`: the root moved as `move_pitch`, a diatonic triad (or minor's
+    major V) taking the target's triad on that degree; other qualities kept."""
+    new_root = move_pitch(root, source, target) % 12
+    step = (root - source.tonic) % 12
+    if step not in source.scale:
+        return new_root, quality
+    degree = source.scale.index(step)
+    for leading in (False, True):
+        if Triad(degree, leading).quality(source) == quality:
+            return new_root, Triad(degree, leading and target.mode == "minor").quality(target)
+    return new_root, quality
+
+
 def parse_key(text: str) -> Key | None:
     """`Key.parse`, or None for an empty or unreadable name (a melody that arrives without a key)."""
     try:

@@ -75,3 +75,32 @@ def test_project_rpp_has_a_track_per_plan_track(scored) -> None:
     for track in scored.plan.tracks:
         assert track.name in names
     assert project.find("SAMPLERATE")[1] == "48000"
+
+
+def test_render_honours_an_edited_scheme_tempo_and_key(scored, tmp_path) -> None:
+    """scheme.json is what a person edits: a new tempo re-times plan.json, a new key transposes it."""
+    import json
+    import shutil
+
+    from fc_backend.pipeline import render
+    from fc_backend.theory import Key
+
+    out = tmp_path / "out"
+    shutil.copytree(scored.out_dir, out)
+    scheme = json.loads((out / "scheme.json").read_text())
+    bpm = scheme["tempo"]["bpm"]
+    scheme["tempo"].update(bpm=bpm / 2, map=[[1, bpm / 2]])
+    old_key = Key.parse(scheme["key"])
+    scheme["key"] = old_key.transposed(5).name
+    (out / "scheme.json").write_text(json.dumps(scheme))
+    new = render(out, show_progress=False)
+    assert Plan.load(out / "plan.json") == new
+    old = scored.plan
+    assert str(new.key) == old_key.transposed(5).name and new.tempo_map.bpm_at(0.0) == bpm / 2
+    lead_old = next(t for t in old.tracks if t.role == "melody").notes
+    lead_new = next(t for t in new.tracks if t.role == "melody").notes
+    first = [n for n in lead_old if n.start < old.duration / 3]  # still inside the clip at half speed
+    assert [(n.pitch + 5) % 12 for n in first] == [n.pitch % 12 for n in lead_new[:len(first)]]
+    assert [n.start for n in lead_new[:len(first)]] == pytest.approx(
+        [new.tempo_map.time_at(old.tempo_map.beat_at(n.start)) for n in first], abs=1e-6)
+    assert lead_new[1].start > lead_old[1].start

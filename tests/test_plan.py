@@ -28,6 +28,7 @@ from fc_backend.model import (
 )
 from fc_backend.plan import plan
 from fc_backend.schemes import EXAMPLES_DIR, load_instruments, validate_scheme
+from fc_backend.theory import Key
 
 LIBRARY = load_instruments()
 TM = TempoMap.constant(120.0)  # 2 s a measure
@@ -57,9 +58,9 @@ def make_spotting(tm: TempoMap = TM) -> Spotting:
                     MotionCurve([3.0, 8.0, 13.0], [0.1, 0.4, 0.05]))
 
 
-def make_scheme(tracks: list[SchemeTrack], measures: int = MEASURES) -> Scheme:
+def make_scheme(tracks: list[SchemeTrack], measures: int = MEASURES, key: str = "D minor") -> Scheme:
     sections = [Section("A", (1, 4), 0.4), Section("B", (5, measures), 0.8)]
-    return Scheme(SchemeTempo(120.0, (4, 4), [(1.0, 120.0)]), "D minor", measures, sections, tracks)
+    return Scheme(SchemeTempo(120.0, (4, 4), [(1.0, 120.0)]), key, measures, sections, tracks)
 
 
 def track(i: int, instrument: str, source: str, **kw) -> SchemeTrack:
@@ -164,7 +165,7 @@ def test_chords_are_estimated_when_the_melody_has_none() -> None:
     notes = [Note(p, TM.time_at(4 * m + b), TM.time_at(4 * m + b + 1)) for m in range(4)
              for b, p in enumerate(outlines[m])]
     melody = Melody(notes, "C major", TM)
-    scheme = make_scheme([track(1, "cellos", "bass"), track(2, "piano", "chords")], measures=4)
+    scheme = make_scheme([track(1, "cellos", "bass"), track(2, "piano", "chords")], measures=4, key="C major")
     scheme.sections = [Section("A", (1, 4), 0.3)]
     spotting = make_spotting()
     spotting.duration = 8.0
@@ -260,6 +261,7 @@ def test_markers_cover_every_spot_and_section() -> None:
 def test_plan_carries_the_mix_and_round_trips_through_json(tmp_path) -> None:
     scheme = validate_scheme(json.loads((EXAMPLES_DIR / "action_brass.json").read_text()))
     melody, spotting = make_melody([60, 63, 67, 70, 72]), make_spotting()
+    scheme.tempo, scheme.key = SchemeTempo.of(melody.tempo_map), melody.key  # the example's mix on our melody
     result = plan(scheme, melody, spotting)
     assert (result.duration, str(result.key), result.video) == (DURATION, "D minor", "clip.mp4")
     assert result.tempo_map == melody.tempo_map
@@ -336,3 +338,39 @@ def test_unknown_instrument_is_an_input_error() -> None:
     scheme.tracks[0].instrument = "theremin"
     with pytest.raises(InputError, match=r"tracks\[0\]\.instrument: unknown instrument 'theremin'"):
         plan(scheme, make_melody([62]), make_spotting())
+
+
+def _melody_notes(result: Plan) -> list[Note]:
+    return next(t for t in result.tracks if t.role == "melody").notes
+
+
+def test_an_edited_scheme_tempo_re_times_every_part_beat_for_beat() -> None:
+    melody, spotting = make_melody([62, 65, 69, 67, 65, 64]), make_spotting()
+    tracks = [track(1, "flutes", "melody"), track(2, "cellos", "bass")]
+    before = plan(make_scheme(tracks), melody, spotting)
+    edited = make_scheme(tracks)
+    edited.tempo = SchemeTempo(60.0, (4, 4), [(1.0, 60.0), (3.0, 90.0)])  # half speed, then 90 from m. 3
+    after = plan(edited, melody, spotting)
+    assert after.tempo_map == edited.tempo.tempo_map() and after.tempo_map != before.tempo_map
+    assert after.tempo_map.time_at(8.0) == pytest.approx(8.0) and after.tempo_map.bpm_at(8.5) == 90.0
+    old, new = _melody_notes(before), _melody_notes(after)
+    kept = [n for n in old if TM.beat_at(n.start) < 8.0]  # the first two measures: at half speed
+    assert [n.start for n in new[:len(kept)]] == pytest.approx([2 * n.start for n in kept])
+    assert [n.pitch for n in new[:len(kept)]] == [n.pitch for n in kept]
+
+
+def test_an_edited_scheme_key_moves_the_melody_and_its_harmony() -> None:
+    melody, spotting = make_melody([62, 65, 69, 67, 65, 64]), make_spotting()
+    tracks = [track(1, "flutes", "melody"), track(2, "cellos", "bass")]
+    before = plan(make_scheme(tracks), melody, spotting)
+    up = plan(make_scheme(tracks, key="E minor"), melody, spotting)
+    assert str(up.key) == "E minor" and up.tempo_map == before.tempo_map
+    for old_part, new_part in zip(before.tracks, up.tracks, strict=True):
+        assert [n.start for n in new_part.notes] == [n.start for n in old_part.notes]
+        assert [(n.pitch - o.pitch) % 12 for n, o in zip(new_part.notes, old_part.notes, strict=True)] == \
+            [2] * len(old_part.notes)
+    major = plan(make_scheme(tracks, key="D major"), melody, spotting)
+    old = {n.pitch % 12 for n in _melody_notes(before)}
+    new = {n.pitch % 12 for n in _melody_notes(major)}
+    assert 5 in old and 5 not in new and 6 in new  # D minor's F is D major's F#
+    assert new <= Key.parse("D major").scale_pitch_classes()

@@ -151,6 +151,7 @@ def _broken(edit) -> dict:
     (lambda d: d.update(version=2), "version: 1 was expected"),
     (lambda d: d["tempo"].update(meter=[4, 3]), "tempo.meter[1]: 3 is not one of"),
     (lambda d: d["tempo"]["map"].append([0.5, 100]), "tempo.map[2][0]: 0.5 is less than the minimum of 1"),
+    (lambda d: d["tempo"].update(bpm=120), "tempo.map: measure-1 tempo 132 disagrees with tempo.bpm 120"),
     (lambda d: d["sections"][1].update(measures=[8, 5]), "sections[1].measures: first measure 8 is after"),
     (lambda d: d["sections"][2].update(intensity=1.5), "sections[2].intensity: 1.5 is greater than"),
     (lambda d: d.pop("tracks"), "(top level): 'tracks' is a required property"),

@@ -14,6 +14,8 @@ from fc_backend.theory import (
     chord_pitch_classes,
     estimate_chords,
     estimate_key,
+    move_chord,
+    move_pitch,
     parse_key,
     rank_keys,
 )
@@ -103,3 +105,13 @@ def test_melody_key_round_trips_as_its_name() -> None:
     assert Melody.from_dict(data).key == Key(2, "minor")
     data["key"] = ""  # an older file's "no key"
     assert Melody.from_dict(data).key is None
+
+
+def test_moving_into_another_key_keeps_scale_degrees() -> None:
+    d_minor, e_minor, d_major = Key.parse("D minor"), Key.parse("E minor"), Key.parse("D major")
+    assert [move_pitch(p, d_minor, e_minor) for p in (62, 65, 69, 61)] == [64, 67, 71, 63]
+    assert [move_pitch(p, d_minor, d_major) for p in (62, 65, 70, 72)] == [62, 66, 71, 73]
+    assert move_pitch(62, d_minor, Key.parse("A minor")) == 57  # the nearer way: down a fourth
+    assert move_chord(9, "maj", d_minor, e_minor) == (11, "maj")  # minor's major V stays major
+    assert move_chord(5, "maj", d_minor, d_major) == (6, "min")  # III becomes iii
+    assert move_chord(4, "dom7", d_minor, e_minor) == (6, "dom7")

@@ -11,7 +11,7 @@ import logging
 
 from ..agents.settings import llm_settings
 from ..config import Config
-from ..model import Melody, Scheme, SchemeTempo, Spotting, TempoMap
+from ..model import Melody, Scheme, SchemeTempo, Spotting
 from ..progress import Progress, no_progress
 from ..schemes import load_instruments
 from .analyze import analyze
@@ -53,16 +53,10 @@ def arrange(melody: Melody, spotting: Spotting, config: Config | None = None, *,
     write_volume(tracks, analysis)
     mix(tracks, analysis, library)
     progress(0.8)
-    scheme = Scheme(scheme_tempo(melody.tempo_map), melody.heard_key(), analysis.measures, analysis.sections,
-                    tracks)
+    scheme = Scheme(SchemeTempo.of(melody.tempo_map), melody.heard_key(), analysis.measures,
+                    analysis.sections, tracks)
     for fix in review(scheme, analysis, library):
         log.info("reviewer: %s", fix)
     progress(1.0)
     return scheme
 
-
-def scheme_tempo(tm: TempoMap) -> SchemeTempo:
-    """The tempo map as the scheme shows it: [measure position, bpm] at each change."""
-    per = tm.beats_per_measure
-    changes = [[round(1.0 + tm.beat_at(c.time) / per, 3), round(c.bpm, 3)] for c in tm.changes]
-    return SchemeTempo(changes[0][1], tm.meter, [(pos, bpm) for pos, bpm in changes])

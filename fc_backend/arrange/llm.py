@@ -21,7 +21,7 @@ from ..agents.chats import run_group_chat
 from ..agents.prompts import REASONING, system_message
 from ..config import Config
 from ..errors import InputError
-from ..model import MeasureLevels, Melody, Scheme, SchemeTrack, Section, Spotting, measure_number
+from ..model import MeasureLevels, Melody, Scheme, SchemeTempo, SchemeTrack, Section, Spotting, measure_number
 from ..progress import Progress, no_progress
 from ..schemes import EXAMPLES_DIR, Instrument, scheme_schema, validate_scheme
 from ..theory import NAMES
@@ -51,10 +51,8 @@ class Draft:
     final: Scheme | None = None
 
     def scheme(self) -> Scheme:
-        from . import scheme_tempo
-
         return Scheme(
-            scheme_tempo(self.melody.tempo_map),
+            SchemeTempo.of(self.melody.tempo_map),
             self.melody.heard_key(),
             self.analysis.measures,
             list(self.analysis.sections),

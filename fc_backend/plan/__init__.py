@@ -13,6 +13,7 @@ from ..model import Melody, Note, Plan, PlanTrack, ReverbBus, Scheme, SchemeTrac
 from ..progress import Progress, no_progress
 from ..schemes import Instrument, load_instruments, validate_scheme
 from .dynamics import articulate, envelope, measure_levels, soften
+from .follow import melody_as_scheme_says
 from .harmony import harmony
 from .markers import markers
 from .motion import measure_motion
@@ -32,12 +33,16 @@ def plan(scheme: Scheme, melody: Melody, spotting: Spotting, config: Config | No
     `instruments` is the instrument library (default: schemes/instruments.json); each track takes its
     General MIDI program, range and REAPER FX (`reaper_fx`: "ReaSynth" or a user's VSTi) from it.
 
+    The scheme's tempo and key are honoured: where a person edited them, the melody is laid onto
+    the scheme's tempo map and moved into its key before any part is written (plan/follow.py).
+
     Example: ``p = plan(scheme, melody, spotting); p.save("plan.json")``.
     """
     library = instruments if instruments is not None else load_instruments()
     validate_scheme(scheme.to_dict(), "scheme", instruments=library)
     config = config or Config()
     factor = config.soften_factor
+    melody = melody_as_scheme_says(melody, scheme)
     tm = melody.tempo_map
     measures = max(scheme.measures, tm.measure_count(spotting.duration))
     ctx = Context(melody, harmony(melody, measures, spotting.duration), measures, spotting.duration,
@@ -50,7 +55,7 @@ def plan(scheme: Scheme, melody: Melody, spotting: Spotting, config: Config | No
         progress((i + 1) / (len(scheme.tracks) + 1))
     sends = [t.reverb_space for t in scheme.tracks]
     room = 0.35 + 0.6 * (sum(sends) / len(sends))
-    return Plan(spotting.duration, tm, melody.key, tracks, markers(spotting, scheme, tm),
+    return Plan(spotting.duration, tm, scheme.key, tracks, markers(spotting, scheme, tm),
                 ReverbBus(room_size=round(min(1.0, room), 3)), spotting.video, config.sample_rate)
 
 
