@@ -48,7 +48,7 @@ def run(message_box) -> None:
         return
     from reapy import reascript_api as RPR
 
-    folder = fc_apply.get_state("out") or fc_apply.project_folder()
+    folder = fc_apply.out_dir() or fc_apply.project_folder()
     if not folder:
         message_box("Save the project first (File > Save project): the master is rendered beside it.",
                     TITLE, 0)

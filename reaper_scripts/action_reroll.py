@@ -63,7 +63,7 @@ def run(message_box, get_ext_state) -> None:
     if fc_apply.problem:
         message_box(f"FilmComposer cannot run: {fc_apply.problem}.", TITLE, 0)
         return
-    out = fc_apply.get_state("out")
+    out = fc_apply.out_dir()
     placement = fc_apply.get_state("placement")
     if not out or not placement or not os.path.isfile(os.path.join(out, "plan.json")):
         message_box("This project has no FilmComposer score yet: run \"FilmComposer: Score selected video\" "

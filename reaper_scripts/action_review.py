@@ -114,7 +114,7 @@ def run(message_box, get_ext_state, resource_path: str, here: str) -> None:
     if fc_apply.problem:
         message_box(f"FilmComposer cannot run: {fc_apply.problem}.", TITLE, 0)
         return
-    out = fc_apply.get_state("out")
+    out = fc_apply.out_dir()
     placement = fc_apply.get_state("placement")
     scheme = fc_apply.get_state("scheme")
     if not out or not placement or not scheme:

@@ -44,8 +44,9 @@ def selected_video():
 def marker_spots(video: str, place: Placement) -> list[dict] | None:
     """The markers as rhythm spots when this project holds an earlier score of `video` and the user
     added, moved or deleted one of them; else None (the backend spots the clip itself)."""
-    out = fc_apply.get_state("out")
-    if fc_apply.get_state("video") != video or not fc_apply.get_state("markers"):
+    out = fc_apply.out_dir()
+    same = os.path.normpath(fc_apply.scored_video()) == os.path.normpath(video)
+    if not same or not fc_apply.get_state("markers"):
         return None
     if not fc_apply.markers_edited(place):
         return None

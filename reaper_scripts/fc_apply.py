@@ -42,7 +42,7 @@ if reapy is not None:
     from reapy import reascript_api as RPR
 
 __all__ = ["Placement", "apply_folder", "apply_plan", "edited_spots", "get_state", "markers_edited",
-           "problem", "project_folder", "set_state"]
+           "out_dir", "problem", "project_folder", "scored_video", "set_state"]
 #: how far (seconds) a marker may sit from where it was made and still count as not moved
 SAME_PLACE = 1e-6
 
@@ -71,6 +71,23 @@ def project_folder() -> str:
     is the recording path, which is neither.)"""
     filename = RPR.EnumProjects(-1, "", 4096)[2]
     return os.path.dirname(filename) if filename else ""
+
+
+def _beside_project(path: str) -> str:
+    """A path the ExtState holds, absolute: an offline project.rpp records them relative to itself."""
+    if not path or os.path.isabs(path):
+        return path
+    return os.path.normpath(os.path.join(project_folder(), path))
+
+
+def out_dir() -> str:
+    """The score's folder (ExtState `out`), absolute; "" when the project holds no score."""
+    return _beside_project(get_state("out"))
+
+
+def scored_video() -> str:
+    """The video the project's score is of (ExtState `video`), absolute."""
+    return _beside_project(get_state("video"))
 
 
 def project_markers(project) -> list[tuple]:

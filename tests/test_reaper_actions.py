@@ -556,6 +556,63 @@ def test_the_simulated_project_saves_what_the_offline_rpp_writer_writes(host) ->
     assert sum(len(t["notes"]) for t in live["tracks"].values()) > 0
 
 
+def _ext_state(project) -> dict[str, str]:
+    import rpp
+
+    block = next(e for e in project.children if isinstance(e, rpp.Element) and e.tag == "EXTSTATE")
+    section = next(e for e in block.children if e.tag == "FilmComposer")
+    return {line[0]: line[1] for line in section.children}
+
+
+def test_the_offline_project_holds_the_ext_state_review_and_reroll_need(plan_dir: Path) -> None:
+    """project.rpp written offline, read back with an RPP parser: the same ExtState a score in REAPER
+    writes, consistent with the file's own markers, video item and scheme.json."""
+    import rpp
+
+    project = rpp.loads((plan_dir / "project.rpp").read_text(encoding="utf-8"))
+    state = _ext_state(project)
+    assert set(state) == {"out", "video", "placement", "scheme", "markers"}
+    assert state["out"] == "."  # the project file's own folder: OUT
+    assert json.loads(state["scheme"]) == json.loads((plan_dir / "scheme.json").read_text())
+    plan = json.loads((plan_dir / "plan.json").read_text())
+    assert state["video"] == plan["video"]
+    video_item = next(e for t in project.children if isinstance(t, rpp.Element) and t.tag == "TRACK"
+                      for e in t.children if isinstance(e, rpp.Element) and e.tag == "ITEM"
+                      and any(isinstance(s, rpp.Element) and s.attrib == ["VIDEO"] for s in e.children))
+    lines = {c[0]: c[1:] for c in video_item.children if isinstance(c, list)}
+    place = fc_plan.Placement.from_json(state["placement"])
+    assert (place.position, place.length, place.offset) == (float(lines["POSITION"][0]),
+                                                            pytest.approx(float(lines["LENGTH"][0])),
+                                                            float(lines["SOFFS"][0]))
+    markers = {int(c[1]): (float(c[2]), int(c[5])) for c in project.children
+               if isinstance(c, list) and c[0] == "MARKER"}
+    made = {int(k): (v["pos"], v["color"]) for k, v in json.loads(state["markers"]).items()}
+    assert made == markers and len(made) == len(plan["markers"])
+    kinds = sorted(v["kind"] for v in json.loads(state["markers"]).values())
+    assert kinds == sorted(m.get("kind", "cut") for m in plan["markers"])
+
+
+def test_an_offline_project_opened_in_reaper_is_a_score_the_actions_know(host, plan_dir: Path) -> None:
+    """Open OUT/project.rpp in REAPER: Review finds its scheme, and a Score on it replaces its tracks
+    and markers instead of adding a second set."""
+    opened = host["tmp"] / "opened"
+    shutil.copytree(plan_dir, opened)
+    rp.open_project(str(opened / "project.rpp"))
+    offline_markers = len(rp.PROJECT.markers)
+    video = next(i for t in rp.PROJECT.tracks for i in t.items if i.takes[0].source.kind == "VIDEO")
+    video.selected = True
+    rp.MESSAGE_BOX_ANSWERS.append(2)  # Review: the editor opens, then Cancel
+    run_action("review_scheme.py")
+    assert rp.MESSAGE_BOXES[-1][0].startswith("Edit the scheme"), rp.MESSAGE_BOXES
+    assert str(opened / "scheme.json") in rp.MESSAGE_BOXES[-1][0]
+    run_action("score_selected_video.py")
+    assert rp.PROJECT.undo_points == [f"FilmComposer: score {host['video'].name}"], "".join(rp.CONSOLE)
+    assert len(rp.PROJECT.markers) == offline_markers
+    assert len(rp.tagged_tracks()) == len(host["plan"]["tracks"]) + 1
+    args = json.loads(host["log"].read_text().splitlines()[0])
+    assert args[0] == "request"  # the markers were not edited: none was read back as a rhythm spot
+
+
 # ----------------------------------------------------------------------------- re-roll, review
 
 

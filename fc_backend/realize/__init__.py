@@ -10,6 +10,7 @@ what the offline render heard.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -52,7 +53,7 @@ def realize(plan: Plan, out_dir: str | Path, config: Config | None = None, *, vi
                key=plan.key)
     os.replace(partial, paths["arrangement.mid"])
     partial = out / ".project.rpp.partial"
-    write_rpp(plan, partial, video=video if video is not None else plan.video)
+    write_rpp(plan, partial, video=video if video is not None else plan.video, scheme=_scheme(out))
     os.replace(partial, paths["project.rpp"])
     progress(0.02)
 
@@ -60,6 +61,14 @@ def realize(plan: Plan, out_dir: str | Path, config: Config | None = None, *, vi
     paths["stems"] = stems
     progress(1.0)
     return paths
+
+
+def _scheme(out: Path) -> dict | None:
+    """OUT/scheme.json (the pipeline writes it before realizing), for the project's ExtState."""
+    try:
+        return json.loads((out / "scheme.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _render_master(plan: Plan, out: Path, config: Config, progress: Progress) -> Path:

@@ -7,11 +7,18 @@ sends as AUXRECV lines because REAPER stores a send on the receiving track. Ever
 creates carries `<EXT filmcomposer TAG>` (REAPER's storage of P_EXT:filmcomposer) so a re-score
 replaces only those. MIDI is written in REAPER's delta-tick form at 960 ticks per quarter note;
 the tempo envelope maps quarter notes to video seconds, as in arrangement.mid.
+
+The project also carries the ExtState an in-REAPER score writes (`<EXTSTATE <FilmComposer ...>>`, how
+REAPER saves SetProjExtState), so the REAPER actions treat the opened file as scored: `out` is "." (the
+folder of the project file, which is OUT), `video`, `placement` (the video item at 0 s), `scheme`, and
+`markers` (each product marker's number, position, kind and colour, by which the actions recognise
+their own markers: REAPER's API cannot read a marker's name back).
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import re
 import struct
@@ -28,6 +35,11 @@ PPQ = 960
 VERSION = '"6.0/linux-x86_64"'
 #: REAPER's render config for WAV ('evaw' reversed fourcc), then bit depth 24, then flags
 WAV_24_RENDER_CFG = b"evaw" + bytes([24, 1, 0])
+#: the project ExtState section the REAPER actions keep their state in (reaper_scripts/fc_plan.SECTION)
+SECTION = "FilmComposer"
+#: marker colours (r, g, b) by rhythm-spot kind, as the REAPER actions colour them (fc_plan.MARKER_COLORS)
+MARKER_COLORS = {"cut": (230, 60, 60), "motion": (60, 140, 230), "accent": (230, 180, 40),
+                 "section": (120, 200, 120)}
 _NAMESPACE = uuid.UUID("6f1c3b52-4a8e-4d55-9c1e-0b9e5f3a7d21")
 
 # ReaSynth's state, exactly as REAPER saved a freshly inserted ReaSynth (Perlence/rpp tests/data/vst.RPP,
@@ -113,8 +125,15 @@ class _Writer:
         self.line(">")
 
 
-def project_text(plan: Plan, *, video: str | Path | None = None, timestamp: int | None = None) -> str:
-    """The whole .RPP as text."""
+def marker_color(kind: str) -> int:
+    """REAPER's stored colour for a marker of `kind`: native RGB (Windows/Linux order) | 0x1000000."""
+    r, g, b = MARKER_COLORS.get(kind, (0, 0, 0))
+    return (r | g << 8 | b << 16) | 0x1000000 if kind in MARKER_COLORS else 0
+
+
+def project_text(plan: Plan, *, video: str | Path | None = None, timestamp: int | None = None,
+                 scheme: dict | None = None) -> str:
+    """The whole .RPP as text; `scheme` (scheme.json's content) goes into the ExtState for Review."""
     w = _Writer()
     tm = plan.tempo_map
     num, den = tm.meter
@@ -155,10 +174,14 @@ def project_text(plan: Plan, *, video: str | Path | None = None, timestamp: int 
     for change in tm.changes:  # shape 1 = square: the tempo steps at the change, as in the plan
         w.line(f"PT {_n(change.time)} {_n(change.bpm)} 1")
     w.close()
+    made = {}
     for index, marker in enumerate(sorted(plan.markers, key=lambda m: m.time), start=1):
-        w.line(f"MARKER {index} {_n(marker.time)} {_q(marker.name)} 0 0 1 R")
+        color = marker_color(marker.kind)
+        w.line(f"MARKER {index} {_n(marker.time)} {_q(marker.name)} 0 {color} 1 R")
+        made[index] = {"kind": marker.kind, "pos": float(_n(marker.time)), "color": color}
     w.open("PROJBAY")
     w.close()
+    _ext_state(w, plan, made, video, scheme)
 
     offset = 0
     if video is not None:
@@ -171,8 +194,32 @@ def project_text(plan: Plan, *, video: str | Path | None = None, timestamp: int 
     return "\n".join(w.lines) + "\n"
 
 
-def write_rpp(plan: Plan, path: str | Path, *, video: str | Path | None = None) -> None:
-    Path(path).write_text(project_text(plan, video=video), encoding="utf-8")
+def ext_state(plan: Plan, made: dict[int, dict], video: str | Path | None,
+              scheme: dict | None) -> dict[str, str]:
+    """The FilmComposer ExtState of a project that holds this plan with its video item at 0 s, each
+    value one line (REAPER keeps ExtState values on one line of the .RPP)."""
+    placement = {"position": 0.0, "length": float(plan.duration), "offset": 0.0, "playrate": 1.0}
+    state = {"out": ".", "placement": json.dumps(placement), "markers": json.dumps(made)}
+    if video is not None:
+        state["video"] = str(video)
+    if scheme is not None:
+        state["scheme"] = json.dumps(scheme, separators=(",", ":"))
+    return state
+
+
+def _ext_state(w: _Writer, plan: Plan, made: dict[int, dict], video: str | Path | None,
+               scheme: dict | None) -> None:
+    w.open("EXTSTATE")
+    w.open(SECTION)
+    for key, value in sorted(ext_state(plan, made, video, scheme).items()):
+        w.line(f"{key} {_q(value)}")
+    w.close()
+    w.close()
+
+
+def write_rpp(plan: Plan, path: str | Path, *, video: str | Path | None = None,
+              scheme: dict | None = None) -> None:
+    Path(path).write_text(project_text(plan, video=video, scheme=scheme), encoding="utf-8")
 
 
 def _track_head(w: _Writer, guid: str, name: str, volume: float, pan: float, tag: str | None) -> None:

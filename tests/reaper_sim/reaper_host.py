@@ -1660,6 +1660,82 @@ def _item_lines(item: Item, line: Any, open_: Any, close: Any) -> None:
     close()
 
 
+def open_project(path: str) -> Project:
+    """File > Open project, for what the actions read: tracks (name, volume, pan, P_EXT tags, items with
+    their sources and MIDI notes), markers, the tempo map and the project ExtState. Read with the `rpp`
+    package, as REAPER would read the file."""
+    import rpp
+
+    root = rpp.loads(Path(path).read_text(encoding="utf-8"))
+    PROJECT.file = str(path)
+    for child in root.children:
+        if isinstance(child, list) and child[0] == "MARKER" and len(child) >= 6:
+            isrgn, number, pos = child[4] == "1", int(child[1]), float(child[2])
+            start = next((m for m in PROJECT.markers if m.isrgn and m.number == number), None)
+            if isrgn and start is not None:  # a region's second line: its end
+                start.rgnend = pos
+                continue
+            PROJECT.markers.append(Marker(number, isrgn, pos, 0.0, child[3], int(child[5])))
+        elif isinstance(child, rpp.Element) and child.tag == "EXTSTATE":
+            for section in child.children:
+                for key, value, *_ in section.children:
+                    PROJECT.ext[(section.tag, key)] = value
+        elif isinstance(child, rpp.Element) and child.tag == "TEMPOENVEX":
+            PROJECT.tempo = [TempoMarker(float(p[1]), float(p[2]), linear=p[3] == "0")
+                             for p in child.children if p[0] == "PT"]
+        elif isinstance(child, rpp.Element) and child.tag == "TRACK":
+            PROJECT.tracks.append(_read_track(child))
+    PROJECT.markers.sort(key=lambda m: (m.pos, m.isrgn))
+    return PROJECT
+
+
+def _read_track(element: Any) -> Track:
+    import rpp
+
+    track = Track()
+    for child in element.children:
+        if isinstance(child, list) and child[0] == "NAME":
+            track.name = child[1]
+        elif isinstance(child, list) and child[0] == "VOLPAN":
+            track.volume, track.pan = float(child[1]), float(child[2])
+        elif isinstance(child, list) and child[0] == "MUTESOLO":
+            track.mute = child[1] == "1"
+        elif isinstance(child, rpp.Element) and child.tag == "EXT":
+            track.ext.update({line[0]: line[1] for line in child.children})
+        elif isinstance(child, rpp.Element) and child.tag == "ITEM":
+            track.items.append(_read_item(child, track))
+    return track
+
+
+def _read_item(element: Any, track: Track) -> Item:
+    import rpp
+
+    item = Item(track)
+    take = Take(item)
+    item.takes.append(take)
+    for child in element.children:
+        if isinstance(child, list) and child[0] in ("POSITION", "LENGTH"):
+            setattr(item, child[0].lower(), float(child[1]))
+        elif isinstance(child, list) and child[0] == "MUTE":
+            item.mute = child[1] == "1"
+        elif isinstance(child, list) and child[0] == "SOFFS":
+            take.start_offset = float(child[1])
+        elif isinstance(child, rpp.Element) and child.tag == "SOURCE":
+            kind = child.attrib[0]
+            take.source = Source(kind, next((c[1] for c in child.children if c[0] == "FILE"), ""))
+            tick, held = 0, {}
+            for event in (c for c in child.children if c[0] == "E") if kind == "MIDI" else ():
+                tick += int(event[1])
+                status, key, vel = (int(x, 16) for x in event[2:5])
+                if status & 0xF0 == 0x90 and vel:
+                    held.setdefault((status & 15, key), []).append((tick, vel))
+                elif status & 0xF0 in (0x80, 0x90) and held.get((status & 15, key)):
+                    start, velocity = held[(status & 15, key)].pop(0)
+                    take.notes.append([False, False, float(start), float(tick), status & 15, key, velocity])
+            take.notes.sort(key=lambda n: (n[2], n[5]))
+    return item
+
+
 def tagged_tracks(key: str = "filmcomposer") -> list[Track]:
     return [t for t in PROJECT.tracks if key in t.ext]
 
