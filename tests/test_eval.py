@@ -12,8 +12,8 @@ import soundfile as sf
 from fc_backend.cli import main
 from fc_backend.eval import diversity, evaluate
 from fc_backend.eval.diversity import chroma_distance, chromagram
-from fc_backend.eval.loudness import integrated_loudness, loudness_curve, loudness_range, true_peak_db
 from fc_backend.eval.rhythm import chance_hit_rate, hit_rate, rhythm_alignment
+from fc_backend.loudness import integrated_loudness, loudness_curve, loudness_range, true_peak_db
 from fc_backend.model import RhythmSpot
 
 SR = 48000

@@ -15,11 +15,11 @@ import soundfile as sf
 from scipy.signal import resample_poly
 
 from fc_backend.config import Config
+from fc_backend.loudness import integrated_loudness
 from fc_backend.model import EnvelopePoint, Marker, Note, Plan, PlanTrack, ReverbBus, TempoChange, TempoMap
 from fc_backend.realize import realize
 from fc_backend.realize.envelope import RAMP, envelope_breakpoints
 from fc_backend.realize.limiter import limiter_gain
-from fc_backend.realize.loudness import integrated_loudness
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "rpp"
 SR = 48000
@@ -471,7 +471,7 @@ def test_instrument_library_fx_reaches_the_project(tmp_path: Path, caplog: pytes
 def test_streaming_meters_equal_whole_signal_meters() -> None:
     """Fed in odd-sized blocks, loudness equals pyloudnorm on the whole signal and true peaks equal
     the whole-signal 4x meter sample for sample."""
-    from fc_backend.realize.loudness import LoudnessMeter, TruePeakStream, sample_true_peaks
+    from fc_backend.loudness import LoudnessMeter, TruePeakStream, sample_true_peaks
 
     rng = np.random.default_rng(7)
     n = 5 * SR + 1234
@@ -489,8 +489,8 @@ def test_streaming_meters_equal_whole_signal_meters() -> None:
 
 
 def test_streaming_limiter_equals_the_whole_signal_limiter() -> None:
+    from fc_backend.loudness import sample_true_peaks
     from fc_backend.realize.limiter import LookaheadLimiter
-    from fc_backend.realize.loudness import sample_true_peaks
 
     rng = np.random.default_rng(3)
     audio = (rng.standard_normal((3 * SR, 2)) * 0.3).astype(np.float32)

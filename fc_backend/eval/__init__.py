@@ -27,8 +27,8 @@ def evaluate(out_dir: str | Path) -> dict[str, Any]:
     Example: ``evaluate("out")["rhythm"]["hit_rate"]`` -> ``0.875``.
     """
     # scipy, pyloudnorm and librosa load here, not at import: every `filmcomposer` call imports this package
+    from ..loudness import delivery, k_weighted, read_audio
     from .dynamics import dynamic_variation
-    from .loudness import delivery, k_weighted, read_audio
     from .rhythm import rhythm_alignment
 
     out = _folder(Path(out_dir))
@@ -54,8 +54,8 @@ def diversity(out_dirs: Sequence[str | Path]) -> float:
 
     Example: ``diversity(["out_seed1", "out_seed2"])`` -> ``0.41``.
     """
+    from ..loudness import read_audio
     from .diversity import chroma_diversity, chromagram
-    from .loudness import read_audio
 
     if len(out_dirs) < 2:
         raise ValueError("diversity needs at least two scored folders")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..loudness import MOMENTARY, k_weighted, loudness_curve
 from ..model import MotionCurve, Shot
-from .loudness import MOMENTARY, k_weighted, loudness_curve
 
 #: silence is clamped to this loudness before correlating (-inf has no correlation)
 FLOOR_LUFS = -70.0

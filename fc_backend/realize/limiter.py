@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
-from .loudness import sample_true_peaks
+from ..loudness import sample_true_peaks
 
 LOOKAHEAD = 0.005  # s
 RELEASE_DB_PER_S = 40.0

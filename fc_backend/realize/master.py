@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from ..loudness import LoudnessMeter, TruePeakStream, to_db
 from ..progress import Progress, no_progress
 from .limiter import MARGIN_DB, LookaheadLimiter
-from .loudness import LoudnessMeter, TruePeakStream, to_db
 
 BLOCK = 1 << 15
 #: a limited master within this many LU of the target needs no further pass

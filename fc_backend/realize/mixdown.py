@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..loudness import LoudnessMeter, TruePeakStream
 from ..model import Plan
 from ..progress import Progress, no_progress
-from .loudness import LoudnessMeter, TruePeakStream
 from .master import BLOCK, Spool
 from .mix import ChannelStrip, DcBlocker, ReverbReturn
 from .render import TAIL, StemSynth

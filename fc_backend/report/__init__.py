@@ -15,7 +15,7 @@ from html import escape
 from pathlib import Path
 
 from ..eval import load_artifact
-from ..eval.loudness import MOMENTARY, SHORT_TERM, delivery, k_weighted, loudness_curve, read_audio
+from ..loudness import MOMENTARY, SHORT_TERM, delivery, k_weighted, loudness_curve, read_audio
 from ..model import Assessment, Melody, Plan, Scheme, Spotting
 from ..progress import Progress, no_progress
 from ..spot.stills import STILLS, still_name
