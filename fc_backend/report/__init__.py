@@ -18,10 +18,9 @@ from ..eval import load_artifact
 from ..loudness import MOMENTARY, SHORT_TERM, delivery, k_weighted, loudness_curve, read_audio
 from ..model import Assessment, Melody, Plan, Scheme, Spotting
 from ..progress import Progress, no_progress
-from ..spot.stills import STILLS, still_name
+from ..spot import STILLS, saved_stills, stills_from_clip
 from . import figures, page
 from .notation import EngravingFailed, engrave
-from .thumbnails import shot_thumbnails
 
 __all__ = ["Drawing", "draw", "report"]
 
@@ -62,10 +61,11 @@ def draw(out_dir: str | Path, *, video: str | Path | None = None,
     melody = load_artifact(Melody, out / "melody.json")
     progress(0.1)
     clip = _find_video(out, video, plan, spotting)
-    thumbs = _spotted_stills(out / STILLS, len(spotting.shots))
+    thumbs = saved_stills(out / STILLS, len(spotting.shots))
     spotted = thumbs is not None
     if thumbs is None:
-        thumbs = shot_thumbnails(clip, spotting.shots, spotting.fps) if clip else [None] * len(spotting.shots)
+        shots = spotting.shots
+        thumbs = stills_from_clip(clip, shots, spotting.fps) if clip else [None] * len(shots)
     progress(0.4)
     motion_png = figures.motion_figure(spotting)
     assessment_png = figures.assessment_figure(assessment)
@@ -128,14 +128,6 @@ saliency its mean surge (eq. 5); a dash is an attribute the image statistics can
     os.replace(partial, target)
     progress(1.0)
     return target
-
-
-def _spotted_stills(folder: Path, shots: int) -> list[bytes | None] | None:
-    """The stills spot wrote, one per shot, or None when they are not all there (the clip is sought)."""
-    paths = [folder / still_name(number) for number in range(1, shots + 1)]
-    if not all(path.is_file() for path in paths):
-        return None
-    return [path.read_bytes() for path in paths]
 
 
 def _find_video(out: Path, video: str | Path | None, plan: Plan, spotting: Spotting) -> Path | None:

@@ -1,5 +1,9 @@
-"""Spotting: what the picture asks of the music (shots, motion, attributes, rhythm spots, tempo)."""
+"""Spotting: what the picture asks of the music (shots, motion, attributes, rhythm spots, tempo).
+
+Besides `spot`, the stills of the shots: the ones spot kept in OUT/stills, or new ones from the clip.
+"""
 
 from .stage import spot
+from .stills import STILLS, saved_stills, stills_from_clip
 
-__all__ = ["spot"]
+__all__ = ["STILLS", "saved_stills", "spot", "stills_from_clip"]

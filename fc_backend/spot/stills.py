@@ -17,6 +17,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..model import Shot
+
 #: the folder of an OUT that holds the stills
 STILLS = "stills"
 #: stills are this wide (pixels)
@@ -116,3 +118,36 @@ def save_stills(stills: Sequence[np.ndarray | None], folder: Path) -> list[Path]
 def still_name(number: int) -> str:
     """File name of shot `number`'s still (1-based), as save_stills writes it and the report reads it."""
     return f"shot_{number:03d}.jpg"
+
+
+def saved_stills(folder: Path, shots: int) -> list[bytes | None] | None:
+    """The JPEG stills `save_stills` wrote, one per shot, or None when they are not all there."""
+    paths = [folder / still_name(number) for number in range(1, shots + 1)]
+    if not all(path.is_file() for path in paths):
+        return None
+    return [path.read_bytes() for path in paths]
+
+
+def stills_from_clip(video: Path, shots: list[Shot], fps: float, *,
+                     width: int = STILL_WIDTH) -> list[bytes | None]:
+    """A JPEG per shot sought in `video` at `still_time` (None where that frame cannot be decoded).
+
+    For a folder whose stills were not kept while spotting. Encoders put a keyframe on a cut, so a
+    seek a little after it decodes a few frames instead of up to a whole group of pictures per shot.
+    """
+    capture = cv2.VideoCapture(str(video))
+    if not capture.isOpened():
+        return [None] * len(shots)
+    stills: list[bytes | None] = []
+    try:
+        for shot in shots:
+            capture.set(cv2.CAP_PROP_POS_FRAMES, int(still_time(shot.start, shot.end) * fps))
+            ok, frame = capture.read()
+            if not ok or frame is None:
+                stills.append(None)
+                continue
+            ok, jpeg = cv2.imencode(".jpg", thumbnail(frame, width), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+            stills.append(jpeg.tobytes() if ok else None)
+    finally:
+        capture.release()
+    return stills
