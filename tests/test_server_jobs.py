@@ -167,6 +167,8 @@ def _kill_worker_of(server, job: str) -> None:  # noqa: ANN001
 _UPLOADER = """
 import json, sys, time, zmq
 sock = zmq.Context().socket(zmq.DEALER)
+from fc_backend.server.auth import keys_for, secure_client
+secure_client(sock, keys_for(sys.argv[1], None), "client")  # this user's keys, as request uses
 sock.connect(sys.argv[1])
 sock.send_multipart([json.dumps({"v": 1, "op": "score", "video": {"size": 5000000, "suffix": ".mp4"},
                                  "options": {}}).encode()])

@@ -16,7 +16,7 @@ from fc_backend.server import protocol as p
 from fc_backend.server.client import Client
 from fc_backend.server.protocol import ProtocolError, decode, encode
 from fc_backend.server.transfer import IncomingFile
-from tests.test_server_support import running_server, wait_for
+from tests.test_server_support import running_server, secure, wait_for
 
 # -- no server -----------------------------------------------------------------------------------------
 
@@ -105,10 +105,11 @@ def server(tmp_path_factory: pytest.TempPathFactory):
 class Raw:
     """A bare DEALER: sends whatever frames a test likes and reads the replies."""
 
-    def __init__(self, endpoint: str) -> None:
+    def __init__(self, endpoint: str, role: str = "client") -> None:
         self.ctx = zmq.Context()
         self.sock = self.ctx.socket(zmq.DEALER)
         self.sock.linger = 0
+        secure(self.sock, endpoint, role)  # a loopback server admits only this user's keys
         self.sock.connect(endpoint)
 
     def send(self, msg: dict | None = None, payload: bytes | None = None, *,
@@ -266,7 +267,7 @@ def _upload(raw: Raw, job: str, data: bytes, name: str = "video") -> None:
 
 def test_a_worker_that_does_not_announce_reroll_is_given_score_jobs_only(server) -> None:
     _idle(server)
-    worker, client = Raw(server.workers_endpoint), Raw(server.endpoint)
+    worker, client = Raw(server.workers_endpoint, "worker"), Raw(server.endpoint)
 
     def beat_until(done, seconds: float) -> list[dict]:  # noqa: ANN001 - the fake worker stays alive meanwhile
         got, deadline = [], time.monotonic() + seconds

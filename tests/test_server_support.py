@@ -17,10 +17,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import zmq
+
+from fc_backend.server.auth import keys_for, secure_client
 from fc_backend.server.client import Client
 from fc_backend.server.protocol import ServerError
 
 SERVER_CMD = [sys.executable, "-m", "fc_backend.server"]
+
+
+def secure(sock: zmq.Socket, endpoint: str, role: str = "client") -> None:
+    """Give a bare test socket the keys `filmcomposer request` would use for `endpoint`."""
+    keys = keys_for(endpoint, None)
+    if keys:
+        secure_client(sock, keys, role)
 
 
 def descendants(pid: int) -> set[int]:
@@ -73,9 +83,10 @@ class Server:
     work: Path
     log: Path
     keys: Path | None = None
+    insecure: bool = False
 
     def client(self, **options: object) -> Client:
-        return Client(self.endpoint, **{"curve_keys": self.keys, **options})
+        return Client(self.endpoint, **{"curve_keys": self.keys, "insecure": self.insecure, **options})
 
     def ping(self, **options: object) -> dict:
         with self.client(timeout=5.0, **options) as client:
@@ -88,12 +99,12 @@ class Server:
 
 @contextmanager
 def running_server(folder: Path, *args: str, ready: int = 0, timeout: float = 60.0,
-                   keys: Path | None = None) -> Iterator[Server]:
+                   keys: Path | None = None, insecure: bool = False) -> Iterator[Server]:
     """`filmcomposer serve` on a free loopback port, until the block ends; then every process is gone."""
     folder.mkdir(parents=True, exist_ok=True)
     state, log = folder / "state.json", folder / "serve.log"
     cmd = [*SERVER_CMD, "serve", "--bind", "tcp://127.0.0.1:*", "--state-file", str(state),
-           "--work-dir", str(folder / "work"), *args]
+           "--work-dir", str(folder / "work"), *(["--insecure"] if insecure else []), *args]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     tree: set[int] = set()
@@ -106,7 +117,8 @@ def running_server(folder: Path, *args: str, ready: int = 0, timeout: float = 60
             except (OSError, ValueError):
                 return None
         info = wait_for(bound, timeout, "the server to bind")
-        server = Server(proc, info["endpoint"], info.get("workers_endpoint"), folder / "work", log, keys)
+        server = Server(proc, info["endpoint"], info.get("workers_endpoint"), folder / "work", log, keys,
+                        insecure)
 
         def workers_ready() -> bool:
             try:

@@ -1,4 +1,10 @@
-"""CurveZMQ keys: make them, load them, and put them on sockets.
+"""CurveZMQ keys: make them, load them, and put them on sockets; and this user's own keys.
+
+Local means the user's own: with no --curve-keys, a backend on loopback (or ipc) and every client
+and worker that talks to it use a key set made automatically in the user's private runtime folder
+(private.py), so the same user's bridge, REAPER actions and `--server tcp://127.0.0.1:PORT` work with
+no flags while another local user, who cannot read that folder, cannot even complete a handshake.
+`--insecure` is the one way to open that door.
 
 A key folder holds the server's pair (``server.key``, ``server.key_secret``), one pair each for a
 client and a worker, and the public keys the server lets in: ``clients/*.key`` for the client port,
@@ -8,7 +14,9 @@ cannot register a machine that would receive other people's videos.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import zmq
@@ -16,6 +24,8 @@ import zmq.auth
 from zmq.auth.thread import ThreadAuthenticator
 
 from ..errors import InputError
+from .private import private_dir, runtime_dir
+from .protocol import is_local_endpoint
 
 ROLES = ("client", "worker")
 HINT = "create a key folder with: filmcomposer serve --make-keys DIR"
@@ -34,7 +44,7 @@ def make_keys(folder: str | Path) -> dict[str, Path]:
         made[name] = Path(public)
     for role in ROLES:
         allowed = folder / f"{role}s"
-        allowed.mkdir(exist_ok=True)
+        allowed.mkdir(exist_ok=True, mode=0o700)
         shutil.copy2(made[role], allowed / f"{role}.key")
     return made
 
@@ -81,3 +91,31 @@ def secure_client(socket: zmq.Socket, folder: str | Path, role: str) -> None:
     socket.curve_serverkey = server_public
     socket.curve_publickey = public
     socket.curve_secretkey = secret
+
+
+def user_keys() -> Path:
+    """This user's key folder in the runtime folder, made (atomically, once) on first use."""
+    folder = runtime_dir() / "keys"
+    if not folder.exists() and not folder.is_symlink():
+        fresh = Path(tempfile.mkdtemp(prefix=".keys-", dir=folder.parent))
+        try:
+            make_keys(fresh)
+            os.rename(fresh, folder)  # two first uses at once: one rename wins, the other's keys go
+        except OSError:
+            pass
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
+    private_dir(folder)
+    for sub in ROLES:
+        private_dir(folder / f"{sub}s")
+    return folder
+
+
+def keys_for(endpoint: str, curve_keys: str | Path | None, *, insecure: bool = False) -> Path | None:
+    """The key folder a client or worker uses for `endpoint`: the one given; none when the server was
+    opened with --insecure; this user's own for a loopback or ipc server; else none (plain TCP)."""
+    if curve_keys:
+        return Path(curve_keys)
+    if insecure or not is_local_endpoint(endpoint):
+        return None
+    return user_keys()

@@ -27,9 +27,10 @@ import zmq
 
 from ..errors import InputError
 from . import protocol as p
-from .auth import secure_server, start_authenticator
+from .auth import secure_server, start_authenticator, user_keys
 from .jobs import Job, JobBook, WorkerInfo, WorkerPool, worker_ops
 from .local_workers import LocalWorkers
+from .private import private_dir, write_private
 from .protocol import ProtocolError, decode, encode, error
 from .settings import ServeSettings
 from .transfer import IncomingFile, check_fetch, check_manifest, chunk_reply, reroll_files
@@ -66,11 +67,12 @@ class Broker:
     def run(self) -> int:
         """Bind, start the local workers, serve until SIGTERM/SIGINT (or idle exit), clean up."""
         self._own_work_dir = self.s.work_dir is None
-        self.work_dir = Path(self.s.work_dir or tempfile.mkdtemp(prefix="filmcomposer-serve-"))
-        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.work_dir = private_dir(Path(self.s.work_dir or tempfile.mkdtemp(prefix="filmcomposer-serve-")))
         self._sock_dir = Path(tempfile.mkdtemp(prefix="fc-"))  # short: ipc paths are limited to ~100 chars
         self.ctx = zmq.Context()
-        self.auth = start_authenticator(self.ctx, self.s.curve_keys) if self.s.curve_keys else None
+        # no keys given and not --insecure: this user's own keys keep other local users out (auth.py)
+        self.keys = self.s.curve_keys or (None if self.s.insecure else user_keys())
+        self.auth = start_authenticator(self.ctx, self.keys) if self.keys else None
         try:
             self.front = self._router(self.s.bind, "client")
             internal = f"ipc://{self._sock_dir}/workers" if zmq.has("ipc") else "tcp://127.0.0.1:*"
@@ -86,7 +88,7 @@ class Broker:
             self.endpoint = self.front.getsockopt_string(zmq.LAST_ENDPOINT)
             self._install_signals()
             self.local = LocalWorkers(self.internal, self.work_dir, heartbeat=self.s.heartbeat,
-                                      timeout=self.s.timeout, curve_keys=self.s.curve_keys,
+                                      timeout=self.s.timeout, curve_keys=self.keys,
                                       soundfont=self.s.soundfont)
             self.local.start(self.s.workers)
             self._write_state()
@@ -103,8 +105,8 @@ class Broker:
         sock.router_mandatory = True  # an unroutable reply raises instead of vanishing
         sock.maxmsgsize = p.MAX_FRAME
         sock.sndhwm = sock.rcvhwm = 1000
-        if self.s.curve_keys:
-            secure_server(sock, self.s.curve_keys, role)
+        if self.keys:
+            secure_server(sock, self.keys, role)
         try:
             sock.bind(endpoint)
         except zmq.ZMQError as err:
@@ -120,10 +122,9 @@ class Broker:
 
     def _write_state(self) -> None:
         if self.s.state_file:
-            tmp = self.s.state_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"endpoint": self.endpoint, "workers_endpoint": self.workers_endpoint,
-                                       "pid": os.getpid(), "version": p.VERSION}))
-            os.replace(tmp, self.s.state_file)
+            write_private(self.s.state_file, json.dumps({
+                "endpoint": self.endpoint, "workers_endpoint": self.workers_endpoint, "pid": os.getpid(),
+                "version": p.VERSION}).encode())
 
     def _shutdown(self) -> None:
         if self.local:
@@ -216,7 +217,7 @@ class Broker:
         name = f"video{p.video_suffix(video.get('suffix'))}"
         options = p.score_options(msg["options"])
         self._check_busy()
-        folder = Path(tempfile.mkdtemp(prefix="job-", dir=self.work_dir))
+        folder = Path(tempfile.mkdtemp(prefix="job-", dir=private_dir(self.work_dir)))
         job = Job(secrets.token_hex(16), "score", identity, folder, options,
                   inputs=[{"name": name, "size": size, "sha256": None}],
                   uploads={"video": IncomingFile(folder / "input" / name, size)}, clip=name)
@@ -226,7 +227,7 @@ class Broker:
         files = reroll_files(msg["files"], limit=self.s.max_upload)
         options = p.reroll_options(msg["options"])
         self._check_busy()
-        folder = Path(tempfile.mkdtemp(prefix="job-", dir=self.work_dir))
+        folder = Path(tempfile.mkdtemp(prefix="job-", dir=private_dir(self.work_dir)))
         clip = next((f["name"] for f in files if f["name"] not in p.REROLL_JSON), None)
         uploads = {f["name"]: IncomingFile(folder / "input" / f["name"], f["size"], f["sha256"])
                    for f in files}

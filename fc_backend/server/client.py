@@ -27,7 +27,7 @@ from ..errors import InputError
 from ..ranges import read_artifact
 from ..staging import staged_output
 from . import protocol as p
-from .auth import secure_client
+from .auth import keys_for, secure_client
 from .protocol import ProtocolError, ServerError, decode, encode
 from .transfer import Pull, check_manifest, file_chunks, sha256_bytes, sha256_file
 
@@ -43,7 +43,7 @@ class Client:
     """One connection to a backend. Not thread-safe: one Client per thread."""
 
     def __init__(self, server: str, *, curve_keys: str | Path | None = None, timeout: float = 10.0,
-                 heartbeat: float = 1.0) -> None:
+                 heartbeat: float = 1.0, insecure: bool = False) -> None:
         self.server = server
         self.timeout = timeout
         self.heartbeat = heartbeat
@@ -53,8 +53,9 @@ class Client:
         self.sock.linger = 0
         self.sock.sndtimeo = int(timeout * 1000)
         self.sock.maxmsgsize = p.MAX_FRAME
-        if curve_keys:
-            secure_client(self.sock, curve_keys, "client")
+        keys = keys_for(server, curve_keys, insecure=insecure)  # a loopback server: this user's keys
+        if keys:
+            secure_client(self.sock, keys, "client")
         self.sock.connect(server)
 
     def close(self) -> None:
@@ -76,7 +77,8 @@ class Client:
 
     def _unreachable(self) -> ServerError:
         return ServerError(p.UNREACHABLE, f"no answer from {self.server} within {self.timeout:g} s "
-                           "(is the server running, and are the CURVE keys right?)")
+                           "(is the server running, and are the CURVE keys right? a server started with "
+                           "--insecure needs request --insecure)")
 
     def _recv(self) -> tuple[dict[str, Any], bytes | None]:
         """The next message; silence longer than the timeout means the server is gone."""

@@ -54,6 +54,8 @@ def add_commands(commands: Any) -> None:
     worker.add_argument("--soundfont", help="General MIDI .sf2 for the offline render")
     worker.add_argument("--heartbeat", type=float, default=1.0)
     worker.add_argument("--timeout", type=float, default=5.0)
+    worker.add_argument("--insecure", action="store_true",
+                        help="join a loopback broker started with serve --insecure (no keys)")
     worker.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
     worker.set_defaults(run=_run_worker)
 
@@ -62,6 +64,8 @@ def add_commands(commands: Any) -> None:
                          help="backend endpoint (default: a local one, started on demand)")
     request.add_argument("--curve-keys", type=Path, metavar="DIR",
                          help="folder with server.key and client.key_secret")
+    request.add_argument("--insecure", action="store_true",
+                         help="talk to a loopback server started with serve --insecure (no keys)")
     request.add_argument("--timeout", type=float, default=10.0,
                          help="seconds of server silence before giving up (10)")
     request.add_argument("--progress-json", action="store_true",
@@ -110,7 +114,8 @@ def _run_worker(args: argparse.Namespace) -> int:
     from .worker import work
 
     return work(args.connect, curve_keys=args.curve_keys, work_dir=args.work_dir, soundfont=args.soundfont,
-                heartbeat=args.heartbeat, timeout=args.timeout, exit_with_parent=args.exit_with_parent)
+                heartbeat=args.heartbeat, timeout=args.timeout, exit_with_parent=args.exit_with_parent,
+                insecure=args.insecure)
 
 
 def _run_request(args: argparse.Namespace) -> int:
@@ -124,7 +129,8 @@ def _run_request(args: argparse.Namespace) -> int:
             from .local import ensure_backend
 
             server = ensure_backend()
-        with Client(server, curve_keys=args.curve_keys, timeout=args.timeout) as client:
+        with Client(server, curve_keys=args.curve_keys, timeout=args.timeout,
+                    insecure=args.insecure) as client:
             if args.operation == "ping":
                 reply = client.ping()
                 events.final({"event": "pong", **_public(reply)},

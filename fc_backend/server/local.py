@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,24 +19,13 @@ from pathlib import Path
 
 from . import protocol as p
 from .client import Client
+from .private import open_private, read_private, runtime_dir
 from .protocol import ServerError
+
+__all__ = ["ensure_backend", "running_backend", "runtime_dir"]
 
 #: a backend started on demand exits after this long without a client
 IDLE_EXIT = 900.0
-
-
-def runtime_dir() -> Path:
-    """$FC_RUNTIME_DIR, else $XDG_RUNTIME_DIR/filmcomposer, else a per-user folder in the temp dir."""
-    base = os.environ.get("FC_RUNTIME_DIR")
-    if base:
-        folder = Path(base)
-    elif os.environ.get("XDG_RUNTIME_DIR"):
-        folder = Path(os.environ["XDG_RUNTIME_DIR"]) / "filmcomposer"
-    else:
-        user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
-        folder = Path(tempfile.gettempdir()) / f"filmcomposer-{user}"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
 
 
 def _alive(pid: int) -> bool:
@@ -53,10 +41,12 @@ def _alive(pid: int) -> bool:
 def running_backend(folder: Path | None = None) -> tuple[str, int] | None:
     """(endpoint, pid) of a live local backend that answers a ping, or None."""
     state = (folder or runtime_dir()) / "backend.json"
+    if not state.exists() and not state.is_symlink():
+        return None
     try:
-        info = json.loads(state.read_text())
+        info = json.loads(read_private(state))
         endpoint, pid = str(info["endpoint"]), int(info["pid"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
     if info.get("version") != p.VERSION or not _alive(pid):
         return None
@@ -75,12 +65,12 @@ def _locked(path: Path) -> Iterator[None]:
     except ImportError:  # Windows: no advisory lock; a rare double start costs one idle backend
         yield
         return
-    with open(path, "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+    fd = open_private(path, os.O_RDWR | os.O_CREAT)  # never truncates, never follows a planted symlink
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def ensure_backend(*, workers: int = 1, start_timeout: float = 60.0) -> str:
@@ -95,7 +85,7 @@ def ensure_backend(*, workers: int = 1, start_timeout: float = 60.0) -> str:
         log_path = folder / "backend.log"
         cmd = [sys.executable, "-m", "fc_backend.server", "serve", "--bind", "tcp://127.0.0.1:*",
                "--workers", str(workers), "--state-file", str(state), "--idle-exit", str(IDLE_EXIT)]
-        with open(log_path, "ab") as log:
+        with os.fdopen(open_private(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND), "ab") as log:
             detach = {"start_new_session": True} if os.name == "posix" else \
                 {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS}
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, close_fds=True,

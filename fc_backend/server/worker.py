@@ -23,7 +23,8 @@ from typing import Any
 import zmq
 
 from . import protocol as p
-from .auth import secure_client
+from .auth import keys_for, secure_client
+from .private import private_dir
 from .protocol import ProtocolError, decode, encode
 from .runner import JobRunner, input_dir
 from .transfer import Pull, check_manifest, file_chunks, manifest, sha256_bytes
@@ -55,11 +56,12 @@ class _Job:
 class Worker:
     def __init__(self, connect: str, *, curve_keys: Path | None = None, work_dir: Path | None = None,
                  soundfont: str | None = None, heartbeat: float = 1.0, timeout: float = 5.0,
-                 exit_with_parent: bool = False) -> None:
+                 exit_with_parent: bool = False, insecure: bool = False) -> None:
         self.connect = connect
+        self.insecure = insecure
         self.curve_keys = curve_keys
         #: this process's own folder; a folder of a worker that died is swept by the next one to start
-        self.work_dir = worker_dir(Path(work_dir or tempfile.gettempdir()), os.getpid())
+        self.work_dir = worker_dir(Path(work_dir) if work_dir else _default_work_dir(), os.getpid())
         self.soundfont = soundfont
         self.heartbeat = heartbeat
         self.timeout = timeout
@@ -70,8 +72,9 @@ class Worker:
     def run(self) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: setattr(self, "stopping", True))
+        private_dir(self.work_dir.parent)  # clips and artifacts wait here: this user's alone
         sweep_dead_workers(self.work_dir.parent)
-        self.work_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.work_dir)
         self.ctx = zmq.Context()
         self.runner = JobRunner(self.soundfont)
         try:
@@ -91,8 +94,9 @@ class Worker:
         self.sock.linger = 0
         self.sock.sndtimeo = int(self.timeout * 1000)
         self.sock.maxmsgsize = p.MAX_FRAME
-        if self.curve_keys:
-            secure_client(self.sock, self.curve_keys, "worker")
+        keys = keys_for(self.connect, self.curve_keys, insecure=self.insecure)
+        if keys:
+            secure_client(self.sock, keys, "worker")
         self.sock.connect(self.connect)
         self._ready()
         heard = sent = time.monotonic()
@@ -181,7 +185,7 @@ class Worker:
             self._send({"op": "failed", "job": msg["job"], "code": p.INTERNAL, "message": err.message})
             self._ready()
             return
-        folder = Path(tempfile.mkdtemp(prefix="job-", dir=self.work_dir))
+        folder = Path(tempfile.mkdtemp(prefix="job-", dir=private_dir(self.work_dir)))
         pull = Pull(msg["job"], inputs, input_dir(kind, folder))
         self.job = _Job(msg["job"], kind, folder, inputs, clip, options, msg["max_duration"], pull)
         log.info("job %s: %s, fetching %d bytes", self.job.id[:8], kind, pull.total_bytes)
@@ -261,6 +265,12 @@ class Worker:
                 self.job.pull.close()
             shutil.rmtree(self.job.dir, ignore_errors=True)
             self.job = None
+
+
+def _default_work_dir() -> Path:
+    """A per-user folder in the temp dir: the shared temp dir itself would let anyone plant worker-PID."""
+    user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+    return Path(tempfile.gettempdir()) / f"filmcomposer-worker-{user}"
 
 
 def worker_dir(parent: Path, pid: int) -> Path:
