@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 import tempfile
+import threading
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -29,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_command(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
     """Parse `argv` and run the chosen command: a user's error is one line and exit 2, not a traceback."""
     args = parser.parse_args(argv)
+    _interrupt_on_sigterm()
     try:
         return args.run(args)
     except FilmComposerError as err:
@@ -37,6 +40,17 @@ def run_command(parser: argparse.ArgumentParser, argv: list[str] | None = None) 
     except KeyboardInterrupt:
         print("filmcomposer: interrupted; nothing was written", file=sys.stderr)
         return 130
+
+
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so staging folders are removed (the default would just die)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="rhythm spots to use instead of the detected ones (as score --spots)")
     spot.add_argument("--stills", type=Path, metavar="DIR",
                       help="also write a JPEG still of every shot into DIR (shot_001.jpg, ...)")
+    _add_vision_options(spot)
     _add_decode_option(spot)
     spot.set_defaults(run=_run_spot)
 
@@ -91,12 +106,35 @@ def _add_score_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--soundfont", help="General MIDI .sf2 for the offline render")
     cmd.add_argument("--copy-video", action="store_true",
                      help="copy the clip into OUT so the project folder is self-contained")
+    add_llm_options(cmd)
+    _add_vision_options(cmd)
+    _add_decode_option(cmd)
+    cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+
+def add_llm_options(cmd: argparse.ArgumentParser) -> None:
+    """The agents' endpoint: reviewers and arranger become LLM agents; without it, the rules decide."""
     cmd.add_argument("--llm-base-url", help="OpenAI-compatible endpoint: reviewers and arranger become LLM "
                      "agents (key from FC_LLM_API_KEY or OPENAI_API_KEY); default: rule-based")
     cmd.add_argument("--llm-model", help="model name at that endpoint")
+    cmd.add_argument("--llm-optional", action="store_true",
+                     help="if the endpoint is unusable, warn in one line and let the rules decide")
+    cmd.add_argument("--llm-time-limit", type=float, default=600.0, metavar="SECONDS",
+                     help="bound on the whole LLM part: probe, every agent and retry (default 600)")
+
+
+def _add_vision_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--vlm-base-url", help="OpenAI-compatible endpoint of a vision model (default: "
+                     "--llm-base-url); it labels shots without switching the agents on")
     cmd.add_argument("--vlm-model", help="a vision model at that endpoint labels every shot's attributes")
-    _add_decode_option(cmd)
-    cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+
+def llm_config(args: argparse.Namespace, config: Config) -> Config:
+    """`config` with the LLM/VLM options of `args` (those the command has)."""
+    for name in ("llm_base_url", "llm_model", "llm_optional", "llm_time_limit", "vlm_base_url", "vlm_model"):
+        if hasattr(args, name):
+            setattr(config, name, getattr(args, name))
+    return config
 
 
 def _add_decode_option(cmd: argparse.ArgumentParser) -> None:
@@ -105,9 +143,8 @@ def _add_decode_option(cmd: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace) -> Config:
-    return Config(seed=args.seed, loudness=args.loudness, soundfont=args.soundfont,
-                  llm_base_url=args.llm_base_url, llm_model=args.llm_model, vlm_model=args.vlm_model,
-                  hardware_decode=args.hardware_decode)
+    return llm_config(args, Config(seed=args.seed, loudness=args.loudness, soundfont=args.soundfont,
+                                   hardware_decode=args.hardware_decode))
 
 
 def _run_score(args: argparse.Namespace, video: Path | None = None) -> int:
@@ -119,7 +156,8 @@ def _run_score(args: argparse.Namespace, video: Path | None = None) -> int:
     a = result.assessment
     print(f"{len(result.spotting.shots)} shots, {len(result.spotting.rhythm_spots)} rhythm spots, "
           f"{result.melody.key}, {len(result.plan.tracks)} tracks; "
-          f"assessment {a.total:.1f}/19 ({'pass' if a.passed else 'best of ' + str(a.attempts)})")
+          f"assessment {a.total:.1f}/19 ({'pass' if a.passed else 'best of ' + str(a.attempts)})"
+          + (f"; {result.llm}" if result.llm else ""))
     print(f"wrote {', '.join(result.files)} to {result.out_dir}")
     return 0
 
@@ -155,7 +193,8 @@ def _run_spot(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         stills = stack.enter_context(staged_output(args.stills)) if args.stills else None
         with stage_bar("spot", enabled=not args.json) as progress:
-            spotting = spot(args.video, Config(hardware_decode=args.hardware_decode), progress=progress,
+            config = llm_config(args, Config(hardware_decode=args.hardware_decode))
+            spotting = spot(args.video, config, progress=progress,
                             rhythm_spots=args.spots, stills_to=stills)
     if args.json:
         print(spotting.to_json())

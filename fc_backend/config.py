@@ -39,9 +39,17 @@ class Config:
     llm_model: str | None = None
     #: bad LLM answers sent back before the rule-based answer is used instead
     llm_max_retries: int = 2
+    #: seconds one LLM request may take, and the whole LLM part of a run (probe, agents, retries)
+    llm_timeout: float = 120.0
+    llm_time_limit: float = 600.0
+    #: an unusable endpoint (refused, wrong key, unknown model, deadline) leaves the rules deciding,
+    #: with a one-line warning, instead of stopping the run
+    llm_optional: bool = False
     #: "symbolic" (the CPU default) or "musicgen" (MusicGen-Melody: a GPU and local weights)
     composer: str = "symbolic"
     musicgen_model: str = "facebook/musicgen-melody"
-    #: a vision model at llm_base_url that labels each shot's 7 attributes from sampled frames;
-    #: None keeps the offline estimates (setting, behaviour and theme then stay unknown)
+    #: a vision model that labels each shot's 7 attributes from sampled frames, at vlm_base_url
+    #: (or llm_base_url); None keeps the offline estimates (setting, behaviour and theme then unknown)
     vlm_model: str | None = None
+    #: the vision endpoint, apart from the agents' (setting it does not switch the agents on)
+    vlm_base_url: str | None = None

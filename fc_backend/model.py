@@ -381,12 +381,36 @@ class Criterion(Record):
 
 
 @dataclass
+class Decision(Record):
+    """Who decided one agent's answer, the LLM (which model) or the rules, and why: the record a
+    person reads to know whether a model shaped the score."""
+
+    agent: str
+    by: str  # "llm" | "rules"
+    why: str
+    model: str | None = None
+
+    @property
+    def used_llm(self) -> bool:
+        return self.by == "llm"
+
+
+def _without_empty_decisions(data: dict[str, Any]) -> dict[str, Any]:
+    """A rules-only run writes no "decisions" key: its artifacts stay as they always were."""
+    if not data.get("decisions"):
+        data.pop("decisions", None)
+    return data
+
+
+@dataclass
 class Assessment(Record):
     """The five reviewers' verdicts on the 19 criteria; passes when the total reaches the threshold."""
 
     criteria: list[Criterion]
     threshold: float
     attempts: int = 1
+    #: with an LLM endpoint: per reviewer, whose verdict stands (empty for a rules-only run)
+    decisions: list[Decision] = field(default_factory=list)
 
     _derived = ("total", "passed", "reviewers")
 
@@ -405,7 +429,7 @@ class Assessment(Record):
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()
         data.update(total=round(self.total, 4), passed=self.passed, reviewers=self.reviewers)
-        return data
+        return _without_empty_decisions(data)
 
 
 # ------------------------------------------------------------------------------------------ scheme
@@ -516,6 +540,11 @@ class Scheme(Record):
     sections: list[Section]
     tracks: list[SchemeTrack]
     version: int = 1
+    #: with an LLM endpoint: per arranger role, whose answer stands (empty for a rules-only run)
+    decisions: list[Decision] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _without_empty_decisions(super().to_dict())
 
     def __post_init__(self) -> None:
         key = _as_key(self.key)

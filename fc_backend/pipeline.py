@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from .agents.session import llm_session
 from .arrange import arrange
 from .assess import assess
 from .compose import compose
@@ -60,6 +61,8 @@ class ScoreResult:
     scheme: Scheme
     plan: Plan
     files: dict[str, Path] = field(default_factory=dict)
+    #: with an LLM endpoint: "LLM: 9 of 11 answers used (model)" (and why not, when unusable)
+    llm: str | None = None
 
 
 def score(video: str | Path, out_dir: str | Path, config: Config | None = None, *, description: str = "",
@@ -84,7 +87,7 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
     out_dir = Path(out_dir)
 
     stage = _stage_reporter(show_progress, on_progress)
-    with staged_output(out_dir) as staging:
+    with llm_session(config) as session, staged_output(out_dir) as staging:  # probe before any work
         with stage("spot") as progress:
             spotting = spot(video, config, progress=progress, rhythm_spots=spots, stills_to=staging / STILLS)
         if given is None:
@@ -107,7 +110,8 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
             raise RuntimeError(f"stages finished without writing {', '.join(missing)}")
 
     files = {name: out_dir / name for name in ARTIFACTS}
-    return ScoreResult(out_dir, spotting, melody, assessment, scheme, plan, files)
+    return ScoreResult(out_dir, spotting, melody, assessment, scheme, plan, files,
+                       session.summary([*assessment.decisions, *scheme.decisions]) if session else None)
 
 
 def render(out_dir: str | Path, config: Config | None = None, *, from_plan: bool = False,
@@ -263,7 +267,7 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
     soundfont(config.soundfont)
     seed = previous.seed + 1 if seed is None else int(seed)
     stage = _stage_reporter(show_progress, on_progress)
-    with staged_output(out_dir) as staging:
+    with llm_session(config) as session, staged_output(out_dir) as staging:
         with stage("compose") as progress:
             melody = compose(spotting, config, seed=seed, melody=previous, region=(t0, t1), progress=progress)
         with stage("assess") as progress:
@@ -273,7 +277,8 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
         _write_composition(staging, melody, abc, assessment, scheme, plan)
         _realize_and_report(plan, staging, config, stage, earlier=out_dir)
     files = {name: out_dir / name for name in ARTIFACTS}
-    return ScoreResult(out_dir, spotting, melody, assessment, scheme, plan, files)
+    return ScoreResult(out_dir, spotting, melody, assessment, scheme, plan, files,
+                       session.summary([*assessment.decisions, *scheme.decisions]) if session else None)
 
 
 def _stage_reporter(show_progress: bool,

@@ -31,6 +31,8 @@ class Task:
     fallback: Callable[[], Answer]
     #: problems JSON Schema cannot express (an instrument that cannot hold the melody...), [] when fine
     check: Callable[[Answer], list[str]] = field(default=lambda answer: [])
+    #: the longest answer the endpoint may write: bounds a model that would otherwise run on
+    max_tokens: int = 400
 
 
 def parse_answer(text: str | None, task: Task) -> tuple[Answer | None, str | None]:

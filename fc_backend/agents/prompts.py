@@ -1,4 +1,8 @@
-"""Role-play system messages with chain of thought, the answer's schema and few-shot examples."""
+"""System messages: one shared preamble first (a server's prompt cache reuses it from agent to
+agent), then the role, a short chain of thought, the answer's schema and one example.
+
+Kept short on purpose: instructions, the opening and one turn must fit a 4k-token context.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,29 @@ from collections.abc import Sequence
 from typing import Any
 
 #: the longest chain of thought an answer may carry (bounded: small models loop otherwise)
-REASONING_CHARS = 700
+REASONING_CHARS = 200
 
-REASONING = {
-    "type": "string",
-    "maxLength": REASONING_CHARS,
-    "description": "your step-by-step thinking, written before the answer fields",
-}
+REASONING = {"type": "string", "maxLength": REASONING_CHARS}
+
+PREAMBLE = (
+    "A film-scoring team is scoring a silent film clip. Every member answers with exactly one JSON "
+    "object and nothing else (no prose, no code fence), valid against the member's JSON Schema."
+)
+
+
+SCHEMA_LINE = "Your JSON Schema: "
+CONSTRAINED = "The server holds your answer to your JSON Schema; follow the example's format."
+
+
+def for_model(system: str, *, constrained: bool) -> str:
+    """The system message as sent: a server that enforces the schema needs no copy of it in the prompt."""
+    if not constrained:
+        return system
+    return "\n".join(CONSTRAINED if line.startswith(SCHEMA_LINE) else line for line in system.split("\n"))
+
+
+def compact(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, separators=(",", ":"))
 
 
 def system_message(
@@ -26,25 +46,16 @@ def system_message(
 ) -> str:
     """`persona` plays the role; `steps` are the chain of thought it writes into "reasoning" first."""
     lines = [
+        PREAMBLE,
         f"You are {persona}.",
         duties,
-        "",
-        'Think step by step, and write that thinking into the "reasoning" field first '
-        f"(at most {REASONING_CHARS} characters):",
+        f'First think briefly in "reasoning" (at most {REASONING_CHARS} characters): '
+        + " ".join(f"({i}) {step}" for i, step in enumerate(steps, 1)),
+        SCHEMA_LINE + compact(schema),
     ]
-    lines += [f"{i}. {step}" for i, step in enumerate(steps, 1)]
     lines += [
-        "",
-        "Answer with exactly one JSON object and nothing else (no prose, no code fence). "
-        "It must validate against this JSON Schema:",
-        json.dumps(schema, separators=(",", ":")),
+        f"Example answer (another film: copy the format, not the values): {compact(e)}" for e in examples[:1]
     ]
-    for i, example in enumerate(examples, 1):
-        lines += [
-            "",
-            f"Example answer {i} (for another film; the format, not the values, is what to copy):",
-            json.dumps(example, separators=(",", ":")),
-        ]
     return "\n".join(lines)
 
 
@@ -52,5 +63,5 @@ def correction(problem: str, attempt: int, attempts: int) -> str:
     """What the director says to an agent whose answer failed (the agent answers again)."""
     return (
         f"Your answer cannot be used: {problem}. Answer again (try {attempt} of {attempts}) with one "
-        "JSON object that validates against the schema in your instructions, and nothing else."
+        "JSON object that validates against your schema, and nothing else."
     )

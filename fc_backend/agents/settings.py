@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
 
 from ..config import Config
 
@@ -22,30 +21,26 @@ class LLMSettings:
     #: seconds one request may take
     timeout: float = 120.0
     temperature: float = 0.2
+    #: seconds the whole LLM part of a run may take (probe, every agent, every retry)
+    time_limit: float = 600.0
+    #: an unusable endpoint leaves the rules deciding (with a warning) instead of stopping the run
+    optional: bool = False
 
-    def llm_config(self) -> dict[str, Any]:
-        """AG2's llm_config: JSON-object mode (llama.cpp's server rejects json_schema), no disk cache.
 
-        The schema travels in the prompt instead and every answer is validated here; the openai
-        client's own retries are off because a retry here also tells the model what was wrong.
-        """
-        entry = {
-            "api_type": "openai",
-            "model": self.model,
-            "base_url": self.base_url,
-            "api_key": self.api_key,
-            "response_format": {"type": "json_object"},
-            "timeout": self.timeout,
-            "max_retries": 0,
-            "price": [0.0, 0.0],
-        }
-        return {"config_list": [entry], "cache_seed": None, "temperature": self.temperature}
+def api_key() -> str:
+    return next((os.environ[v] for v in API_KEY_VARIABLES if os.environ.get(v)), "not-needed")
 
 
 def llm_settings(config: Config | None) -> LLMSettings | None:
-    """The endpoint `config` names (`llm_base_url`, `llm_model`, `llm_max_retries`), or None for rules."""
+    """The endpoint `config` names (`llm_base_url`, `llm_model`, ...), or None for the rules."""
     if config is None or not config.llm_base_url:
         return None
-    key = next((os.environ[v] for v in API_KEY_VARIABLES if os.environ.get(v)), "not-needed")
-    return LLMSettings(config.llm_base_url.rstrip("/"), config.llm_model or "default", key,
-                       max(0, int(config.llm_max_retries)))
+    return LLMSettings(
+        config.llm_base_url.rstrip("/"),
+        config.llm_model or "default",
+        api_key(),
+        max(0, int(config.llm_max_retries)),
+        timeout=float(config.llm_timeout),
+        time_limit=float(config.llm_time_limit),
+        optional=bool(config.llm_optional),
+    )

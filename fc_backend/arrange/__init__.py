@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from ..agents.settings import llm_settings
+from ..agents.session import session_for
 from ..config import Config
 from ..model import Melody, Scheme, SchemeTempo, Spotting
 from ..progress import Progress, no_progress
@@ -22,6 +22,8 @@ from .review import review
 from .volume import write_volume
 
 __all__ = ["arrange"]
+#: the six roles of paper table 2, in their fixed speaking order
+ROLES = ("analyze", "arrange", "instrument", "volume", "mixing", "reviewer")
 log = logging.getLogger(__name__)
 
 
@@ -35,11 +37,11 @@ def arrange(melody: Melody, spotting: Spotting, config: Config | None = None, *,
     Example: ``scheme = arrange(melody, spotting); scheme.save("scheme.json")``.
     """
     library = load_instruments()
-    settings = llm_settings(config)
-    if settings is not None:
+    session = session_for(config)
+    if session is not None and session.usable:
         from .llm import arrange_with_llm
 
-        scheme, analysis = arrange_with_llm(melody, spotting, config, settings, library,
+        scheme, analysis = arrange_with_llm(melody, spotting, config, session, library,
                                             progress=lambda f: progress(0.95 * f))
         for fix in review(scheme, analysis, library):
             log.warning("reviewer: the LLM scheme's %s", fix)
@@ -57,6 +59,9 @@ def arrange(melody: Melody, spotting: Spotting, config: Config | None = None, *,
                     analysis.sections, tracks)
     for fix in review(scheme, analysis, library):
         log.info("reviewer: %s", fix)
+    if session is not None:  # an endpoint was asked for but is unusable (optional): say so
+        scheme.decisions = [session.rules(role) for role in ROLES]
+        session.record(scheme.decisions)
     progress(1.0)
     return scheme
 

@@ -1,42 +1,47 @@
 """The six arranger roles as LLM agents in a group chat: Analyze -> Arrange -> Instrument -> Volume
 -> Mixing -> Reviewer, in the paper's fixed speaking order.
 
-Each role answers its part of the scheme as JSON (bounded by a schema built for this clip: its
-measure count, the library's instrument keys); once an answer stands it is applied to a shared
-draft, which the director shows the room before the next role speaks. A role whose answers stay
-invalid is replaced by its rule-based function applied to the same draft. The Reviewer issues the
-final scheme, which the rule-based reviewer then checks for ranges and validity as always.
+Each role answers a small part of the scheme as JSON, under a schema built for this clip and for
+the draft as it stands when the role speaks (its measure count, its tracks, the instruments that can
+play each part), so a schema-constrained model's answer fits by construction: sections are one
+letter per measure (they tile the clip), levels are steps of 0.1, each track's instrument comes
+from those that can play it. Once an answer stands it is applied to a shared draft, which the
+director sums up for the room before the next role speaks. A role whose answers stay invalid is
+replaced by its rule-based function applied to the same draft.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import string
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
-from ..agents import LLMSettings, Task
+from ..agents import Task
 from ..agents.chats import run_group_chat
-from ..agents.prompts import REASONING, system_message
+from ..agents.prompts import REASONING, REASONING_CHARS, system_message
+from ..agents.session import LLMSession
 from ..config import Config
-from ..errors import InputError
-from ..model import MeasureLevels, Melody, Scheme, SchemeTempo, SchemeTrack, Section, Spotting, measure_number
+from ..model import MeasureLevels, Melody, Scheme, SchemeTempo, SchemeTrack, Section, Spotting
 from ..progress import Progress, no_progress
-from ..schemes import EXAMPLES_DIR, Instrument, scheme_schema, validate_scheme
+from ..schemes import EXAMPLES_DIR, Instrument
 from ..theory import NAMES
+from . import ROLES
 from .analyze import Analysis, analyze, measure_motion, measure_spots
 from .instrument import choose_instruments
 from .mixing import mix
 from .parts import MAX_TRACKS, choose_parts
 from .volume import write_volume
 
-ROLES = ("analyze", "arrange", "instrument", "volume", "mixing", "reviewer")
-#: the few-shot templates: example schemes with each role's reasoning written out
-EXAMPLES = ("calm_strings", "action_brass")
-PART_ROLES = ["melody", "doubling", "counter", "harmony", "bass", "ostinato", "percussion"]
+#: the few-shot template: an example scheme with each role's reasoning written out
+EXAMPLE = "calm_strings"
+ACCOMPANIMENT_ROLES = ["doubling", "counter", "harmony", "bass", "ostinato", "percussion"]
 PART_SOURCES = ["melody", "counter", "chords", "bass", "ostinato"]
 ARTICULATIONS = ["legato", "sustain", "staccato", "marcato", "pizzicato", "tremolo"]
+TRANSPOSES = (0, 12, -12, 24, -24)
+SECTION_LETTERS = string.ascii_uppercase[:8]
 
 
 @dataclass
@@ -48,7 +53,6 @@ class Draft:
     analysis: Analysis
     library: dict[str, Instrument]
     tracks: list[SchemeTrack] = field(default_factory=list)
-    final: Scheme | None = None
 
     def scheme(self) -> Scheme:
         return Scheme(
@@ -63,8 +67,10 @@ class Draft:
 # ------------------------------------------------------------------------------------------- schemas
 
 
-def _measure(m: int) -> dict[str, Any]:
-    return {"type": "integer", "minimum": 1, "maximum": m}
+def steps(low: float, high: float, step: float = 0.1) -> dict[str, Any]:
+    """A level as one of a few round numbers: a model cannot run on in digits."""
+    n = round((high - low) / step)
+    return {"enum": [round(low + i * step, 2) for i in range(n + 1)]}
 
 
 def _answer(**properties: Any) -> dict[str, Any]:
@@ -76,276 +82,240 @@ def _answer(**properties: Any) -> dict[str, Any]:
     }
 
 
-def _tracks(item_properties: dict[str, Any]) -> dict[str, Any]:
-    item = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["track_index", *item_properties],
-        "properties": {
-            "track_index": {"type": "integer", "minimum": 1, "maximum": MAX_TRACKS},
-            **item_properties,
-        },
-    }
-    return {"type": "array", "minItems": 1, "maxItems": MAX_TRACKS, "items": item}
+def _exactly(n: int, item: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "minItems": n, "maxItems": n, "items": item}
 
 
-def schemas(draft: Draft) -> dict[str, dict[str, Any]]:
-    """Each role's answer schema for this clip: every array and string bounded."""
-    m = draft.analysis.measures
-    measures = {"type": "array", "maxItems": m, "uniqueItems": True, "items": _measure(m)}
-    section = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["name", "measures", "intensity"],
-        "properties": {
-            "name": {"type": "string", "minLength": 1, "maxLength": 32},
-            "measures": {"type": "array", "minItems": 2, "maxItems": 2, "items": _measure(m)},
-            "intensity": {"type": "number", "minimum": 0, "maximum": 1},
-        },
-    }
-    part = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["role", "source", "softened_measures"],
-        "properties": {
-            "role": {"enum": PART_ROLES},
-            "source": {"enum": PART_SOURCES},
-            "softened_measures": measures,
-        },
-    }
-    envelope = {
-        "type": "object",
-        "minProperties": 1,
-        "maxProperties": m,
-        "propertyNames": {"pattern": "^measure[0-9]{1,4}$"},
-        "additionalProperties": {"type": "number", "minimum": 0, "maximum": 2},
-    }
-    full = scheme_schema()
-    scheme = {k: v for k, v in full.items() if not k.startswith("$") and k not in ("title", "description")}
-    scheme = copy.deepcopy(scheme)
-    fixed = draft.scheme().to_dict()
-    scheme["properties"].update(
-        tempo={"const": fixed["tempo"]}, key={"const": fixed["key"]}, measures={"const": m}
-    )
-    scheme["properties"]["tracks"]["maxItems"] = MAX_TRACKS
-    reviewer = _answer(scheme=scheme)
-    reviewer["$defs"] = full["$defs"]
+def _object(**properties: Any) -> dict[str, Any]:
     return {
-        "analyze": _answer(
-            intensity={
-                "type": "array",
-                "minItems": m,
-                "maxItems": m,
-                "items": {"type": "number", "minimum": 0, "maximum": 1},
-            },
-            sections={"type": "array", "minItems": 1, "maxItems": min(64, m), "items": section},
-        ),
-        "arrange": _answer(parts={"type": "array", "minItems": 3, "maxItems": MAX_TRACKS, "items": part}),
-        "instrument": _answer(
-            library_summary={"type": "string", "minLength": 1, "maxLength": 300},
-            tracks=_tracks(
-                {
-                    "instrument": {"enum": sorted(draft.library)},
-                    "transpose": {"enum": [-24, -12, 0, 12, 24]},
-                    "articulation": {"enum": ARTICULATIONS},
-                }
-            ),
-        ),
-        "volume": _answer(tracks=_tracks({"volume_envelope": envelope})),
-        "mixing": _answer(
-            tracks=_tracks(
-                {
-                    "panning": {"type": "number", "minimum": -1, "maximum": 1},
-                    "reverb_space": {"type": "number", "minimum": 0, "maximum": 1},
-                }
-            )
-        ),
-        "reviewer": reviewer,
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(properties),
+        "properties": properties,
     }
+
+
+def schema(role: str, draft: Draft) -> dict[str, Any]:
+    """`role`'s answer schema for this clip and the draft as it stands."""
+    m, n = draft.analysis.measures, len(draft.tracks)
+    if role == "analyze":
+        return _answer(
+            intensity=_exactly(m, steps(0, 1)), sections=_exactly(m, {"enum": list(SECTION_LETTERS)})
+        )
+    if role == "arrange":
+        part = _object(
+            role={"enum": ACCOMPANIMENT_ROLES},
+            source={"enum": PART_SOURCES},
+            softened_measures={
+                "type": "array",
+                "maxItems": m,
+                "uniqueItems": True,
+                "items": {"type": "integer", "minimum": 1, "maximum": m},
+            },
+        )
+        return _answer(parts={"type": "array", "minItems": 1, "maxItems": MAX_TRACKS - 1, "items": part})
+    if role == "instrument":
+        items = [_instrument_item(t, draft) for t in draft.tracks]
+        return _answer(
+            tracks={"type": "array", "minItems": n, "maxItems": n, "prefixItems": items, "items": False}
+        )
+    if role == "volume":
+        k = len(draft.analysis.sections)
+        return _answer(tracks=_exactly(n, _object(levels=_exactly(k, steps(0, 1.5)))))
+    if role == "mixing":
+        return _answer(tracks=_exactly(n, _object(panning=steps(-1, 1), reverb_space=steps(0, 1))))
+    return _answer(
+        remove_tracks={
+            "type": "array",
+            "maxItems": max(0, n - 2),
+            "uniqueItems": True,
+            "items": {"enum": list(range(2, n + 1))},
+        },
+        levels=_exactly(n, steps(0.5, 1.5)),
+    )
+
+
+def _instrument_item(track: SchemeTrack, draft: Draft) -> dict[str, Any]:
+    """The instruments that can play `track`: kits only for percussion; for the melody, by octave."""
+    kits = track.role == "percussion"
+    choices = [i for i in draft.library.values() if i.is_drum == kits]
+    articulation = {"enum": ARTICULATIONS}
+    low_high = draft.analysis.melody_range
+    if track.source != "melody" or not low_high or kits:
+        return _object(
+            instrument={"enum": [i.key for i in choices]}, transpose={"const": 0}, articulation=articulation
+        )
+    options = []
+    for t in TRANSPOSES:
+        fits = [i.key for i in choices if i.low <= low_high[0] + t and low_high[1] + t <= i.high]
+        if fits:
+            options.append(
+                _object(instrument={"enum": fits}, transpose={"const": t}, articulation=articulation)
+            )
+    if not options:
+        return _object(
+            instrument={"enum": [i.key for i in choices]},
+            transpose={"enum": list(TRANSPOSES)},
+            articulation=articulation,
+        )
+    return options[0] if len(options) == 1 else {"anyOf": options}
+
+
+def max_tokens(role: str, draft: Draft) -> int:
+    """Room for the reasoning (~60 tokens) and the answer's fields, with a margin, no more."""
+    m, n, k = draft.analysis.measures, max(1, len(draft.tracks)), len(draft.analysis.sections)
+    body = {
+        "analyze": 10 * m,
+        "arrange": (MAX_TRACKS - 1) * (24 + 4 * m),
+        "instrument": 30 * n,
+        "volume": n * (8 + 5 * k),
+        "mixing": 20 * n,
+        "reviewer": 8 * n + 20,
+    }[role]
+    return 120 + body
 
 
 # -------------------------------------------------------------------- answers <-> draft, both ways
 
 
-def project(role: str, scheme: dict[str, Any]) -> dict[str, Any]:
-    """The part of a whole scheme that `role` answers for (for rule-based answers and examples)."""
-    tracks = scheme["tracks"]
+def rule_answer(role: str, draft: Draft) -> dict[str, Any]:
+    """What the rule-based role would answer on the draft as it stands, in the answer's format."""
+    trial = replace(draft, tracks=copy.deepcopy(draft.tracks))
+    if role == "arrange":
+        trial.tracks = choose_parts(draft.analysis)
+    elif role == "instrument":
+        choose_instruments(trial.tracks, draft.analysis, draft.library)
+    elif role == "volume":
+        write_volume(trial.tracks, draft.analysis)
+    elif role == "mixing":
+        mix(trial.tracks, draft.analysis, draft.library)
+    answer = project(role, trial.scheme())
     if role == "analyze":
-        intensity = [0.0] * scheme["measures"]
-        for s in scheme["sections"]:
-            for m in range(s["measures"][0], s["measures"][1] + 1):
-                intensity[m - 1] = s.get("intensity", 0.5)
-        return {
-            "intensity": intensity,
-            "sections": [
-                {"name": s["name"], "measures": s["measures"], "intensity": s.get("intensity", 0.5)}
-                for s in scheme["sections"]
-            ],
-        }
+        answer["intensity"] = [round(float(v), 3) for v in draft.analysis.intensity]
+        answer["unchanged"] = True  # the draft already holds the rules' analysis, section names and all
+    if role == "volume":  # the rules ride every measure, not just each section: keep their envelope whole
+        for t, track in zip(answer["tracks"], trial.tracks, strict=True):
+            t["envelope"] = dict(track.volume_envelope)
+    return {"reasoning": f"rule-based {role} role", **answer}
+
+
+def project(role: str, scheme: Scheme) -> dict[str, Any]:
+    """The part of a whole scheme that `role` answers for (rule-based answers and the example)."""
+    tracks = scheme.tracks
+    if role == "analyze":
+        letters: list[str] = []
+        intensity: list[float] = []
+        named: dict[str, str] = {}
+        for s in scheme.sections:
+            base = s.name.rstrip("'")  # A' is A come back: the same letter
+            if base not in named:
+                named[base] = (
+                    base if base in SECTION_LETTERS else SECTION_LETTERS[len(named) % len(SECTION_LETTERS)]
+                )
+            span = s.measures[1] - s.measures[0] + 1
+            letters += [named[base]] * span
+            intensity += [s.intensity] * span
+        return {"intensity": intensity, "sections": letters}
     if role == "arrange":
         return {
             "parts": [
-                {"role": t["role"], "source": t["source"], "softened_measures": t["softened_measures"]}
-                for t in tracks
+                {"role": t.role, "source": t.source, "softened_measures": t.softened_measures}
+                for t in tracks[1:]
             ]
         }
     if role == "instrument":
         return {
             "tracks": [
-                {
-                    "track_index": t["track_index"],
-                    "instrument": t["instrument"],
-                    "transpose": t["transpose"],
-                    "articulation": t["articulation"],
-                }
+                {"instrument": t.instrument, "transpose": t.transpose, "articulation": t.articulation}
                 for t in tracks
             ]
         }
     if role == "volume":
         return {
             "tracks": [
-                {"track_index": t["track_index"], "volume_envelope": t["volume_envelope"]} for t in tracks
-            ]
-        }
-    if role == "mixing":
-        return {
-            "tracks": [
-                {"track_index": t["track_index"], "panning": t["panning"], "reverb_space": t["reverb_space"]}
+                {"levels": [round(t.volume_envelope.held(s.measures[0])[-1], 2) for s in scheme.sections]}
                 for t in tracks
             ]
         }
-    return {"scheme": scheme}
-
-
-def rule_answer(role: str, draft: Draft) -> dict[str, Any]:
-    """What the rule-based role would answer on the draft as it stands."""
-    trial = replace(draft, tracks=copy.deepcopy(draft.tracks))
-    if role == "analyze":  # the first role: the draft still holds the rule-based analysis
-        answer = project(role, trial.scheme().to_dict())
-        answer["intensity"] = list(draft.analysis.intensity)
-    elif role == "arrange":
-        trial.tracks = choose_parts(draft.analysis)
-        answer = project(role, trial.scheme().to_dict())
-    elif role == "instrument":
-        choose_instruments(trial.tracks, draft.analysis, draft.library)
-        answer = project(role, trial.scheme().to_dict())
-        answer["library_summary"] = library_summary(draft.library)
-    elif role == "volume":
-        write_volume(trial.tracks, draft.analysis)
-        answer = project(role, trial.scheme().to_dict())
-    elif role == "mixing":
-        mix(trial.tracks, draft.analysis, draft.library)
-        answer = project(role, trial.scheme().to_dict())
-    else:
-        answer = project(role, draft.scheme().to_dict())
-    return {"reasoning": f"rule-based {role} role", **answer}
+    if role == "mixing":
+        return {"tracks": [{"panning": t.panning, "reverb_space": t.reverb_space} for t in tracks]}
+    return {"remove_tracks": [], "levels": [1.0] * len(tracks)}
 
 
 def apply(role: str, answer: dict[str, Any], draft: Draft) -> None:
     """Write a standing answer into the draft."""
-    by_index = {t.track_index: t for t in draft.tracks}
+    if role == "analyze" and answer.get("unchanged"):
+        return
     if role == "analyze":
-        draft.analysis.intensity = [round(float(v), 3) for v in answer["intensity"]]
-        draft.analysis.sections = [
-            Section(s["name"], tuple(s["measures"]), float(s["intensity"])) for s in answer["sections"]
-        ]
+        intensity = [round(float(v), 3) for v in answer["intensity"]]
+        draft.analysis.intensity = intensity
+        sections: list[Section] = []
+        first = 1
+        letters = answer["sections"]
+        for m in range(1, len(letters) + 1):
+            if m == len(letters) or letters[m] != letters[m - 1]:
+                level = sum(intensity[first - 1 : m]) / (m - first + 1)
+                name = letters[m - 1] + "'" * sum(s.name.rstrip("'") == letters[m - 1] for s in sections)
+                sections.append(Section(name, (first, m), round(level, 3)))
+                first = m + 1
+        draft.analysis.sections = sections
     elif role == "arrange":
-        draft.tracks = [
+        melody = SchemeTrack(1, "melody", "melody", "", "melody")
+        draft.tracks = [melody] + [
             SchemeTrack(
                 i, p["role"], p["role"], "", p["source"], softened_measures=sorted(p["softened_measures"])
             )
-            for i, p in enumerate(answer["parts"], start=1)
+            for i, p in enumerate(answer["parts"], start=2)
         ]
     elif role == "instrument":
-        for t in answer["tracks"]:
-            track, instrument = by_index[t["track_index"]], draft.library[t["instrument"]]
+        for track, t in zip(draft.tracks, answer["tracks"], strict=True):
+            instrument = draft.library[t["instrument"]]
             track.instrument, track.name = instrument.key, instrument.name
-            track.transpose, track.articulation = t["transpose"], t["articulation"]
+            track.transpose, track.articulation = int(t["transpose"]), t["articulation"]
     elif role == "volume":
-        for t in answer["tracks"]:
-            by_index[t["track_index"]].volume_envelope = MeasureLevels.of({
-                k: round(float(v), 3) for k, v in t["volume_envelope"].items()
-            })
+        starts = [s.measures[0] for s in draft.analysis.sections]
+        for track, t in zip(draft.tracks, answer["tracks"], strict=True):
+            if "envelope" in t:
+                track.volume_envelope = MeasureLevels(t["envelope"])
+                continue
+            track.volume_envelope = MeasureLevels(
+                {m: round(float(v), 3) for m, v in zip(starts, t["levels"], strict=True)}
+            )
     elif role == "mixing":
-        for t in answer["tracks"]:
-            by_index[t["track_index"]].panning = round(float(t["panning"]), 3)
-            by_index[t["track_index"]].reverb_space = round(float(t["reverb_space"]), 3)
+        for track, t in zip(draft.tracks, answer["tracks"], strict=True):
+            track.panning, track.reverb_space = (
+                round(float(t["panning"]), 3),
+                round(float(t["reverb_space"]), 3),
+            )
     else:
-        draft.final = Scheme.from_dict(answer["scheme"])
-
-
-# ------------------------------------------------------------------------------------------- checks
+        for track, level in zip(draft.tracks, answer["levels"], strict=True):
+            track.volume_envelope = MeasureLevels(
+                {m: round(min(2.0, v * float(level)), 3) for m, v in track.volume_envelope.items()}
+            )
+        removed = set(answer["remove_tracks"])
+        draft.tracks = [t for t in draft.tracks if t.track_index not in removed]
+        for i, track in enumerate(draft.tracks, start=1):
+            track.track_index = i
 
 
 def check(role: str, answer: dict[str, Any], draft: Draft) -> list[str]:
-    """What the schema cannot say: sections tile the clip, tracks match the parts, instruments fit."""
-    m = draft.analysis.measures
-    if role == "analyze":
-        expected = 1
-        for i, s in enumerate(answer["sections"]):
-            first, last = s["measures"]
-            if first != expected or last < first:
-                return [
-                    f"sections[{i}].measures: expected to start at measure {expected} and not end before it"
-                ]
-            expected = last + 1
-        return (
-            [] if expected == m + 1 else [f"sections: they end at measure {expected - 1}, the clip has {m}"]
-        )
-    if role == "arrange":
-        first = answer["parts"][0]
-        if (first["role"], first["source"]) != ("melody", "melody"):
-            return ["parts[0]: the first part must be the melody (role melody, source melody)"]
+    """What the schema cannot say (only in JSON-object mode can an answer get this far wrong)."""
+    if role != "instrument":
         return []
-    if role in ("instrument", "volume", "mixing"):
-        indices = sorted(t["track_index"] for t in answer["tracks"])
-        wanted = [t.track_index for t in draft.tracks]
-        if indices != wanted:
-            return [f"tracks: answer for track_index {wanted} exactly once each, got {indices}"]
-    if role == "instrument":
-        return _instrument_problems(answer, draft)
-    if role == "volume":
-        for t in answer["tracks"]:
-            names = t["volume_envelope"]
-            if "measure1" not in names:
-                return [f"tracks[track_index={t['track_index']}].volume_envelope: must start with measure1"]
-            late = [k for k in names if not 1 <= measure_number(k) <= m]
-            if late:
-                return [
-                    f"tracks[track_index={t['track_index']}].volume_envelope.{late[0]}:"
-                    f" the clip has {m} measures"
-                ]
-    if role == "reviewer":
-        try:
-            validate_scheme(answer["scheme"], "scheme", instruments=draft.library)
-        except InputError as err:
-            return [err.problem]
-        return _instrument_problems({"tracks": answer["scheme"]["tracks"]}, draft)
-    return []
-
-
-def _instrument_problems(answer: dict[str, Any], draft: Draft) -> list[str]:
-    roles = {t.track_index: t for t in draft.tracks}
-    chosen = [t["instrument"] for t in answer["tracks"]]
-    if len(set(chosen)) != len(chosen):
-        return ["tracks: each track needs its own instrument"]
     low_high = draft.analysis.melody_range
-    for t in answer["tracks"]:
+    for i, (track, t) in enumerate(zip(draft.tracks, answer["tracks"], strict=True), start=1):
         instrument = draft.library[t["instrument"]]
-        track = roles.get(t["track_index"])
-        role = t.get("role", track.role if track else "")
-        source = t.get("source", track.source if track else "")
-        if instrument.is_drum and role != "percussion":
+        if instrument.is_drum != (track.role == "percussion"):
             return [
-                f"track {t['track_index']}: {instrument.key} is an unpitched kit; only percussion may use it"
+                f"tracks[{i}]: {instrument.key} {'is' if instrument.is_drum else 'is not'} a drum kit; "
+                "kits play the percussion part and only that"
             ]
-        if source == "melody" and low_high:
-            low, high = low_high[0] + t.get("transpose", 0), low_high[1] + t.get("transpose", 0)
+        if track.source == "melody" and low_high:
+            low, high = low_high[0] + t["transpose"], low_high[1] + t["transpose"]
             if low < instrument.low or high > instrument.high:
                 return [
-                    f"track {t['track_index']}: {instrument.key} plays {instrument.low}..{instrument.high}, "
-                    f"the melody transposed by {t.get('transpose', 0)} spans {low}..{high} (MIDI); "
-                    "choose another instrument or octave"
+                    f"tracks[{i}]: {instrument.key} plays {instrument.low}..{instrument.high}, the melody "
+                    f"transposed by {t['transpose']} spans {low}..{high} (MIDI); choose another"
                 ]
     return []
 
@@ -354,106 +324,66 @@ def _instrument_problems(answer: dict[str, Any], draft: Draft) -> list[str]:
 
 PERSONAS = {
     "analyze": (
-        "the Analyze role of a film-scoring team, a music supervisor who reads picture",
-        "You analyse the development of the video: how loud (forte or piano) each measure should be, "
-        "and the sections of the cue.",
-        [
-            "Read the motion and rhythm spots of every measure and the clip's emotion.",
-            "Give every measure an intensity from 0 (still) to 1 (all-out).",
-            "Group the measures into sections that start at cuts (A, B, A' ...) covering all measures.",
-        ],
+        "the Analyze role, a music supervisor who reads picture",
+        "You give every measure an intensity (0 still .. 1 all-out) and a section letter; "
+        "a new letter starts a new section, best at a cut.",
+        ["read each measure's motion and spots", "rate intensity", "group measures into sections at cuts"],
     ),
     "arrange": (
-        "the Arrange role of a film-scoring team, an orchestrator",
-        "You decide which parts the cue has (at most 6, the melody first), which parts double or "
-        "harmonise the melody, and in which measures each accompaniment part softens.",
+        "the Arrange role, an orchestrator",
+        "The melody is part 1. You choose the accompaniment parts (at most 5) and the measures in "
+        "which each softens.",
         [
-            "Read the intensity and sections the Analyze role settled.",
-            "Choose the parts: a calm cue needs few, a driven one more (counter-line, ostinato, percussion).",
-            "Soften the accompaniment where the picture is calmer than around it.",
+            "read intensity and sections",
+            "a calm cue needs few parts, a driven one more",
+            "soften where the picture calms",
         ],
     ),
     "instrument": (
-        "the Instrument role of a film-scoring team, an orchestrator who knows every instrument's range",
-        "You first summarise what the instrument library offers, then give each part one instrument "
-        "from it (never too many), an octave transpose for the melody, and an articulation.",
-        [
-            "Summarise the library by family.",
-            "Match the clip's emotion and setting with instruments for each part.",
-            "Check that the melody's instrument holds the melody's range after the transpose.",
-        ],
+        "the Instrument role, an orchestrator who knows every instrument's range",
+        "You give each track, in order, one instrument from the library, an octave transpose and an "
+        "articulation.",
+        ["match the emotion and setting", "kits only for percussion", "the melody must fit its instrument"],
     ),
     "volume": (
-        "the Volume role of a film-scoring team, a mix engineer who rides the faders",
-        "You write each track's per-measure volume envelope (0..2, 1 is full level), keys measureN, "
-        "starting at measure1; a key holds until the next.",
-        [
-            "Follow the intensity of each measure.",
-            "Keep the melody above its accompaniment.",
-            "Lower softened measures.",
-        ],
+        "the Volume role, a mix engineer who rides the faders",
+        "For each track, in order, you give one level per section (0..1.5, 1 is full level).",
+        ["follow each section's intensity", "keep the melody above the accompaniment"],
     ),
     "mixing": (
-        "the Mixing role of a film-scoring team, a mix engineer",
-        "You set each track's panning (-1 left .. 1 right, orchestral seating) and reverb send (0..1).",
-        [
-            "Seat the instruments as an orchestra sits.",
-            "Wide, dark shots want more reverb; close, bright ones less.",
-        ],
+        "the Mixing role, a mix engineer",
+        "For each track, in order, you set panning (-1 left .. 1 right, orchestral seating) and the "
+        "reverb send (0..1).",
+        ["seat the instruments as an orchestra sits", "wide dark shots want more reverb"],
     ),
     "reviewer": (
-        "the Reviewer of a film-scoring team, the composer in charge",
-        "You check the whole draft scheme against the video and the other roles' work, fix what is "
-        "wrong, and issue the final scheme (tempo, key and measures exactly as in the draft).",
-        [
-            "Check each track's instrument, range, envelope, pan and reverb against the picture.",
-            "Fix anything unplayable or out of place.",
-            "Issue the final scheme.",
-        ],
+        "the Reviewer, the composer in charge",
+        "You check the whole draft against the picture: you may remove tracks (never track 1) and "
+        "give each track a level factor (0.5..1.5, 1 keeps it).",
+        ["check each track against the picture", "remove what crowds the cue", "balance the levels"],
     ),
 }
 
 
 @cache
-def _example(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    scheme = json.loads((EXAMPLES_DIR / f"{name}.json").read_text(encoding="utf-8"))
-    notes = json.loads((EXAMPLES_DIR / "roles" / f"{name}.json").read_text(encoding="utf-8"))
+def _example() -> tuple[Scheme, dict[str, Any]]:
+    scheme = Scheme.from_dict(json.loads((EXAMPLES_DIR / f"{EXAMPLE}.json").read_text(encoding="utf-8")))
+    notes = json.loads((EXAMPLES_DIR / "roles" / f"{EXAMPLE}.json").read_text(encoding="utf-8"))
     return scheme, notes
 
 
-def examples(role: str) -> list[dict[str, Any]]:
-    out = []
-    for name in EXAMPLES[:1] if role == "reviewer" else EXAMPLES:
-        scheme, notes = _example(name)
-        answer = {"reasoning": notes["reasoning"][role], **project(role, scheme)}
-        if role == "instrument":
-            answer = {
-                "reasoning": answer["reasoning"],
-                "library_summary": notes["library_summary"],
-                "tracks": answer["tracks"],
-            }
-        out.append(answer)
-    return out
-
-
-def library_summary(library: dict[str, Instrument]) -> str:
-    families: dict[str, int] = {}
-    for inst in library.values():
-        families[inst.family] = families.get(inst.family, 0) + 1
-    return (
-        f"{len(library)} instruments: " + ", ".join(f"{n} {family}" for family, n in sorted(families.items()))
-    )[:300]
+def example(role: str) -> dict[str, Any]:
+    scheme, notes = _example()
+    return {"reasoning": notes["reasoning"][role][:REASONING_CHARS], **project(role, scheme)}
 
 
 def _library_table(library: dict[str, Instrument]) -> str:
-    return "\n".join(
-        f"- {i.key}: {i.name}, {i.family}, range {i.low}-{i.high}"
-        f"{', unpitched kit' if i.is_drum else ''}, seat {i.pan:+.2f}"
-        for i in library.values()
+    return "; ".join(
+        f"{i.key} ({i.family}, {i.low}-{i.high}{', kit' if i.is_drum else ''})" for i in library.values()
     )
 
 
-def facts(draft: Draft, config: Config | None) -> str:
+def facts(draft: Draft) -> str:
     """The opening: what the picture does measure by measure, and the melody the cue is built on."""
     tm, s, a = draft.melody.tempo_map, draft.spotting, draft.analysis
     motion = measure_motion(s, tm, a.measures)
@@ -464,27 +394,47 @@ def facts(draft: Draft, config: Config | None) -> str:
     lines = [
         f"Clip: {s.duration:.1f} s, emotion {s.emotion}; attributes: {attrs}.",
         f"Music: {draft.melody.key}, {tm.meter[0]}/{tm.meter[1]}, {tm.changes[0].bpm:.0f} bpm, "
-        f"{a.measures} measures; melody range MIDI {low}-{high} "
+        f"{a.measures} measures; melody MIDI {low}-{high} "
         f"({NAMES[low % 12]}{low // 12 - 1} to {NAMES[high % 12]}{high // 12 - 1}).",
         f"Cuts fall in measures {cut_measures or 'none'}.",
-        "Per measure: motion speed (frame widths per second) / rhythm-spot density 0..1:",
+        "Per measure, motion (frame widths/s) and rhythm-spot density 0..1: "
+        + "; ".join(f"m{m + 1} {motion[m]:.2f}/{spots[m]:.1f}" for m in range(a.measures)),
+        "Roles speak in this order: " + " -> ".join(ROLES) + ". Next: analyze.",
     ]
-    lines += [f"m{m + 1}: {motion[m]:.3f} / {spots[m]:.2f}" for m in range(a.measures)]
-    lines.append("Roles speak in this order: " + " -> ".join(ROLES) + ". Analyze, begin.")
     return "\n".join(lines)
 
 
-def _task(role: str, draft: Draft, schema: dict[str, Any]) -> Task:
-    persona, duties, steps = PERSONAS[role]
-    if role == "instrument":
-        duties += "\nThe library (key: name, family, range in MIDI pitches, seat):\n" + _library_table(
-            draft.library
+def draft_summary(draft: Draft) -> str:
+    """The draft as the next role reads it: sections, then one line per track."""
+    lines = [
+        "Draft: sections "
+        + ", ".join(
+            f"{s.name} m{s.measures[0]}-{s.measures[1]} ({s.intensity:.2f})" for s in draft.analysis.sections
         )
-    message = system_message(
-        persona=persona, duties=duties, steps=steps, schema=schema, examples=examples(role)
-    )
-    return Task(
-        role, message, schema, lambda: rule_answer(role, draft), lambda answer: check(role, answer, draft)
+    ]
+    for t in draft.tracks:
+        env = " ".join(f"{m}:{v:g}" for m, v in sorted(t.volume_envelope.items()))
+        lines.append(
+            f"track {t.track_index}: {t.role}/{t.source} {t.instrument or '?'} transpose {t.transpose} "
+            f"{t.articulation} pan {t.panning:+.2f} reverb {t.reverb_space:.2f} levels [{env}] "
+            f"softened {t.softened_measures}"
+        )
+    return "\n".join(lines)
+
+
+def _task(role: str, draft: Draft) -> Task:
+    return Task(role, "", {}, lambda: rule_answer(role, draft), lambda answer: check(role, answer, draft))
+
+
+def prepare(task: Task, draft: Draft) -> None:
+    """As a role's turn begins: its schema, instructions and answer length for the draft as it stands."""
+    persona, duties, thinking = PERSONAS[task.name]
+    if task.name == "instrument":
+        duties += "\nLibrary: " + _library_table(draft.library)
+    task.schema = schema(task.name, draft)
+    task.max_tokens = max_tokens(task.name, draft)
+    task.system_message = system_message(
+        persona=persona, duties=duties, steps=thinking, schema=task.schema, examples=[example(task.name)]
     )
 
 
@@ -492,21 +442,22 @@ def arrange_with_llm(
     melody: Melody,
     spotting: Spotting,
     config: Config | None,
-    settings: LLMSettings,
+    session: LLMSession,
     library: dict[str, Instrument],
     *,
     progress: Progress = no_progress,
 ) -> tuple[Scheme, Analysis]:
-    """The draft scheme the six LLM roles settle (each falling back to its rule-based self)."""
+    """The scheme the six LLM roles settle (each falling back to its rule-based self), with the record."""
     draft = Draft(melody, spotting, analyze(melody, spotting, config), library)
-    all_schemas = schemas(draft)
-    tasks = [_task(role, draft, all_schemas[role]) for role in ROLES]
+    tasks = [_task(role, draft) for role in ROLES]
 
     def after(role: str, answer: dict[str, Any]) -> str:
         apply(role, answer, draft)
-        if role == "reviewer":
-            return "The Reviewer's scheme is final."
-        return "Draft scheme so far: " + json.dumps(draft.scheme().to_dict(), separators=(",", ":"))
+        return draft_summary(draft)
 
-    run_group_chat(tasks, facts(draft, config), settings, after=after, progress=progress)
-    return draft.final or draft.scheme(), draft.analysis
+    referee = run_group_chat(
+        tasks, facts(draft), session, before=lambda task: prepare(task, draft), after=after, progress=progress
+    )
+    scheme = draft.scheme()
+    scheme.decisions = [referee.decisions[role] for role in ROLES]
+    return scheme, draft.analysis

@@ -5,22 +5,15 @@ Rule-based by default; LLM agents (assess/llm.py) when the Config names an endpo
 
 from __future__ import annotations
 
-from ..agents.settings import llm_settings
+from ..agents.session import session_for
 from ..config import Config
 from ..model import Assessment, Criterion, Melody, Spotting
 from ..progress import Progress, no_progress
-from . import emotion, harmony, melody, mode, rhythm
 from .analysis import analyse
 from .criteria import criterion
+from .panel import CRITERIA, REVIEWERS
 
-REVIEWERS = (mode, melody, harmony, rhythm, emotion)
-#: the 19 criteria, in order; an empty melody scores 0 on each
-CRITERIA = (("mode", ("key_clarity", "tonal_stability", "mode_consistency")),
-            ("melody", ("contour", "interval_smoothness", "range", "motif_repetition", "variation",
-                        "phrase_endings")),
-            ("harmony", ("chord_tone_support", "progression_coherence", "harmonic_variety", "cadences")),
-            ("rhythm", ("rhythmic_clarity", "beat_consistency", "rhythmic_variety", "spot_alignment")),
-            ("emotion", ("emotion_match", "dynamic_development")))
+__all__ = ["CRITERIA", "REVIEWERS", "assess"]
 
 
 def assess(melody: Melody, spotting: Spotting | None = None, config: Config | None = None, *,
@@ -28,7 +21,7 @@ def assess(melody: Melody, spotting: Spotting | None = None, config: Config | No
     """Score `melody` on 19 criteria (each 0..1, with the measured value in its reason).
 
     With ``config.llm_base_url`` set, the reviewers are LLM agents on that endpoint (any reviewer
-    whose answers stay invalid is replaced by its rule-based self, with a warning).
+    whose answers stay invalid is replaced by its rule-based self, and `decisions` says so).
 
     Example: ``assess(melody, spotting).passed`` is True when the total reaches
     ``config.pass_threshold`` (14 of 19 by default).
@@ -38,14 +31,18 @@ def assess(melody: Melody, spotting: Spotting | None = None, config: Config | No
         criteria = [criterion(key, reviewer, 0.0, "the melody has no notes")
                     for reviewer, keys in CRITERIA for key in keys]
         return Assessment(criteria, threshold=config.pass_threshold)
-    settings = llm_settings(config)
-    if settings is not None:
+    session = session_for(config)
+    if session is not None and session.usable:
         from .llm import assess_with_llm
 
-        return assess_with_llm(melody, spotting, config.pass_threshold, settings, progress=progress)
+        return assess_with_llm(melody, spotting, config.pass_threshold, session, progress=progress)
     analysis = analyse(melody, spotting)
     criteria: list[Criterion] = []
     for i, reviewer in enumerate(REVIEWERS):
         criteria.extend(reviewer.review(analysis))
         progress((i + 1) / len(REVIEWERS))
-    return Assessment(criteria, threshold=config.pass_threshold)
+    assessment = Assessment(criteria, threshold=config.pass_threshold)
+    if session is not None:  # an endpoint was asked for but is unusable (optional): say so
+        assessment.decisions = [session.rules(f"{reviewer}_reviewer") for reviewer, _ in CRITERIA]
+        session.record(assessment.decisions)
+    return assessment

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 
@@ -13,12 +14,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     )
     cmd.add_argument("file", type=Path, help="a MIDI file or an ABC tune (the first of a songbook)")
     cmd.add_argument("--json", action="store_true", help="print the Assessment as one JSON object")
-    cmd.add_argument(
-        "--llm-base-url",
-        help="OpenAI-compatible endpoint; the reviewers become LLM agents "
-        "(key from FC_LLM_API_KEY or OPENAI_API_KEY)",
-    )
-    cmd.add_argument("--llm-model", help="model name at that endpoint")
+    from ..cli import add_llm_options
+
+    add_llm_options(cmd)
     cmd.set_defaults(run=_run_assess)
 
 
@@ -28,10 +26,14 @@ def _run_assess(args: argparse.Namespace) -> int:
     from . import assess
 
     melody = read_melody(args.file)
-    config = Config()
-    config.llm_base_url = args.llm_base_url
-    config.llm_model = args.llm_model
-    result = assess(melody, None, config)
+    from ..agents.session import llm_session
+    from ..cli import llm_config
+
+    config = llm_config(args, Config())
+    with llm_session(config) as session:
+        result = assess(melody, None, config)
+    if session is not None:
+        print(session.summary(result.decisions), file=sys.stderr)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
         return 0

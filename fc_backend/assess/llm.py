@@ -12,15 +12,17 @@ import json
 from functools import cache
 from typing import Any
 
-from ..agents import LLMSettings, Task
+from ..agents import Task
 from ..agents.chats import run_sequential
-from ..agents.prompts import REASONING, system_message
+from ..agents.prompts import REASONING, REASONING_CHARS, system_message
+from ..agents.session import LLMSession
 from ..model import Assessment, Criterion, Melody, Spotting
 from ..progress import Progress, no_progress
 from ..schemes import EXAMPLES_DIR
 from ..theory import NAMES
 from .analysis import Analysis, analyse
 from .criteria import criterion
+from .panel import CRITERIA, REVIEWERS
 
 #: what each reviewer listens for, in the paper's words (table 1)
 FOCUS = {
@@ -32,35 +34,54 @@ FOCUS = {
     "rhythm": "a clear, steady rhythm with some variety, and onsets on the picture's cuts",
     "emotion": "whether mode, tempo and register suit the clip's emotion and follow its motion",
 }
-REASON_CHARS = 200
+REASON_CHARS = 120
 
 
 def criteria_schema(keys: tuple[str, ...]) -> dict[str, Any]:
+    """Every criterion by name, exactly once: a schema-constrained model cannot miss or invent one."""
     item = {
         "type": "object",
         "additionalProperties": False,
-        "required": ["key", "score", "reason"],
+        "required": ["score", "reason"],
         "properties": {
-            "key": {"enum": list(keys)},
             "score": {"type": "number", "minimum": 0, "maximum": 1},
             "reason": {"type": "string", "minLength": 1, "maxLength": REASON_CHARS},
         },
+    }
+    criteria = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(keys),
+        "properties": {k: item for k in keys},
     }
     return {
         "type": "object",
         "additionalProperties": False,
         "required": ["reasoning", "criteria"],
-        "properties": {
-            "reasoning": REASONING,
-            "criteria": {"type": "array", "minItems": len(keys), "maxItems": len(keys), "items": item},
-        },
+        "properties": {"reasoning": REASONING, "criteria": criteria},
     }
+
+
+def max_tokens(keys: tuple[str, ...]) -> int:
+    """Room for the reasoning and each criterion's score and reason, with a margin, no more."""
+    return 100 + 60 * len(keys)
 
 
 @cache
 def _examples() -> dict[str, Any]:
     """Hand-written verdicts on a folk tune, one per reviewer: the few-shot templates."""
-    return json.loads((EXAMPLES_DIR / "reviews" / "ode_to_joy.json").read_text(encoding="utf-8"))["verdicts"]
+    verdicts = json.loads((EXAMPLES_DIR / "reviews" / "ode_to_joy.json").read_text(encoding="utf-8"))[
+        "verdicts"
+    ]
+    return {
+        reviewer: {
+            "reasoning": v["reasoning"][:REASONING_CHARS],
+            "criteria": {
+                c["key"]: {"score": c["score"], "reason": c["reason"][:REASON_CHARS]} for c in v["criteria"]
+            },
+        }
+        for reviewer, v in verdicts.items()
+    }
 
 
 def describe(a: Analysis, spotting: Spotting | None) -> str:
@@ -98,40 +119,32 @@ def _task(reviewer: str, keys: tuple[str, ...], rule: list[Criterion]) -> Task:
     schema = criteria_schema(keys)
     fallback = {
         "reasoning": "rule-based measurement",
-        "criteria": [{"key": c.key, "score": c.score, "reason": c.reason[:REASON_CHARS]} for c in rule],
+        "criteria": {c.key: {"score": c.score, "reason": c.reason[:REASON_CHARS]} for c in rule},
     }
-
-    def check(answer: dict[str, Any]) -> list[str]:
-        seen = [c["key"] for c in answer["criteria"]]
-        missing = [k for k in keys if k not in seen]
-        return [f"criteria: {missing[0]!r} is missing (each of {list(keys)} exactly once)"] if missing else []
-
     steps = [
-        f"Read the melody for {FOCUS[reviewer]}.",
-        "Compare it with the measurements of the analysis tools and the earlier reviewers' verdicts.",
-        "Decide each criterion's score from 0 (fails) to 1 (excellent) and say why in one sentence.",
+        f"read the melody for {FOCUS[reviewer]};",
+        "compare with the tools' measurements and the earlier verdicts;",
+        "score each criterion 0 (fails) to 1 (excellent) with a one-sentence reason.",
     ]
     message = system_message(
-        persona=f"the {reviewer} reviewer of a film-scoring team, an experienced composer and music theorist",
+        persona=f"the {reviewer} reviewer, an experienced composer and music theorist",
         duties=f"You judge {FOCUS[reviewer]}. Your criteria: {', '.join(keys)}.",
         steps=steps,
         schema=schema,
         examples=[_examples()[reviewer]],
     )
-    return Task(f"{reviewer}_reviewer", message, schema, lambda: fallback, check)
+    return Task(f"{reviewer}_reviewer", message, schema, lambda: fallback, max_tokens=max_tokens(keys))
 
 
 def assess_with_llm(
     melody: Melody,
     spotting: Spotting | None,
     threshold: float,
-    settings: LLMSettings,
+    session: LLMSession,
     *,
     progress: Progress = no_progress,
 ) -> Assessment:
     """The five reviewers' verdicts from LLM agents (each falls back to its rule-based self)."""
-    from .assessor import CRITERIA, REVIEWERS
-
     analysis = analyse(melody, spotting)
     facts = describe(analysis, spotting)
     tasks, openings = [], []
@@ -143,9 +156,9 @@ def assess_with_llm(
             f"{facts}\n\nMeasurements for your criteria:\n{measured}\n\n"
             f"Give your verdict on {', '.join(keys)} as the JSON object your instructions describe."
         )
-    referee = run_sequential(tasks, openings, settings, progress=progress)
+    referee = run_sequential(tasks, openings, session, progress=progress)
     criteria = []
     for (reviewer, keys), task in zip(CRITERIA, tasks, strict=True):
-        by_key = {c["key"]: c for c in referee.answer(task.name)["criteria"]}
+        by_key = referee.answer(task.name)["criteria"]
         criteria += [criterion(k, reviewer, float(by_key[k]["score"]), by_key[k]["reason"]) for k in keys]
-    return Assessment(criteria, threshold=threshold)
+    return Assessment(criteria, threshold=threshold, decisions=list(referee.decisions.values()))

@@ -107,6 +107,18 @@ def assessment_table(assessment: Assessment) -> str:
     return table(["reviewer", "criterion", "score", "reason"], rows, {2})
 
 
+def decisions_table(assessment: Assessment, scheme: Scheme) -> str:
+    """Who decided: per reviewer and arranger role, the LLM's answer (model) or the rules', and why."""
+    decisions = [*assessment.decisions, *scheme.decisions]
+    if not decisions:
+        return "<p>The rules decided every verdict and role (no LLM endpoint was configured).</p>"
+    used = sum(d.used_llm for d in decisions)
+    rows = [[d.agent.replace("_", " "), f"LLM ({d.model})" if d.used_llm else "rules", d.why]
+            for d in decisions]
+    return (f"<p>LLM: {used} of {len(decisions)} answers used.</p>"
+            + table(["agent", "decided by", "why"], rows))
+
+
 def scheme_tables(scheme: Scheme) -> str:
     def pan(p: float) -> str:
         return "C" if abs(p) < 0.005 else f"{'L' if p < 0 else 'R'}{abs(p) * 100:.0f}"

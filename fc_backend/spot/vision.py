@@ -54,12 +54,16 @@ SYSTEM = (
 
 
 def vision_settings(config: Config) -> LLMSettings | None:
-    """The vision endpoint: `llm_base_url` with the `vlm_model` setting; None when either is unset."""
+    """The vision endpoint: `vlm_base_url` (else `llm_base_url`) with `vlm_model`; None when unset.
+
+    A vision endpoint of its own does not switch the reviewers and arranger to LLM agents.
+    """
     model = config.vlm_model
-    settings = llm_settings(config)
-    if settings is None or not model:
+    base_url = config.vlm_base_url or config.llm_base_url
+    if not model or not base_url:
         return None
-    return dataclasses.replace(settings, model=str(model))
+    settings = llm_settings(dataclasses.replace(config, llm_base_url=base_url))
+    return dataclasses.replace(settings, model=str(model)) if settings is not None else None
 
 
 class VisionUnavailable(Exception):
