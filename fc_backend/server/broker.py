@@ -201,7 +201,8 @@ class Broker:
 
     def _client_ping(self, identity: bytes, msg: dict, payload: Any) -> dict:
         return {"op": "pong", "version": p.VERSION, "workers": len(self.pool), "ready": len(self.pool.ready),
-                "jobs": len(self.book), "queued": len(self.book.queue), "running": self.book.count("running")}
+                "jobs": len(self.book), "uploading": self.book.count("uploading"),
+                "queued": self.book.count("queued"), "running": self.book.count("running")}
 
     def _client_heartbeat(self, identity: bytes, msg: dict, payload: Any) -> None:
         return None
@@ -216,7 +217,7 @@ class Broker:
                                 f"{self.s.max_upload / 1e6:.1f} MB")
         name = f"video{p.video_suffix(video.get('suffix'))}"
         options = p.score_options(msg["options"])
-        self._check_busy()
+        self._check_busy(identity)
         folder = Path(tempfile.mkdtemp(prefix="job-", dir=private_dir(self.work_dir)))
         job = Job(secrets.token_hex(16), "score", identity, folder, options,
                   inputs=[{"name": name, "size": size, "sha256": None}],
@@ -226,7 +227,7 @@ class Broker:
     def _client_reroll(self, identity: bytes, msg: dict, payload: Any) -> dict:
         files = reroll_files(msg["files"], limit=self.s.max_upload)
         options = p.reroll_options(msg["options"])
-        self._check_busy()
+        self._check_busy(identity)
         folder = Path(tempfile.mkdtemp(prefix="job-", dir=private_dir(self.work_dir)))
         clip = next((f["name"] for f in files if f["name"] not in p.REROLL_JSON), None)
         uploads = {f["name"]: IncomingFile(folder / "input" / f["name"], f["size"], f["sha256"])
@@ -235,10 +236,19 @@ class Broker:
                   clip=clip)
         return self._accept(job)
 
-    def _check_busy(self) -> None:
+    def _check_busy(self, identity: bytes) -> None:
+        """Room for one more job: in the server, and for this client (one client cannot hold every slot)."""
         pending = self.book.count("uploading", "queued")
         if pending >= self.s.queue:
             raise ProtocolError(p.BUSY, f"the server is busy ({pending} jobs waiting); try again later")
+        uploading = self.book.count("uploading", client=identity)
+        if uploading >= self.s.client_uploads:
+            raise ProtocolError(p.BUSY, f"this client already has {uploading} uploads in flight (at most "
+                                f"{self.s.client_uploads}); finish one first")
+        waiting = self.book.count("uploading", "queued", client=identity)
+        if waiting >= self.s.client_queue:
+            raise ProtocolError(p.BUSY, f"this client already has {waiting} jobs waiting (at most "
+                                f"{self.s.client_queue}); try again when one has started")
 
     def _accept(self, job: Job) -> dict:
         self.book.add(job)
@@ -256,6 +266,7 @@ class Broker:
         except ProtocolError as err:
             self._fail(job, err.code, f"upload: {err.message}")
             return None
+        job.touched = time.monotonic()  # the upload moves: not stalled
         return {"op": "chunk_ok", "job": job.id, "offset": msg["offset"]}
 
     def _client_upload_end(self, identity: bytes, msg: dict, payload: Any) -> dict | None:
@@ -475,7 +486,9 @@ class Broker:
         for job in self.book:
             if now - self.clients.get(job.client, 0.0) > self.s.timeout:
                 self._fail(job, p.CLIENT_LOST, "the client stopped answering", state="cancelled")
-            elif job.state == "uploading" and now - job.touched > self.s.job_timeout:
+            elif job.state == "uploading" and now - job.touched > self.s.upload_timeout:
+                self._fail(job, p.TIMEOUT, f"the upload stalled ({self.s.upload_timeout:g} s without data)")
+            elif job.state == "uploading" and now - job.created > self.s.job_timeout:
                 self._fail(job, p.TIMEOUT, f"the upload took longer than {self.s.job_timeout:g} s")
             elif job.state == "running" and now - job.started > self.s.job_timeout:
                 self._fail(job, p.TIMEOUT, f"the job ran longer than {self.s.job_timeout:g} s")

@@ -28,6 +28,12 @@ def add_commands(commands: Any) -> None:
     serve.add_argument("--insecure", action="store_true",
                        help="allow a non-loopback bind without CURVE keys (trusted networks only)")
     serve.add_argument("--queue", type=int, default=16, help="jobs waiting or uploading before 'busy' (16)")
+    serve.add_argument("--client-uploads", type=int, default=2,
+                       help="uploads one client may have in flight at once (2)")
+    serve.add_argument("--client-queue", type=int, default=4,
+                       help="jobs one client may have uploading or queued at once (4)")
+    serve.add_argument("--upload-timeout", type=float, default=60,
+                       help="seconds an upload may send nothing before it is dropped (60)")
     serve.add_argument("--queue-timeout", type=float, default=300,
                        help="seconds a queued job waits with no worker able to run it (300); then no_worker")
     serve.add_argument("--max-upload-mb", type=float, default=2048, help="largest video accepted, MB (2048)")
@@ -102,6 +108,8 @@ def _run_serve(args: argparse.Namespace) -> int:
     settings = ServeSettings(
         bind=args.bind, workers=args.workers, workers_bind=args.workers_bind, curve_keys=args.curve_keys,
         insecure=args.insecure, queue=args.queue, queue_timeout=args.queue_timeout,
+        client_uploads=args.client_uploads, client_queue=args.client_queue,
+        upload_timeout=args.upload_timeout,
         max_upload=int(args.max_upload_mb * (1 << 20)),
         max_duration=args.max_duration, heartbeat=args.heartbeat, timeout=args.timeout, retries=args.retries,
         job_timeout=args.job_timeout, work_dir=args.work_dir, state_file=args.state_file,
@@ -135,7 +143,8 @@ def _run_request(args: argparse.Namespace) -> int:
                 reply = client.ping()
                 events.final({"event": "pong", **_public(reply)},
                              f"{server}: protocol {reply['version']}, {reply.get('workers', 0)} workers, "
-                             f"{reply.get('queued', 0)} queued, {reply.get('running', 0)} running")
+                             f"{reply.get('uploading', 0)} uploading, {reply.get('queued', 0)} queued, "
+                             f"{reply.get('running', 0)} running")
             elif args.operation == "status":
                 reply = client.status(args.job)
                 events.final({"event": "status", **_public(reply)}, " ".join(

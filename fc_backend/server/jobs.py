@@ -48,6 +48,7 @@ class Job:
     files: list[dict[str, Any]] = field(default_factory=list)
     started: float = 0.0
     touched: float = field(default_factory=time.monotonic)
+    created: float = field(default_factory=time.monotonic)
     forwarded: float = 0.0
     #: since when no connected worker could run this queued job (None: one can)
     orphaned: float | None = None
@@ -91,8 +92,10 @@ class JobBook:
             raise ProtocolError(p.BAD_REQUEST, f"{msg['op']}: the job is {job.state}", {"job": job.id})
         return job
 
-    def count(self, *states: str) -> int:
-        return sum(1 for job in self.jobs.values() if job.state in states)
+    def count(self, *states: str, client: bytes | None = None) -> int:
+        """Jobs in one of `states` (of one client connection, when given)."""
+        return sum(1 for job in self.jobs.values()
+                   if job.state in states and (client is None or job.client == client))
 
     def enqueue(self, job: Job, *, front: bool = False) -> None:
         job.state = "queued"

@@ -20,6 +20,11 @@ class ServeSettings:
     curve_keys: Path | None = None
     insecure: bool = False
     queue: int = 16
+    #: per client connection: uploads in flight, and jobs uploading or queued, before `busy`
+    client_uploads: int = 2
+    client_queue: int = 4
+    #: an upload that sends nothing for this long is dropped and its slot freed
+    upload_timeout: float = 60.0
     #: a queued job that no connected worker can run for this long ends with `no_worker`
     queue_timeout: float = 300.0
     max_upload: int = 2048 << 20
@@ -44,6 +49,10 @@ class ServeSettings:
                                  "(see --make-keys) or, on a trusted network only, --insecure")
         if self.workers < 0 or self.queue < 0 or self.retries < 0:
             raise InputError("--workers/--queue/--retries", "must not be negative")
+        if self.client_uploads < 1 or self.client_queue < 1:
+            raise InputError("--client-uploads/--client-queue", "must be at least 1")
+        if self.upload_timeout <= self.heartbeat:
+            raise InputError("--upload-timeout", "must be longer than --heartbeat")
         if self.timeout <= self.heartbeat:
             raise InputError("--timeout", "must be longer than --heartbeat")
         if self.notify_osc:
