@@ -71,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("out", type=Path, help="a folder `score` wrote")
     render.add_argument("--plan", action="store_true",
                         help="take an edited plan.json as it is instead of re-planning from scheme.json")
-    render.add_argument("--loudness", type=float, default=-23.0, choices=LOUDNESS_TARGETS)
+    render.add_argument("--loudness", type=float, default=Config.loudness, choices=LOUDNESS_TARGETS)
     render.add_argument("--soundfont", help="General MIDI .sf2 for the offline render")
     render.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     render.set_defaults(run=_run_render)
@@ -101,8 +101,8 @@ def _add_score_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--spots", type=Path, metavar="FILE",
                      help="use these rhythm spots (JSON list of {time, strength, kind}, or a spotting.json)"
                      " instead of the detected ones; cut spots become the cuts the tempo map hits")
-    cmd.add_argument("--loudness", type=float, default=-23.0, choices=LOUDNESS_TARGETS,
-                     help="integrated loudness of the master in LUFS (default -23, EBU R128)")
+    cmd.add_argument("--loudness", type=float, default=Config.loudness, choices=LOUDNESS_TARGETS,
+                     help="integrated loudness of the master in LUFS (default: Config.loudness, EBU R128)")
     cmd.add_argument("--soundfont", help="General MIDI .sf2 for the offline render")
     cmd.add_argument("--copy-video", action="store_true",
                      help="copy the clip into OUT so the project folder is self-contained")

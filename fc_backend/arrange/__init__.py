@@ -14,10 +14,10 @@ from ..config import Config
 from ..model import Melody, Scheme, SchemeTempo, Spotting
 from ..progress import Progress, no_progress
 from ..schemes import load_instruments
-from .analyze import analyze
+from .analyze import analyze_cue
 from .instrument import choose_instruments
 from .mixing import mix
-from .parts import choose_parts
+from .part_choice import choose_parts
 from .review import review
 from .volume import write_volume
 
@@ -47,7 +47,7 @@ def arrange(melody: Melody, spotting: Spotting, config: Config | None = None, *,
             log.warning("reviewer: the LLM scheme's %s", fix)
         progress(1.0)
         return scheme
-    analysis = analyze(melody, spotting, config)
+    analysis = analyze_cue(melody, spotting, config)
     progress(0.2)
     tracks = choose_parts(analysis)
     choose_instruments(tracks, analysis, library)

@@ -22,7 +22,7 @@ MIN_SECTION, MAX_SECTION = 4, 8
 
 
 @dataclass
-class Analysis:
+class CueAnalysis:
     """Everything the later roles decide from; measure lists are indexed by measure - 1."""
 
     measures: int
@@ -44,7 +44,7 @@ class Analysis:
         return max(self.intensity)
 
 
-def analyze(melody: Melody, spotting: Spotting, config: Config | None = None) -> Analysis:
+def analyze_cue(melody: Melody, spotting: Spotting, config: Config | None = None) -> CueAnalysis:
     """Measure count, per-measure intensity (0..1), sections and the clip's dominant attributes."""
     tm = melody.tempo_map
     measures = tm.measure_count(spotting.duration)
@@ -61,7 +61,7 @@ def analyze(melody: Melody, spotting: Spotting, config: Config | None = None) ->
     intensity = [round(min(1.0, max(0.0, v)), 3) for v in _smooth(raw)]
     pitches = [n.pitch for n in melody.notes]
     hits = sum(1 for s in spotting.rhythm_spots if s.strength >= 0.5 and s.time < spotting.duration)
-    return Analysis(measures, intensity, _sections(spotting, tm, measures, intensity), emotion,
+    return CueAnalysis(measures, intensity, _sections(spotting, tm, measures, intensity), emotion,
                     _dominant_attributes(spotting), (min(pitches), max(pitches)) if pitches else None, hits)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..model import SchemeTrack
 from ..schemes import Instrument
-from .analyze import Analysis
+from .analyze import CueAnalysis
 
 #: emotion -> role -> candidate instrument keys, best first
 PALETTES: dict[str, dict[str, list[str]]] = {
@@ -45,7 +45,7 @@ PALETTES: dict[str, dict[str, list[str]]] = {
 FALLBACK = ["strings1_ensemble", "piano", "harp", "violins_1", "cellos", "basses", "timpani"]
 
 
-def choose_instruments(tracks: list[SchemeTrack], analysis: Analysis,
+def choose_instruments(tracks: list[SchemeTrack], analysis: CueAnalysis,
                        library: dict[str, Instrument]) -> None:
     """Fill in each track's instrument, display name, transpose and articulation, in place."""
     palette = PALETTES.get(analysis.emotion, PALETTES["calm"])
@@ -63,7 +63,7 @@ def choose_instruments(tracks: list[SchemeTrack], analysis: Analysis,
         track.articulation = articulation(track.role, instrument, analysis)
 
 
-def fits(track: SchemeTrack, instrument: Instrument, analysis: Analysis) -> bool:
+def fits(track: SchemeTrack, instrument: Instrument, analysis: CueAnalysis) -> bool:
     """Can `instrument` play this part without folding notes back by octaves?"""
     if track.source in ("melody", "counter") and analysis.melody_range:
         low, high = analysis.melody_range
@@ -74,7 +74,7 @@ def fits(track: SchemeTrack, instrument: Instrument, analysis: Analysis) -> bool
     return instrument.high - instrument.low >= 12
 
 
-def melody_transpose(analysis: Analysis, instrument: Instrument) -> int:
+def melody_transpose(analysis: CueAnalysis, instrument: Instrument) -> int:
     """The octave shift (-24..24) that puts the most melody notes in range, nearest the middle."""
     if not analysis.melody_range:
         return 0
@@ -87,7 +87,7 @@ def melody_transpose(analysis: Analysis, instrument: Instrument) -> int:
     return min((-24, -12, 0, 12, 24), key=cost)
 
 
-def articulation(role: str, instrument: Instrument, analysis: Analysis) -> str:
+def articulation(role: str, instrument: Instrument, analysis: CueAnalysis) -> str:
     driven = analysis.mean_intensity >= 0.5
     if instrument.key == "tremolo_strings":
         return "tremolo"

@@ -29,10 +29,10 @@ from ..progress import Progress, no_progress
 from ..schemes import EXAMPLES_DIR, Instrument
 from ..theory import NAMES
 from . import ROLES
-from .analyze import Analysis, analyze, measure_motion, measure_spots
+from .analyze import CueAnalysis, analyze_cue, measure_motion, measure_spots
 from .instrument import choose_instruments
 from .mixing import mix
-from .parts import MAX_TRACKS, choose_parts
+from .part_choice import MAX_TRACKS, choose_parts
 from .volume import write_volume
 
 #: the few-shot template: an example scheme with each role's reasoning written out
@@ -50,7 +50,7 @@ class Draft:
 
     melody: Melody
     spotting: Spotting
-    analysis: Analysis
+    analysis: CueAnalysis
     library: dict[str, Instrument]
     tracks: list[SchemeTrack] = field(default_factory=list)
 
@@ -446,9 +446,9 @@ def arrange_with_llm(
     library: dict[str, Instrument],
     *,
     progress: Progress = no_progress,
-) -> tuple[Scheme, Analysis]:
+) -> tuple[Scheme, CueAnalysis]:
     """The scheme the six LLM roles settle (each falling back to its rule-based self), with the record."""
-    draft = Draft(melody, spotting, analyze(melody, spotting, config), library)
+    draft = Draft(melody, spotting, analyze_cue(melody, spotting, config), library)
     tasks = [_task(role, draft) for role in ROLES]
 
     def after(role: str, answer: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..model import SchemeTrack
 from ..schemes import Instrument
-from .analyze import Analysis
+from .analyze import CueAnalysis
 
 REVERB_BASE = 0.3
 BRIGHTNESS_REVERB = {"dark": 0.15, "dim": 0.08, "normal": 0.0, "bright": -0.05}
@@ -17,7 +17,7 @@ EMOTION_REVERB = {"dreamy": 0.12, "sad": 0.08, "calm": 0.06, "fear": 0.05, "hero
 FAMILY_REVERB = {"choir": 0.08, "synth": 0.08, "strings": 0.04, "plucked": 0.04, "percussion": -0.05}
 
 
-def mix(tracks: list[SchemeTrack], analysis: Analysis, library: dict[str, Instrument]) -> None:
+def mix(tracks: list[SchemeTrack], analysis: CueAnalysis, library: dict[str, Instrument]) -> None:
     """Set `panning` and `reverb_space` on every track, in place."""
     attrs = analysis.attributes
     space = (REVERB_BASE + BRIGHTNESS_REVERB.get(attrs.get("brightness") or "", 0.0)

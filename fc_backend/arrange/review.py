@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from ..model import Scheme
 from ..schemes import Instrument, validate_scheme
-from .analyze import Analysis
+from .analyze import CueAnalysis
 from .instrument import FALLBACK, articulation, fits, melody_transpose
 
 
-def review(scheme: Scheme, analysis: Analysis, library: dict[str, Instrument]) -> list[str]:
+def review(scheme: Scheme, analysis: CueAnalysis, library: dict[str, Instrument]) -> list[str]:
     """Fix unplayable parts in place, validate the scheme, and return what was changed."""
     fixes: list[str] = []
     used = {t.instrument for t in scheme.tracks}

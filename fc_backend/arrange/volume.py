@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import MeasureLevels, SchemeTrack
-from .analyze import Analysis
+from .analyze import CueAnalysis
 
 #: how present each role sits in the balance at full intensity (levels are linear gains 0..2)
 ROLE_LEVEL = {"melody": 1.0, "doubling": 0.7, "counter": 0.7, "harmony": 0.65, "bass": 0.75,
@@ -12,7 +12,7 @@ ROLE_LEVEL = {"melody": 1.0, "doubling": 0.7, "counter": 0.7, "harmony": 0.65, "
 STEP = 0.03
 
 
-def write_volume(tracks: list[SchemeTrack], analysis: Analysis) -> None:
+def write_volume(tracks: list[SchemeTrack], analysis: CueAnalysis) -> None:
     """Set each track's `volume_envelope` (level by measure) at measure 1 and at every change."""
     for track in tracks:
         base = ROLE_LEVEL.get(track.role, 0.7)

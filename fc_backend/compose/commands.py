@@ -23,7 +23,7 @@ def add_reroll_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--from", dest="t0", type=float, required=True, metavar="T0", help="start, seconds")
     cmd.add_argument("--to", dest="t1", type=float, required=True, metavar="T1", help="end, seconds")
     cmd.add_argument("--seed", type=int, help="seed of the new material (default: the melody's seed + 1)")
-    cmd.add_argument("--loudness", type=float, default=-23.0, choices=LOUDNESS_TARGETS)
+    cmd.add_argument("--loudness", type=float, default=Config.loudness, choices=LOUDNESS_TARGETS)
 
 
 def _run_reroll(args: argparse.Namespace) -> int:

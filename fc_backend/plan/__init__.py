@@ -17,7 +17,7 @@ from .follow import melody_as_scheme_says
 from .harmony import harmony
 from .markers import markers
 from .motion import measure_motion
-from .parts import WRITERS, Context, doubling_part, hits_part, kit_part
+from .part_writers import WRITERS, Context, doubling_part, hits_part, kit_part
 from .ranges import fit, octave_shift
 
 __all__ = ["plan"]

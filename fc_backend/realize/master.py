@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from ..config import Config
 from ..loudness import LoudnessMeter, TruePeakStream, to_db
 from ..progress import Progress, no_progress
 from .limiter import MARGIN_DB, LookaheadLimiter
@@ -76,7 +77,7 @@ def pcm24_writer(path: Path, sample_rate: int, channels: int = 2) -> sf.SoundFil
 
 
 def master(mix: Spool, peaks: Spool, loudness: float, peak: float, target: Path, sample_rate: int, *,
-           target_lufs: float = -23.0, ceiling_db: float = -1.0, passes: int = 3,
+           target_lufs: float = Config.loudness, ceiling_db: float = Config.true_peak, passes: int = 3,
            progress: Progress = no_progress) -> MasterReport:
     """Write `target` (48 kHz/24-bit WAV): `mix` normalised to `target_lufs` with its true peak under
     `ceiling_db`. `loudness` and `peak` are the mix's own, as measured while it was written."""

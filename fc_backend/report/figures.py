@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
 
+from ..config import Config
 from ..model import REVIEWERS, Assessment, Plan, Scheme, Spotting
 
 SPOT_COLOURS = {"cut": "#d62728", "motion": "#1f77b4", "accent": "#ff7f0e"}
@@ -114,7 +115,7 @@ def loudness_figure(momentary: tuple[np.ndarray, np.ndarray], short_term: tuple[
     ax.plot(*short_term, lw=1.6, color="#1b3a6b", label="short-term (3 s)")
     if integrated is not None:
         ax.axhline(integrated, color="#d62728", lw=1, ls="--", label=f"integrated {integrated:.1f} LUFS")
-    finite = np.concatenate([momentary[1][np.isfinite(momentary[1])], [integrated or -23.0]])
+    finite = np.concatenate([momentary[1][np.isfinite(momentary[1])], [integrated or Config.loudness]])
     ax.set_ylim(max(-70.0, float(finite.min()) - 3), float(finite.max()) + 3)
     ax.set_xlim(0, duration)
     ax.set_xlabel("seconds")

@@ -23,6 +23,7 @@ from typing import Any
 
 import zmq
 
+from ..config import Config
 from ..errors import InputError
 from ..ranges import read_artifact
 from ..staging import staged_output
@@ -115,7 +116,7 @@ class Client:
         return self._call({"op": "cancel", "job": job}, "cancelled")
 
     def score(self, video: str | Path, out: str | Path, *, seed: int = 0, description: str = "",
-              loudness: float = -23.0, on_event: OnEvent = _ignore) -> dict[str, Any]:
+              loudness: float = Config.loudness, on_event: OnEvent = _ignore) -> dict[str, Any]:
         """Score `video` on the server and write the artifacts (and a copy of the clip) into `out`.
 
         Returns the result message: its files, the summary and the job id.
@@ -134,8 +135,8 @@ class Client:
 
         return self._complete(job, out, place_clip, on_event)
 
-    def submit(self, video: str | Path, *, seed: int = 0, description: str = "", loudness: float = -23.0,
-               on_event: OnEvent = _ignore) -> str:
+    def submit(self, video: str | Path, *, seed: int = 0, description: str = "",
+               loudness: float = Config.loudness, on_event: OnEvent = _ignore) -> str:
         """Upload `video` as a new score job and return its id once the server has verified and queued it.
 
         The job stays ours only while this client keeps talking (score() follows it to the end).
@@ -149,7 +150,7 @@ class Client:
         return self._upload(accepted["job"], [("video", video, size)], on_event, send_digest=True)
 
     def reroll(self, out: str | Path, t0: float, t1: float, *, seed: int | None = None,
-               loudness: float = -23.0, on_event: OnEvent = _ignore) -> dict[str, Any]:
+               loudness: float = Config.loudness, on_event: OnEvent = _ignore) -> dict[str, Any]:
         """Compose anew, on the server, the measures of OUT's melody over [t0, t1] s; rewrite what follows.
 
         Like `filmcomposer reroll OUT` but remote: OUT's JSON artifacts (and its clip, for the

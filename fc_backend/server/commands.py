@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..compose.commands import add_reroll_options
-from ..config import LOUDNESS_TARGETS
+from ..config import LOUDNESS_TARGETS, Config
 
 DEFAULT_BIND = "tcp://127.0.0.1:5555"
 
@@ -84,7 +84,7 @@ def add_commands(commands: Any) -> None:
     score.add_argument("-o", "--out", type=Path, required=True)
     score.add_argument("--seed", type=int, default=0)
     score.add_argument("--description", default="")
-    score.add_argument("--loudness", type=float, default=-23.0, choices=LOUDNESS_TARGETS)
+    score.add_argument("--loudness", type=float, default=Config.loudness, choices=LOUDNESS_TARGETS)
     reroll = ops.add_parser("reroll", help="compose OUT's measures over [FROM, TO] s anew on the backend")
     reroll.add_argument("out", type=Path, help="a folder `score` (or `request score`) wrote")
     add_reroll_options(reroll)

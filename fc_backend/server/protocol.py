@@ -13,7 +13,7 @@ import math
 import re
 from typing import Any
 
-from ..config import LOUDNESS_TARGETS
+from ..config import LOUDNESS_TARGETS, Config
 from ..errors import FilmComposerError
 
 VERSION = 1
@@ -237,7 +237,7 @@ def score_options(raw: dict[str, Any]) -> dict[str, Any]:
     description = raw.get("description", "")
     if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
         raise ProtocolError(BAD_REQUEST, f"description must be text of at most {MAX_DESCRIPTION} characters")
-    loudness = raw.get("loudness", -23.0)
+    loudness = raw.get("loudness", Config.loudness)
     if isinstance(loudness, bool) or not isinstance(loudness, (int, float)) or \
             float(loudness) not in LOUDNESS_TARGETS:
         raise ProtocolError(BAD_REQUEST, f"loudness must be one of {', '.join(map(str, LOUDNESS_TARGETS))}")
@@ -262,7 +262,7 @@ def reroll_options(raw: dict[str, Any]) -> dict[str, Any]:
     seed = raw.get("seed")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32):
         raise ProtocolError(BAD_REQUEST, "seed must be an integer in [0, 2^32) or absent")
-    loudness = score_options({"loudness": raw.get("loudness", -23.0)})["loudness"]
+    loudness = score_options({"loudness": raw.get("loudness", Config.loudness)})["loudness"]
     return {"from": span[0], "to": span[1], "seed": seed, "loudness": loudness}
 
 

@@ -18,8 +18,8 @@ from .ranges import fit_pitches, fold
 
 #: intervals below the melody a counter-line prefers: thirds and sixths
 SWEET = (3, 4, 8, 9)
-#: ostinato subdivision (in beats) by picture motion: quarters below STILL, sixteenths from DRIVEN
-STILL, DRIVEN = 0.25, 0.6
+#: picture motion (0..1) below which an ostinato moves in quarters, and from which in sixteenths
+STILL_MOTION, DRIVEN_MOTION = 0.25, 0.6
 #: General MIDI percussion keys used by the kit writer
 KICK, SNARE, CRASH = 36, 38, 49
 
@@ -182,7 +182,7 @@ def doubling_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
 
 def ostinato_step(motion: float) -> float:
     """Beats per ostinato note for a measure's motion: the faster the picture, the busier the figure."""
-    return 1.0 if motion < STILL else 0.5 if motion < DRIVEN else 0.25
+    return 1.0 if motion < STILL_MOTION else 0.5 if motion < DRIVEN_MOTION else 0.25
 
 
 def ostinato_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:

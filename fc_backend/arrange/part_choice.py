@@ -9,27 +9,28 @@ drive adds a counter-line and a moving ostinato, never more than six tracks in a
 from __future__ import annotations
 
 from ..model import SchemeTrack
-from .analyze import Analysis
+from .analyze import CueAnalysis
 
 MAX_TRACKS = 6
 #: emotions that ask for a moving accompaniment (harp or piano arpeggios) even when quiet
-FLOWING = {"calm", "graceful", "dreamy", "sad", "joyous"}
+FLOWING_EMOTIONS = {"calm", "graceful", "dreamy", "sad", "joyous"}
 #: emotions that ask for drums or timpani once the picture moves
-DRIVEN = {"heroic", "tense", "fear", "dignified"}
+DRIVEN_EMOTIONS = {"heroic", "tense", "fear", "dignified"}
 
 
-def choose_parts(analysis: Analysis) -> list[SchemeTrack]:
+def choose_parts(analysis: CueAnalysis) -> list[SchemeTrack]:
     """The parts, in score order, with role, source and softened measures (instruments come next)."""
     mean, peak = analysis.mean_intensity, analysis.peak_intensity
     wanted = [("melody", "melody")]
     if mean >= 0.45 or peak >= 0.65:
         wanted.append(("counter", "counter"))
     wanted.append(("harmony", "chords"))
-    if mean >= 0.5 or analysis.emotion in FLOWING:
+    if mean >= 0.5 or analysis.emotion in FLOWING_EMOTIONS:
         wanted.append(("ostinato", "ostinato"))
     wanted.append(("bass", "bass"))
-    marks_cuts = analysis.hits and analysis.emotion not in FLOWING  # a calm cue lets its harp mark them
-    if marks_cuts or mean >= 0.55 or peak >= 0.75 or (analysis.emotion in DRIVEN and peak >= 0.5):
+    # a calm cue lets its harp mark the cuts
+    marks_cuts = analysis.hits and analysis.emotion not in FLOWING_EMOTIONS
+    if marks_cuts or mean >= 0.55 or peak >= 0.75 or (analysis.emotion in DRIVEN_EMOTIONS and peak >= 0.5):
         wanted.append(("percussion", "bass"))
     for expendable in ("counter", "ostinato"):  # what a smaller ensemble gives up first
         if len(wanted) > MAX_TRACKS:
@@ -40,7 +41,7 @@ def choose_parts(analysis: Analysis) -> list[SchemeTrack]:
             for i, (role, source) in enumerate(wanted, start=1)]
 
 
-def softened_measures(analysis: Analysis) -> list[int]:
+def softened_measures(analysis: CueAnalysis) -> list[int]:
     """Measures where the picture is calmer than the clip around it (or near still)."""
     mean = analysis.mean_intensity
     return [m for m, level in enumerate(analysis.intensity, start=1) if level < mean - 0.08 or level < 0.15]
