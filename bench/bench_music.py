@@ -1,0 +1,141 @@
+"""What a listener keeps, measured: issue #19's table for our scores and for human tunes.
+
+For each clip (generated with real motion and cuts, spotted once and cached) and each seed, the
+symbolic composer writes a theme that is assessed, arranged and planned; the theme and the plan are
+measured (fc_backend/eval/music.py). Human tunes of music21's corpus (the DEV split only: the held-out
+split is for `--heldout`, never for tuning) are measured the same way and set the reviewers' AUC
+against pitch-scrambled, rhythm-shuffled and random-in-key counterfeits.
+
+    nice .venv/bin/python bench/bench_music.py [--seeds 10] [--humans 60] [--heldout] [--folders OUT ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from clips import ROOT  # noqa: E402,F401  (puts the repository first on the path)
+
+from fc_backend.arrange import arrange  # noqa: E402
+from fc_backend.assess import assess  # noqa: E402
+from fc_backend.compose import compose  # noqa: E402
+from fc_backend.config import Config  # noqa: E402
+from fc_backend.eval import music  # noqa: E402
+from fc_backend.eval import reference as ref  # noqa: E402
+from fc_backend.model import Melody, Plan, Scheme, Spotting  # noqa: E402
+from fc_backend.plan import plan as make_plan  # noqa: E402
+
+#: clips with real motion and cuts (shot lengths in frames at 24 fps), none of them the demo's
+CLIPS = {"eight_shots": (60, 36, 84, 48, 96, 72, 60, 90), "six_long": (120, 48, 48, 96, 144, 72)}
+CACHE = Path(tempfile.gettempdir()) / "fc-music-bench"
+
+
+def spotting_of(name: str, frames: tuple[int, ...]) -> Spotting:
+    """The clip's spotting, made (clip and spot) on first use and cached."""
+    from fc_backend.demo import make_clip
+    from fc_backend.spot import spot
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    cached = CACHE / f"{name}.spotting.json"
+    if cached.is_file():
+        return Spotting.load(cached)
+    clip = CACHE / f"{name}.mp4"
+    make_clip(clip, frames)
+    spotting = spot(clip, Config())
+    spotting.save(cached)
+    return spotting
+
+
+def score_seeds(spotting: Spotting, seeds: range) -> list[tuple[Melody, float, bool, Scheme, Plan]]:
+    out = []
+    for seed in seeds:
+        melody = compose(spotting, seed=seed)
+        assessment = assess(melody, spotting)
+        scheme = arrange(melody, spotting)
+        out.append((melody, assessment.total, assessment.passed, scheme, make_plan(scheme, melody, spotting)))
+    return out
+
+
+def from_folders(folders: list[Path]) -> list[tuple[Melody, float, bool, Scheme, Plan]]:
+    from fc_backend.model import Assessment
+
+    out = []
+    for folder in folders:
+        a = Assessment.load(folder / "assessment.json")
+        out.append((Melody.load(folder / "melody.json"), a.total, a.passed,
+                    Scheme.load(folder / "scheme.json"), Plan.load(folder / "plan.json")))
+    return out
+
+
+def theme_row(melodies: list[Melody]) -> dict[str, float]:
+    return {"values": statistics.mean(music.distinct_values(m) for m in melodies),
+            "off_grid": statistics.mean(music.off_grid_share(m) for m in melodies),
+            "recur": statistics.mean(music.bar_recurrence(m) for m in melodies)}
+
+
+def print_scores(label: str, scored: list[tuple[Melody, float, bool, Scheme, Plan]]) -> None:
+    melodies = [m for m, *_ in scored]
+    row = theme_row(melodies)
+    progressions = {tuple(c.name for c in m.chords) for m in melodies}
+    orchestrations = {tuple(sorted(t.instrument for t in s.tracks)) for _, _, _, s, _ in scored}
+    modes = sorted({m.key.mode for m in melodies if m.key})
+    top = [music.melody_on_top(p) for *_, p in scored]
+    print(f"{label} ({len(scored)} seeds)")
+    print(f"  melody on top            {statistics.mean(top):6.1%}  (min {min(top):.0%})      goal >= 95 %")
+    print(f"  distinct note values     {row['values']:6.1f}                 goal <= 4")
+    print(f"  onsets off the grid      {row['off_grid']:6.1%}                 goal <= 1 %")
+    print(f"  bar rhythm recurs        {row['recur']:6.1%}                 goal >= 40 %")
+    print(f"  orchestrations: {sorted(orchestrations)[:3]}")
+    print(f"  progressions / orchestr. {len(progressions):3d} / {len(orchestrations):<3d} modes {modes}"
+          "       goal >= 4 / >= 3")
+    print(f"  pass rate                {statistics.mean(float(p) for _, _, p, _, _ in scored):6.1%}"
+          f"  (mean total {statistics.mean(t for _, t, _, _, _ in scored):.2f})")
+
+
+def print_humans(split: str, count: int) -> None:
+    humans = ref.human_melodies(split, count)
+    row = theme_row(humans)
+    totals = [assess(m) for m in humans]
+    real = [a.total for a in totals]
+    print(f"human tunes, music21 {split} split ({len(humans)} tunes)")
+    print(f"  distinct note values     {row['values']:6.1f}")
+    print(f"  onsets off the grid      {row['off_grid']:6.1%}")
+    print(f"  bar rhythm recurs        {row['recur']:6.1%}")
+    print(f"  pass rate                {statistics.mean(float(a.passed) for a in totals):6.1%}"
+          f"  (mean total {statistics.mean(real):.2f})     goal >= 90 %")
+    for name, fake, goal in (("pitch-scrambled", ref.pitch_scrambled, 0.95),
+                             ("rhythm-shuffled", ref.rhythm_shuffled, 0.90),
+                             ("random-in-key", ref.random_in_key, 0.98)):
+        fakes = [assess(fake(m, 7000 + i)) for i, m in enumerate(humans)]
+        passed = statistics.mean(float(a.passed) for a in fakes)
+        print(f"  AUC vs {name:16s} {music.auc(real, [a.total for a in fakes]):.3f}"
+              f"  ({passed:.0%} of them pass)   goal >= {goal}")
+    for name, melody in ref.nonsense().items():
+        a = assess(melody)
+        print(f"  {name:24s} {a.total:5.2f} {'PASSES' if a.passed else 'fails'}   goal: fails")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--humans", type=int, default=60, help="human tunes to read from the split")
+    parser.add_argument("--heldout", action="store_true", help="the held-out split (final check only)")
+    parser.add_argument("--folders", type=Path, nargs="*", default=[], help="scored folders to measure too")
+    parser.add_argument("--no-clips", action="store_true", help="skip the generated clips")
+    args = parser.parse_args()
+    if args.folders:
+        print_scores("scored folders", from_folders(args.folders))
+    if not args.no_clips:
+        for name, frames in CLIPS.items():
+            print_scores(f"clip {name}", score_seeds(spotting_of(name, frames), range(1, args.seeds + 1)))
+    if args.humans:
+        print_humans("heldout" if args.heldout else "dev", args.humans)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""What a listener hears of a score, measured on the notes: the theme's rhythm, and the voicing around it.
+
+Each measure reads a `Melody` (the theme, in beats through its own tempo map) or a `Plan` (every
+part as it sounds), so a human tune from the corpus and one of ours are measured the same way.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from ..model import Melody, Plan, PlanTrack
+
+#: grids an onset may sit on, in beats: sixteenths and eighth-note triplets
+GRIDS = (0.25, 1 / 3)
+#: beats an onset may miss its grid by and still count as on it (a performed tick or two)
+GRID_SLACK = 0.03
+#: roles that sound the theme itself or unpitched hits, so they may sit above the melody
+ABOVE_ALLOWED = ("melody", "doubling", "percussion")
+
+
+def beat_notes(melody: Melody) -> list[tuple[float, float, int]]:
+    """(start, duration, pitch) in beats, as a line: a chord's top note, each note cut at the next onset."""
+    tm = melody.tempo_map
+    notes = sorted(melody.notes, key=lambda n: (n.start, -n.pitch))
+    line = [n for i, n in enumerate(notes) if i == 0 or abs(n.start - notes[i - 1].start) > 1e-6]
+    out = []
+    for i, n in enumerate(line):
+        start, end = tm.beat_at(n.start), tm.beat_at(n.end)
+        if i + 1 < len(line):
+            end = min(end, tm.beat_at(line[i + 1].start))
+        out.append((start, max(0.0, end - start), n.pitch))
+    return out
+
+
+def distinct_values(melody: Melody) -> int:
+    """How many different note values (to a 48th of a beat) the theme uses; humans use about 3."""
+    return len({round(d * 48) for _, d, _ in beat_notes(melody) if d > 1e-6})
+
+
+def off_grid_share(melody: Melody) -> float:
+    """Share of onsets on neither the sixteenth nor the eighth-triplet grid of the tempo map."""
+    starts = [s for s, _, _ in beat_notes(melody)]
+    if not starts:
+        return 0.0
+    return sum(not on_grid(s) for s in starts) / len(starts)
+
+
+def on_grid(beat: float) -> bool:
+    return any(abs(beat / g - round(beat / g)) * g <= GRID_SLACK for g in GRIDS)
+
+
+def bar_rhythms(melody: Melody) -> list[tuple[int, ...]]:
+    """Each bar's onset pattern (positions in 48ths of a beat), for bars with at least one onset."""
+    per = melody.tempo_map.beats_per_measure
+    bars: dict[int, list[int]] = {}
+    for start, _, _ in beat_notes(melody):
+        bar = int(start // per + 1e-9)
+        bars.setdefault(bar, []).append(round((start - bar * per) * 48))
+    return [tuple(bars[b]) for b in sorted(bars)]
+
+
+def bar_recurrence(melody: Melody) -> float:
+    """Share of bars whose rhythm another bar of the theme repeats exactly (humans: about half)."""
+    bars = bar_rhythms(melody)
+    if not bars:
+        return 0.0
+    counts = Counter(bars)
+    return sum(counts[b] > 1 for b in bars) / len(bars)
+
+
+def melody_on_top(plan: Plan, *, step_beats: float = 0.25) -> float:
+    """Share of the time the melody track sounds that no accompanying part sounds above it.
+
+    Sampled every `step_beats`; doublings, percussion and the drum kit may sit above (they are the
+    theme itself or unpitched hits).
+    """
+    lead = next((t for t in plan.tracks if t.role == "melody"), None)
+    if lead is None or not lead.notes:
+        return 0.0
+    others = [t for t in plan.tracks if t is not lead and not t.is_drum and t.role not in ABOVE_ALLOWED]
+    tm = plan.tempo_map
+    last = tm.beat_at(plan.duration)
+    sampled = on_top = 0
+    for i in range(int(last / step_beats)):
+        t = tm.time_at(i * step_beats + step_beats / 2)
+        top = _top_pitch([lead], t)
+        if top is None:
+            continue
+        sampled += 1
+        under = _top_pitch(others, t)
+        on_top += under is None or under <= top
+    return on_top / sampled if sampled else 0.0
+
+
+def _top_pitch(tracks: Sequence[PlanTrack], time: float) -> int | None:
+    pitches = [n.pitch for t in tracks for n in t.notes if n.start <= time < n.end]
+    return max(pitches) if pitches else None
+
+
+def singing_share(plan: Plan, registers: dict[str, tuple[int, int]]) -> float | None:
+    """Share of the melody track's notes inside its instrument's singing register (None: not listed)."""
+    lead = next((t for t in plan.tracks if t.role == "melody"), None)
+    if lead is None or lead.instrument not in registers or not lead.notes:
+        return None
+    lo, hi = registers[lead.instrument]
+    return sum(lo <= n.pitch <= hi for n in lead.notes) / len(lead.notes)
+
+
+def auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
+    """Probability that a positive outscores a negative (ties count half): the ROC area."""
+    if not positives or not negatives:
+        return float("nan")
+    wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
+    return wins / (len(positives) * len(negatives))
