@@ -99,6 +99,10 @@ class StaticDecoder:
             self._step(kv_len)
         elif self.mode == "compile":
             if self._compiled is None:
+                import torch._dynamo.config as dynamo_config
+
+                # one specialisation an attention bucket and batch shape: more than dynamo's default 8
+                dynamo_config.recompile_limit = max(dynamo_config.recompile_limit, 64)
                 cuda = self.device.type == "cuda"
                 self._compiled = torch.compile(self._step, mode="reduce-overhead" if cuda else None,
                                                dynamic=False, fullgraph=True)

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
 from ...errors import ToolMissing
 
@@ -28,6 +27,8 @@ class NoteEvent:
 def transcribe(audio: np.ndarray, sample_rate: int, *, onset_threshold: float = 0.5,
                frame_threshold: float = 0.3, min_note_ms: float = 127.7) -> list[NoteEvent]:
     """Polyphonic note events of `audio`, sorted by onset (basic-pitch's defaults)."""
+    import soundfile as sf  # here, not at import: generating audio (a GPU box's job) does not need it
+
     inference, model_path = _basic_pitch()
     with tempfile.TemporaryDirectory(prefix="fc-transcribe-") as tmp:
         path = Path(tmp) / "audio.wav"
