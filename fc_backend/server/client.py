@@ -16,6 +16,7 @@ import math
 import os
 import secrets
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -122,6 +123,7 @@ class Client:
         Returns the result message: its files, the summary and the job id.
         """
         video, out = Path(video), Path(out)
+        check_writable(out)  # before the upload, not after the whole job has run
         job = self.submit(video, seed=seed, description=description, loudness=loudness, on_event=on_event)
 
         def place_clip(result: dict[str, Any], staging: Path, names: set[str]) -> None:
@@ -161,6 +163,7 @@ class Client:
         out = Path(out)
         _check_span(t0, t1)
         inputs = reroll_inputs(out)
+        check_writable(out)
         digests = {name: sha256_file(path) for name, path in inputs.items()}
         with contextlib.ExitStack() as stack:
             elsewhere = _clip_elsewhere(out)
@@ -358,14 +361,33 @@ def _clip_elsewhere(out: Path) -> str | None:
 @contextlib.contextmanager
 def _plan_without_clip(plan: Path) -> Any:
     """A copy of plan.json that names no clip, for the upload; removed afterwards."""
-    import tempfile
-
     data = read_artifact(plan, "Plan")
     data["video"] = None
     with tempfile.TemporaryDirectory(prefix="fc-reroll-") as tmp:
         copy = Path(tmp) / "plan.json"
         copy.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         yield copy
+
+
+def check_writable(out: Path) -> None:
+    """Refuse, before anything is sent, an OUT whose files could not be written when the job ends.
+
+    The results land in a hidden folder beside OUT and then move into it, so both OUT (when it
+    exists) and the nearest existing folder above it must take a new entry; a probe folder is made
+    and removed there (permission bits alone do not tell: root ignores them, read-only mounts not).
+    """
+    out = Path(os.path.abspath(out))
+    if out.exists() and not out.is_dir():
+        raise InputError(out, "exists and is not a folder")
+    above = out.parent
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    for folder in (above, out) if out.exists() else (above,):
+        try:
+            os.rmdir(tempfile.mkdtemp(prefix=".fc-probe-", dir=folder))
+        except OSError as err:
+            raise InputError(out, f"cannot be written ({err.strerror} in {folder}); "
+                             "choose another output folder") from None
 
 
 def _check_span(t0: float, t1: float) -> None:

@@ -132,6 +132,10 @@ def _run_request(args: argparse.Namespace) -> int:
 
     events = _EventPrinter(json_lines=args.progress_json, human=not args.quiet)
     try:
+        if args.operation in ("score", "reroll"):  # before a backend is even started
+            from .client import check_writable
+
+            check_writable(args.out)
         server = args.server
         if server is None:
             from .local import ensure_backend
