@@ -21,7 +21,7 @@ from .assess import assess
 from .compose import compose
 from .config import Config
 from .errors import InputError
-from .formats.abc import read_melody
+from .formats.melody_file import read_melody
 from .formats.midi import MidiPart, write_midi
 from .model import Assessment, Melody, Plan, Scheme, Spotting
 from .notate import notate

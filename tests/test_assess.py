@@ -15,7 +15,8 @@ from fc_backend.assess import assess
 from fc_backend.cli import main
 from fc_backend.compose import compose
 from fc_backend.config import Config
-from fc_backend.formats.abc import abc_key, read_abc, read_melody
+from fc_backend.formats.abc import abc_key, read_abc
+from fc_backend.formats.melody_file import read_melody
 from fc_backend.formats.midi import MidiPart, write_midi
 from fc_backend.model import REVIEWERS, Chord, Melody, Note, RhythmSpot, Shot, Spotting, TempoMap
 from fc_backend.theory import Key

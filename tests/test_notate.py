@@ -8,10 +8,9 @@ import pytest
 
 from fc_backend.compose import compose
 from fc_backend.errors import ToolMissing
-from fc_backend.formats.abc import read_abc
+from fc_backend.formats.abc import key_fields, read_abc
 from fc_backend.model import Melody, Note, RhythmSpot, Shot, Spotting, TempoChange, TempoMap
 from fc_backend.notate import notate
-from fc_backend.notate.abc import key_fields
 from fc_backend.theory import Key
 
 

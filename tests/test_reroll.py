@@ -17,7 +17,7 @@ from fc_backend.compose import compose
 from fc_backend.compose.reroll import region_measures
 from fc_backend.config import Config
 from fc_backend.errors import InputError
-from fc_backend.formats.abc import read_melody
+from fc_backend.formats.melody_file import read_melody
 from fc_backend.formats.midi import MidiPart, write_midi
 from fc_backend.model import Melody, Note, TempoChange, TempoMap
 from fc_backend.pipeline import reroll, score

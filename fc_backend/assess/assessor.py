@@ -11,9 +11,9 @@ from ..model import Assessment, Criterion, Melody, Spotting
 from ..progress import Progress, no_progress
 from .analysis import analyse
 from .criteria import criterion
-from .panel import CRITERIA, REVIEWERS
+from .panel import CRITERIA, REVIEWER_MODULES
 
-__all__ = ["CRITERIA", "REVIEWERS", "assess"]
+__all__ = ["CRITERIA", "REVIEWER_MODULES", "assess"]
 
 
 def assess(melody: Melody, spotting: Spotting | None = None, config: Config | None = None, *,
@@ -38,9 +38,9 @@ def assess(melody: Melody, spotting: Spotting | None = None, config: Config | No
         return assess_with_llm(melody, spotting, config.pass_threshold, session, progress=progress)
     analysis = analyse(melody, spotting)
     criteria: list[Criterion] = []
-    for i, reviewer in enumerate(REVIEWERS):
+    for i, reviewer in enumerate(REVIEWER_MODULES):
         criteria.extend(reviewer.review(analysis))
-        progress((i + 1) / len(REVIEWERS))
+        progress((i + 1) / len(REVIEWER_MODULES))
     assessment = Assessment(criteria, threshold=config.pass_threshold)
     if session is not None:  # an endpoint was asked for but is unusable (optional): say so
         assessment.decisions = [session.rules(f"{reviewer}_reviewer") for reviewer, _ in CRITERIA]

@@ -22,7 +22,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 def _run_assess(args: argparse.Namespace) -> int:
     from ..config import Config
-    from ..formats.abc import read_melody
+    from ..formats.melody_file import read_melody
     from . import assess
 
     melody = read_melody(args.file)

@@ -22,7 +22,7 @@ from ..schemes import EXAMPLES_DIR
 from ..theory import NAMES
 from .analysis import Analysis, analyse
 from .criteria import criterion
-from .panel import CRITERIA, REVIEWERS
+from .panel import CRITERIA, REVIEWER_MODULES
 
 #: what each reviewer listens for, in the paper's words (table 1)
 FOCUS = {
@@ -148,7 +148,7 @@ def assess_with_llm(
     analysis = analyse(melody, spotting)
     facts = describe(analysis, spotting)
     tasks, openings = [], []
-    for (reviewer, keys), module in zip(CRITERIA, REVIEWERS, strict=True):
+    for (reviewer, keys), module in zip(CRITERIA, REVIEWER_MODULES, strict=True):
         rule = module.review(analysis)
         tasks.append(_task(reviewer, keys, rule))
         measured = "\n".join(f"- {c.key}: {c.reason}" for c in rule)

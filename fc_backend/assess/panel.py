@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from . import emotion, harmony, melody, mode, rhythm
 
-REVIEWERS = (mode, melody, harmony, rhythm, emotion)
+#: the reviewer modules, in the order of `model.REVIEWERS` (the names criteria carry)
+REVIEWER_MODULES = (mode, melody, harmony, rhythm, emotion)
 #: the 19 criteria, in order; an empty melody scores 0 on each
 CRITERIA = (
     ("mode", ("key_clarity", "tonal_stability", "mode_consistency")),

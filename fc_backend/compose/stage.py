@@ -22,9 +22,9 @@ def compose(spotting: Spotting, config: Config | None = None, *, description: st
     ----------
     config : `Config.composer` picks the backend ("symbolic", the CPU default, or "musicgen", the GPU
         path); `Config.seed` is the seed unless `seed` is given.
-    melody : a melody the user brought (read with `fc_backend.formats.abc.read_melody`): used instead of
-        composing, laid on the clip's tempo map beat for beat, given a key (its own, else estimated)
-        and a chord per measure.
+    melody : a melody the user brought (read with `fc_backend.formats.melody_file.read_melody`):
+        used instead of composing, laid on the clip's tempo map beat for beat, given a key (its own,
+        else estimated) and a chord per measure.
     region : with `melody`, (t0, t1) in seconds: only the measures overlapping it are composed anew
         (always by the symbolic writer, over the melody's key and chords); every other note is kept.
 

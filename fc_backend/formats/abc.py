@@ -1,7 +1,9 @@
-"""Reading a melody a person edited: ABC text (through abcmidi's abc2midi) or a MIDI file.
+"""ABC notation, both ways, through abcmidi: midi2abc writes a melody's text, abc2midi reads one back.
 
-A format edge like `midi.py`: the result is a `Melody` on the file's own clock (its tempo map, its
-key or None when it names none); laying it onto a clip's tempo map is the compose stage's job.
+ABC counts in note lengths, not seconds: the text keeps pitches, rhythm, meter and key, and one
+tempo (the first); the melody's own tempo map stays the way back to video time. A tune read back is
+a `Melody` on the tune's own clock (its key or None when it names none); laying it onto a clip's
+tempo map is the compose stage's job.
 """
 
 from __future__ import annotations
@@ -12,13 +14,74 @@ import tempfile
 from pathlib import Path
 
 import mido
-import pretty_midi
 
 from ..errors import InputError
-from ..model import Melody, Note, TempoMap
+from ..model import Melody, Note
 from ..theory import Key, parse_key
 from ..tools import require
-from .midi import MidiPart, read_midi
+from .midi import PPQ, MidiPart, key_signature, read_midi, write_midi
+
+#: sharps (+) or flats (-) of each key signature, by mido's key name
+_SHARPS = {"C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5, "F#": 6, "C#": 7, "F": -1, "Bb": -2, "Eb": -3,
+           "Ab": -4, "Db": -5, "Gb": -6, "Cb": -7}
+_RELATIVE_MAJOR = {"Am": "C", "Em": "G", "Bm": "D", "F#m": "A", "C#m": "E", "G#m": "B", "D#m": "F#",
+                   "A#m": "C#", "Dm": "F", "Gm": "Bb", "Cm": "Eb", "Fm": "Ab", "Bbm": "Db", "Ebm": "Gb",
+                   "Abm": "Cb"}
+#: ABC's spelling of a mode after the tonic (K:Dm, K:Edor)
+_ABC_MODE = {"major": "", "ionian": "", "minor": "m", "aeolian": "m", "dorian": "dor", "phrygian": "phr",
+             "lydian": "lyd", "mixolydian": "mix", "locrian": "loc"}
+#: the ABC unit is an eighth note: midi2abc counts it in MIDI pulses
+UNIT_PULSES = PPQ // 2
+
+
+def notate(melody: Melody) -> str:
+    """ABC text of `melody` (one voice), with its title, meter and key.
+
+    Example: ``notate(melody).splitlines()[:5]`` -> ``['X: 1', 'T:FilmComposer theme', 'M: 4/4', ...]``.
+    """
+    midi2abc = require("midi2abc")
+    num, den = melody.tempo_map.meter
+    sharps, abc_key = key_fields(melody.key)
+    with tempfile.TemporaryDirectory(prefix="fc-notate-") as tmp:
+        path = Path(tmp) / "melody.mid"
+        write_midi(path, melody.tempo_map, [MidiPart("Melody", melody.notes, 0)],
+                   key=melody.key if abc_key else None)
+        cmd = [midi2abc, "-f", str(path), "-m", f"{num}/{den}", "-u", str(UNIT_PULSES)]
+        cmd += ["-k", str(sharps)] if abc_key else ["-gk"]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0 or "K:" not in done.stdout:
+        why = done.stderr.strip() or done.stdout[-200:]
+        raise RuntimeError(f"midi2abc failed ({done.returncode}): {why}")
+    return _fields(done.stdout, _title(melody), abc_key)
+
+
+def key_fields(key: Key | None) -> tuple[int, str | None]:
+    """(sharps or -flats of the signature, ABC K: value) of D minor; (0, None) for an unknown key."""
+    if key is None:
+        return 0, None
+    name = key_signature(key)
+    sharps = _SHARPS[_RELATIVE_MAJOR.get(name, name)]
+    tonic, _, mode = key.name.partition(" ")
+    return max(-6, min(6, sharps)), tonic + _ABC_MODE.get(mode, "")
+
+
+def _title(melody: Melody) -> str:
+    text = " ".join(melody.description.split()) or "FilmComposer theme"
+    return f"{text} ({melody.key}, seed {melody.seed})"
+
+
+def _fields(abc: str, title: str, key: str | None) -> str:
+    """Replace midi2abc's T: (the temp file's name) and K: (a bare signature) with ours."""
+    lines = [line for line in abc.splitlines() if not line.startswith("T:")]
+    out = []
+    for line in lines:
+        out.append(line)
+        if line.startswith("X:"):
+            out.append(f"T:{title}")
+    if key:
+        out = [re.sub(r"^K:.*$", f"K:{key}", line) for line in out]
+    return "\n".join(out).rstrip() + "\n"
+
 
 #: ABC's mode words (K:Dm, K:Edor, K:D minor) -> our mode names
 _ABC_MODES = {"": "major", "maj": "major", "major": "major", "ion": "major", "ionian": "major",
@@ -26,33 +89,6 @@ _ABC_MODES = {"": "major", "maj": "major", "major": "major", "ion": "major", "io
               "dor": "dorian", "dorian": "dorian", "phr": "phrygian", "phrygian": "phrygian",
               "lyd": "lydian", "lydian": "lydian", "mix": "mixolydian", "mixolydian": "mixolydian",
               "loc": "locrian", "locrian": "locrian"}
-MELODY_SUFFIXES = (".abc", ".mid", ".midi")
-
-
-def read_melody(path: str | Path) -> Melody:
-    """The melody in an .abc, .mid or .midi file; InputError (one line) when it holds none.
-
-    From a multi-track MIDI file the track named "Melody" is taken, else the first with notes; from an
-    ABC songbook, its first tune.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such file" if not path.exists() else "is not a file")
-    suffix = path.suffix.lower()
-    if suffix not in MELODY_SUFFIXES:
-        raise InputError(path, "not a MIDI (.mid) or ABC (.abc) file: melodies come as ABC or MIDI")
-    if suffix == ".abc":
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            text = path.read_text(encoding="latin-1")
-        melody = read_abc(text, source=path)
-    else:
-        notes, tempo_map, key = _read_midi_melody(path)
-        melody = Melody(notes=notes, key=key, tempo_map=tempo_map, description=path.stem)
-    if not melody.notes:
-        raise InputError(path, "holds no notes")
-    return melody
 
 
 def read_abc(text: str, *, source: str | Path = "ABC", strict: bool = True) -> Melody:
@@ -98,19 +134,3 @@ def abc_key(field: str) -> Key | None:
     word = "" if "=" in word else word  # K:C clef=bass is C major
     mode = _ABC_MODES.get(word) or _ABC_MODES.get(word[:3])
     return parse_key(f"{found[1].upper()}{found[2]} {mode}") if mode else None
-
-
-def _read_midi_melody(path: Path) -> tuple[list[Note], TempoMap, Key | None]:
-    try:
-        parts, tempo_map = read_midi(path)
-        signatures = pretty_midi.PrettyMIDI(str(path)).key_signature_changes
-    except Exception as err:  # noqa: BLE001 - any parser failure means the file is not usable MIDI
-        raise InputError(path, f"not a readable MIDI file ({type(err).__name__}: {err})") from None
-    melodic = [p for p in parts if not p.is_drum and p.notes]
-    chosen: MidiPart | None = next((p for p in melodic if p.name.strip().lower() == "melody"), None)
-    chosen = chosen or (melodic[0] if melodic else None)
-    key = None
-    if signatures:
-        tonic, mode = pretty_midi.key_number_to_key_name(signatures[0].key_number).split()
-        key = parse_key(f"{tonic} {mode.lower()}")
-    return (chosen.notes if chosen else []), tempo_map, key

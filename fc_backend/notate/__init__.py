@@ -1,5 +1,8 @@
-"""Notate: the melody as ABC text (abcmidi's midi2abc), readable and editable by people."""
+"""Notate: the melody as ABC text (abcmidi's midi2abc), readable and editable by people.
 
-from .abc import notate
+ABC, both ways, lives in `fc_backend.formats.abc`; this stage is its writing direction.
+"""
+
+from ..formats.abc import notate
 
 __all__ = ["notate"]
