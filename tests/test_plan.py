@@ -374,3 +374,20 @@ def test_an_edited_scheme_key_moves_the_melody_and_its_harmony() -> None:
     new = {n.pitch % 12 for n in _melody_notes(major)}
     assert 5 in old and 5 not in new and 6 in new  # D minor's F is D major's F#
     assert new <= Key.parse("D major").scale_pitch_classes()
+
+
+def test_the_tune_sounds_on_top_with_horns_in_their_singing_register() -> None:
+    # a high theme given to horns (-12): the horns sing it around F3-F5, and the trombone counter-line,
+    # the string chords and the bass all sound under it, as heard after transposition
+    from fc_backend.eval.music import melody_on_top
+
+    tracks = [track(1, "french_horns", "melody", transpose=-12), track(2, "trombones", "counter"),
+              track(3, "strings1_ensemble", "chords"), track(4, "basses", "bass")]
+    result = plan(make_scheme(tracks), make_melody([74, 77, 81, 79, 76]), make_spotting())
+    horns = result.tracks[0].notes
+    assert all(53 <= n.pitch <= 77 for n in horns), sorted({n.pitch for n in horns})
+    assert melody_on_top(result) >= 0.95
+    for part in result.tracks[1:]:
+        for note in part.notes:
+            over = [h.pitch for h in horns if h.start < note.end - 1e-6 and h.end > note.start + 1e-6]
+            assert not over or note.pitch <= min(over), (part.name, note)

@@ -18,7 +18,8 @@ from .harmony import harmony
 from .markers import markers
 from .motion import measure_motion
 from .part_writers import WRITERS, Context, doubling_part, hits_part, kit_part
-from .ranges import fit, octave_shift
+from .ranges import fit
+from .voicing import ABOVE_ALLOWED, TuneCeiling, sing_shift, under_tune
 
 __all__ = ["plan"]
 
@@ -53,6 +54,7 @@ def plan(scheme: Scheme, melody: Melody, spotting: Spotting, config: Config | No
     for i, track in enumerate(scheme.tracks):
         tracks.append(_plan_track(track, library[track.instrument], ctx, factor))
         progress((i + 1) / (len(scheme.tracks) + 1))
+    _voice_under_tune(tracks, scheme, library)
     sends = [t.reverb_space for t in scheme.tracks]
     room = 0.35 + 0.6 * (sum(sends) / len(sends))
     return Plan(spotting.duration, tm, scheme.key, tracks, markers(spotting, scheme, tm),
@@ -84,7 +86,22 @@ def _melody_shift(scheme: Scheme, melody: Melody, library: dict[str, Instrument]
         return 0
     inst = library[lead.instrument]
     pitches = [n.pitch + lead.transpose for n in melody.notes]
-    return lead.transpose + octave_shift(pitches, inst.low, inst.high)
+    return lead.transpose + sing_shift(pitches, inst)
+
+
+def _voice_under_tune(tracks: list[PlanTrack], scheme: Scheme, library: dict[str, Instrument]) -> None:
+    """Every accompanying part at or under the tune as it sounds (plan/voicing.py), in place."""
+    lead = next((t for t, s in zip(tracks, scheme.tracks, strict=True)
+                 if s.role == "melody" and s.source == "melody"), None)
+    if lead is None or not lead.notes:
+        return
+    line = sorted(lead.notes, key=lambda n: n.start)
+    held = [Note(n.pitch, n.start, max(n.end, nxt.start), n.velocity)  # the tune rings on to its next note
+            for n, nxt in zip(line, line[1:], strict=False)] + [line[-1]]
+    ceiling = TuneCeiling(held)
+    for track, spec in zip(tracks, scheme.tracks, strict=True):
+        if track is not lead and not track.is_drum and spec.role not in ABOVE_ALLOWED:
+            track.notes = under_tune(track.notes, ceiling, library[spec.instrument].low)
 
 
 def _intensity(scheme: Scheme, measures: int) -> list[float]:

@@ -15,6 +15,7 @@ from ..schemes import Instrument
 from ..theory import chord_intervals
 from .harmony import chord_at
 from .ranges import fit_pitches, fold
+from .voicing import sung
 
 #: intervals below the melody a counter-line prefers: thirds and sixths
 SWEET = (3, 4, 8, 9)
@@ -72,8 +73,9 @@ class Context:
 
 
 def melody_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
-    """The melody, transposed, moved by whole octaves into the range and folded where still outside."""
-    pitches = fit_pitches([n.pitch + transpose for n in ctx.melody.notes], inst.low, inst.high)
+    """The melody, transposed, moved by whole octaves into the instrument's singing register (horns
+    about F3-F5) and folded into the range where still outside."""
+    pitches = sung([n.pitch + transpose for n in ctx.melody.notes], inst)
     return [Note(p, n.start, n.end, n.velocity) for p, n in zip(pitches, ctx.melody.notes, strict=True)]
 
 
@@ -84,6 +86,8 @@ def counter_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
     for b in ctx.grid(1.0):
         t = ctx.tm.time_at(b)
         above = _sounding(ctx.melody.notes, t, ctx.tm.time_at(b + 1) - t)
+        if above is not None:  # under the tune as the melody track sounds it, before this part's transpose
+            above += ctx.melody_shift - transpose
         tones = chord_at(ctx.chords, t).pitch_classes
         anchor = above if above is not None else (previous if previous is not None else 64)
         options = [p for p in range(anchor - 9, anchor - 2) if p % 12 in tones] if above is not None else []
