@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import shutil
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -109,15 +110,49 @@ def ensure_system_tools(dev: bool = False) -> None:
         sys.exit(1)
     packages = list(dict.fromkeys(p for t in missing for p in t[1]))
     say(f"installing with apt: {' '.join(packages)}")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
-                   check=True, env=env)
+    run_apt(["update", "-qq"])
+    run_apt(["install", "-y", "-qq", "--no-install-recommends", *packages])
     still = missing_tools(dev)
     if still:
         say(f"apt finished but these are still missing: {', '.join(t[0] for t in still)}")
         sys.exit(1)
     say(f"system tools installed: {names}")
+
+
+#: how long to wait for another apt or dpkg (a fresh machine updating itself) to let go of its lock
+APT_LOCK_TIMEOUT = 600.0
+
+
+def run_apt(args: list[str]) -> None:
+    """apt-get ARGS, waiting up to APT_LOCK_TIMEOUT for a lock another package manager holds.
+
+    `install` waits by itself (DPkg::Lock::Timeout); `update` gives up at once on a held lists lock,
+    so a lock refusal is retried until the deadline. Any failure ends install.py with one line.
+    """
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    deadline = time.monotonic() + APT_LOCK_TIMEOUT
+    waiting = False
+    while True:
+        left = max(1, int(deadline - time.monotonic()))
+        run = subprocess.run(["apt-get", "-o", f"DPkg::Lock::Timeout={left}", *args], env=env,
+                             stderr=subprocess.PIPE, text=True, errors="replace")
+        if run.returncode == 0:
+            return
+        errors = [line.strip() for line in run.stderr.splitlines() if line.startswith("E:")]
+        held = any("lock" in line.lower() for line in errors)
+        if held and time.monotonic() < deadline:
+            if not waiting:
+                say(f"another package manager holds the apt/dpkg lock; waiting up to {APT_LOCK_TIMEOUT:g} s")
+                waiting = True
+            time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
+            continue
+        if held:
+            say(f"apt-get {args[0]}: another package manager still holds the apt/dpkg lock after "
+                f"{APT_LOCK_TIMEOUT:g} s; run install.py again once it has finished")
+        else:
+            detail = errors[-1] if errors else (run.stderr.strip().splitlines() or ["no message"])[-1]
+            say(f"apt-get {args[0]} failed (exit {run.returncode}): {detail}")
+        sys.exit(1)
 
 
 def venv_python() -> Path:
@@ -243,29 +278,50 @@ def edit_ini(text: str, section: str, values: dict[str, str]) -> str:
     return "".join(lines)
 
 
+#: the one backup of reaper.ini, as it was before FilmComposer last changed it
+INI_BACKUP = "reaper.ini.filmcomposer.bak"
+
+
 def configure_reaper_python(resource: Path, library: Path | None) -> Path | None:
-    """Turn on ReaScript's Python in reaper.ini (backed up first); returns the backup, if one was made."""
-    ini = resource / "reaper.ini"
+    """Turn on ReaScript's Python in reaper.ini; returns the backup when the file had to change.
+
+    The edit goes through a symlinked reaper.ini to the file it points at (a dotfiles setup stays a
+    symlink), keeps that file's mode (and owner), and keeps one backup: the file as it was before
+    the change; a run that changes nothing writes nothing.
+    """
+    link = resource / "reaper.ini"
+    ini = link.resolve() if link.is_symlink() else link
     values = {"reascript": "1"}
     if library is not None:
         values.update(pythonlibpath64=str(library.parent), pythonlibdll64=library.name)
+    raw = ini.read_bytes() if ini.is_file() else None
+    text = raw.decode("utf-8", "surrogateescape") if raw is not None else ""
+    edited = edit_ini(text, "REAPER", values).encode("utf-8", "surrogateescape")
+    if edited == raw:
+        return None
+    mode, owner = (0o600, None)
+    if raw is not None:
+        info = ini.stat()
+        mode, owner = stat.S_IMODE(info.st_mode), (info.st_uid, info.st_gid)
     backup = None
-    if ini.is_file():
-        raw = ini.read_bytes()
-        stamp, n = time.strftime("%Y%m%d-%H%M%S"), 1
-        backup = ini.with_name(f"reaper.ini.filmcomposer-{stamp}.bak")
-        while backup.exists():  # never overwrite an earlier backup
-            n += 1
-            backup = ini.with_name(f"reaper.ini.filmcomposer-{stamp}-{n}.bak")
-        backup.write_bytes(raw)
-        text = raw.decode("utf-8", "surrogateescape")
-    else:
-        text = ""
-    edited = edit_ini(text, "REAPER", values)
-    partial = ini.with_name(".reaper.ini.filmcomposer-partial")
-    partial.write_bytes(edited.encode("utf-8", "surrogateescape"))
-    os.replace(partial, ini)
+    if raw is not None:
+        backup = resource / INI_BACKUP
+        _write_like(backup, raw, mode, owner)
+    _write_like(ini, edited, mode, owner)
     return backup
+
+
+def _write_like(path: Path, data: bytes, mode: int, owner: tuple[int, int] | None) -> None:
+    """Replace `path` atomically with `data`, mode `mode` (and owner, where we may set it)."""
+    partial = path.with_name(f".{path.name}.filmcomposer-partial")
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(partial, mode)
+    if owner is not None and hasattr(os, "geteuid") and os.geteuid() == 0:
+        os.chown(partial, *owner)
+    os.replace(partial, path)
 
 
 def action_id(relative: str) -> str:

@@ -136,8 +136,9 @@ def test_install_reaper_copies_registers_and_configures(install, monkeypatch, re
     library = install.python_shared_library(install.venv_python())
     if library is not None:
         assert f"pythonlibdll64={library.name}\r\n" in ini and f"pythonlibpath64={library.parent}\r\n" in ini
-    backups = sorted(resource.glob("reaper.ini.filmcomposer-*.bak"))
-    assert len(backups) == 2 and REAPER_INI.encode() in [b.read_bytes() for b in backups]  # none overwritten
+    backups = sorted(resource.glob("reaper.ini.filmcomposer*.bak"))
+    assert backups == [resource / install.INI_BACKUP]  # one backup; the second run changed nothing
+    assert backups[0].read_bytes() == REAPER_INI.encode()
 
 
 def test_install_reaper_leaves_the_ini_files_alone_while_reaper_runs(install, monkeypatch,
