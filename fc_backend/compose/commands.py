@@ -29,9 +29,14 @@ def add_reroll_options(cmd: argparse.ArgumentParser) -> None:
 def _run_reroll(args: argparse.Namespace) -> int:
     from ..model import Melody
     from ..pipeline import reroll
+    from ..ranges import read_artifact
     from .reroll import region_measures
 
-    before = Melody.load(args.out / "melody.json") if (args.out / "melody.json").is_file() else None
+    path = args.out / "melody.json"  # size and ranges first: a huge or NaN file is one line, at once
+    try:
+        before = Melody.from_dict(read_artifact(path, "Melody")) if path.is_file() else None
+    except (ValueError, KeyError, TypeError):
+        before = None  # reroll() names what is wrong with the file
     result = reroll(args.out, args.t0, args.t1, Config(loudness=args.loudness, soundfont=args.soundfont),
                     seed=args.seed, show_progress=not args.quiet)
     first, last = region_measures(before or result.melody, args.t0, args.t1)

@@ -322,6 +322,7 @@ class Client:
             finally:
                 pull.close()
             check(result, staging, {f["name"].split("/")[0] for f in files})
+            _check_results(staging)
 
 
 def reroll_inputs(out: Path) -> dict[str, Path]:
@@ -367,6 +368,23 @@ def _plan_without_clip(plan: Path) -> Any:
         copy = Path(tmp) / "plan.json"
         copy.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         yield copy
+
+
+#: the results REAPER and later runs read, by the model type each one holds
+RESULT_KINDS = {"plan.json": "Plan", "scheme.json": "Scheme", "spotting.json": "Spotting",
+                "melody.json": "Melody"}
+
+
+def _check_results(staging: Path) -> None:
+    """What came back is range-checked like any plan (fc_backend.ranges) before it reaches OUT, so
+    a faulty or hostile server cannot hand REAPER a NaN pan or a million tracks."""
+    for name, kind in RESULT_KINDS.items():
+        if (staging / name).is_file():
+            try:
+                read_artifact(staging / name, kind)
+            except InputError as err:
+                raise ServerError(p.BAD_REQUEST, f"malformed result from the server: {name}: "
+                                  f"{err.problem}") from None
 
 
 def check_writable(out: Path) -> None:
