@@ -103,10 +103,11 @@ def tiny():
     return random_model("tiny", device="cpu")
 
 
-def test_tiny_musicgen_generates_transcribes_and_extracts_a_melody(tiny) -> None:
+@pytest.mark.parametrize("fast", [False, True], ids=["generate", "fast"])
+def test_tiny_musicgen_generates_transcribes_and_extracts_a_melody(tiny, fast: bool) -> None:
     """Generation (two windows, continued) -> audio -> basic-pitch -> eq. 1-3 -> a Melody in video time."""
     spotting = make_spotting(cuts=(1.5, 3.0), duration=4.0, speeds=(1.0, 3.0, 2.0), spots=((2.2, 0.9),))
-    result = run(tiny, spotting, Config(seed=4), window_s=3.0, prompt_s=1.0)
+    result = run(tiny, spotting, Config(seed=4), window_s=3.0, prompt_s=1.0, fast=fast)
     assert len(result.audio) == 4 * SR and np.isfinite(result.audio).all() and np.abs(result.audio).max() > 0
     assert result.events and result.chosen is not None and not result.fallback
     melody = result.melody

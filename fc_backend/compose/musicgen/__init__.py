@@ -20,6 +20,7 @@ from ..align import BeatNote, onset_at
 from ..composer import _spot_times, choose_key, compose_symbolic
 from .conditioning import describe, one_hot_chroma, spot_waveform
 from .extract import Candidate, main_melody
+from .fast import Cue, fast_for
 from .generate import generate
 from .model import MusicGen, load
 from .transcribe import NoteEvent, transcribe
@@ -54,9 +55,12 @@ def compose_musicgen(spotting: Spotting, config: Config | None = None, *, descri
 
 
 def run(mg: MusicGen, spotting: Spotting, config: Config | None = None, *, description: str = "",
-        seed: int | None = None, window_s: float = 30.0, prompt_s: float = 10.0,
+        seed: int | None = None, window_s: float = 30.0, prompt_s: float = 10.0, fast: bool | None = None,
         progress: Progress = no_progress) -> MusicGenResult:
     """Generate, transcribe and extract; the melody is on the clip's clock with a note on every cut.
+
+    `fast` (default: on a GPU) generates with fast.py's static-cache loop instead of generate()'s
+    transformers loop: the same model and sampling, windows continued from codes, one codec decode.
 
     When nothing usable comes back (no transcribed note), the symbolic composer writes the theme and
     a warning says so: the pipeline never fails because a model produced nonsense.
@@ -69,8 +73,18 @@ def run(mg: MusicGen, spotting: Spotting, config: Config | None = None, *, descr
     wave = spot_waveform(spotting, key, sample_rate=sr, duration=spotting.duration + 30.0)
     chroma = one_hot_chroma(wave, sr)
     progress(0.05)
-    audio = generate(mg, text, chroma, spotting.duration, seed=seed, window_s=window_s, prompt_s=prompt_s,
-                     progress=lambda f: progress(0.05 + 0.75 * f))
+
+    def step(fraction: float) -> None:
+        progress(0.05 + 0.75 * fraction)
+
+    if fast is None:
+        fast = str(mg.device).startswith("cuda")
+    if fast:
+        cue = Cue(text, chroma, spotting.duration, seed=seed)
+        audio = fast_for(mg).generate([cue], window_s=window_s, prompt_s=prompt_s, progress=step)[0]
+    else:
+        audio = generate(mg, text, chroma, spotting.duration, seed=seed, window_s=window_s, prompt_s=prompt_s,
+                         progress=step)
     events = transcribe(audio, sr)
     progress(0.9)
     chosen = main_melody(events, spotting.duration)

@@ -59,6 +59,13 @@ def default_mode(device: str) -> str:
     return "graph" if str(device).startswith("cuda") else "eager"
 
 
+def fast_for(mg: MusicGen) -> FastMusicGen:
+    """The FastMusicGen kept with `mg`, so its caches and captured graphs serve every later call."""
+    if mg.fast is None:
+        mg.fast = FastMusicGen(mg)
+    return mg.fast
+
+
 class FastMusicGen:
     """A MusicGen with a fixed-shape decoding loop; keep one and call it for every batch of cues."""
 

@@ -7,7 +7,7 @@ module without them raises ToolMissing with the install command.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import ToolMissing
@@ -41,6 +41,8 @@ class MusicGen:
     model: Any  # MusicgenMelodyForConditionalGeneration
     tokenizer: Any
     device: str = "cpu"
+    #: fast.py's FastMusicGen for this model, made on first use (its static caches and graphs live there)
+    fast: Any = field(default=None, repr=False, compare=False)
 
     @property
     def sample_rate(self) -> int:

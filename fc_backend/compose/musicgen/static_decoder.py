@@ -53,6 +53,10 @@ class StaticDecoder:
 
         Buffers keep their storage when the shapes repeat, so captured graphs stay valid across windows.
         """
+        table = self.core.embed_positions
+        if table.weights.shape[0] < capacity:  # as transformers grows it for long sequences
+            table.make_weights(capacity, table.embedding_dim)
+            self.keys = None
         shape = (rows, self.num_heads, capacity, self.head_dim)
         same = getattr(self, "keys", None) is not None and tuple(self.keys[0].shape) == shape
         if not same:
