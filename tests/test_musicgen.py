@@ -249,3 +249,32 @@ def test_the_graph_mode_needs_cuda(tiny) -> None:
         pytest.skip("a CUDA device is present: bench/gpu_check.sh covers the graph mode")
     with pytest.raises(ValueError, match="CUDA"):
         FastMusicGen(tiny, mode="graph")
+
+
+def test_load_reads_a_saved_model_from_a_folder(tiny, tmp_path) -> None:
+    """The real loading code (local files only) on a saved tiny model: same weights, same greedy codes."""
+    tiny.model.save_pretrained(tmp_path)
+    tiny.tokenizer.save_pretrained(tmp_path)
+    loaded = load(str(tmp_path), device="cpu")
+    assert next(loaded.model.parameters()).dtype == torch.float32
+    cue = Cue(TEXT, _scale_chroma(), 0.4)
+    assert torch.equal(FastMusicGen(loaded, do_sample=False).generate_codes([cue])[0],
+                       FastMusicGen(tiny, do_sample=False).generate_codes([cue])[0])
+
+
+def test_the_step_keeps_what_a_captured_graph_relies_on(tiny) -> None:
+    """A CUDA graph replays fixed addresses: windows of one shape must reuse the buffers, and the step
+    must be idempotent (capture warms up by running it on the real inputs)."""
+    fast = FastMusicGen(tiny, do_sample=False)
+    cues = [Cue(TEXT, _scale_chroma(), 0.4), Cue(TEXT, _scale_chroma(4), 0.4)]
+    fast.generate_codes(cues[:1])
+    dec = fast.decoder
+    addresses = [t.data_ptr() for t in (dec.keys[0], dec.values[0], dec.tokens, dec.slot, dec.logits)]
+    fast.generate_codes(cues[1:])
+    assert [t.data_ptr() for t in (dec.keys[0], dec.values[0], dec.tokens, dec.slot, dec.logits)] == addresses
+    slot = int(dec.slot)
+    with torch.inference_mode():
+        first = dec.step(dec.tokens.clone(), slot).clone()
+        cache = dec.keys[0].clone()
+        again = dec.step(dec.tokens.clone(), slot)
+    assert torch.equal(first, again) and torch.equal(cache, dec.keys[0])
