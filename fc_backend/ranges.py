@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +27,10 @@ MAX_TAIL = 60.0
 #: sample rates the offline renderer writes
 SAMPLE_RATES = (22050, 32000, 44100, 48000, 88200, 96000)
 #: largest artifact file read; refused before parsing (a real plan of a long clip is a few MB)
-MAX_JSON_BYTES = 16 << 20
+MAX_JSON_BYTES = 32 << 20
 MAX_TRACKS = 64
-MAX_NOTES_PER_TRACK = 20_000
-MAX_MELODY_NOTES = 20_000
+MAX_NOTES_PER_TRACK = 50_000
+MAX_MELODY_NOTES = 50_000
 MAX_CHORDS = 10_000
 MAX_ENVELOPE_POINTS = 4096
 MAX_MARKERS = 10_000
@@ -248,38 +250,125 @@ def check(kind: str, data: Any, source: str | Path, *, max_duration: float = MAX
     if not isinstance(data, dict):
         raise InputError(source, f"(top level): {_short(data)} is not of type 'object'")
     try:
-        problem = _walk(data, "", "", rules)
+        _walk(data, _tree(tuple(rules.items())))
+    except _Bad as bad:
+        raise InputError(source, f"{_key(bad.path)}: {bad.problem}") from None
     except RecursionError:
-        problem = "(top level): nested too deeply"
-    if problem:
-        raise InputError(source, problem)
+        raise InputError(source, "(top level): nested too deeply") from None
 
 
-def _walk(value: Any, pattern: str, shown: str, rules: dict[str, Rule]) -> str | None:
-    """The first problem under `value` as "key: what is wrong", or None; counts before contents."""
-    rule = rules.get(pattern)
-    if rule is not None:
-        problem = rule.problem(value)
+class _Bad(Exception):
+    """The first problem found; the walk adds each key to `path` as it unwinds (no strings built on
+    the way down: a plan of a long film has a million numbers)."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        self.path: list[str | int] = []
+
+
+class _Node:
+    """The rules at one place of the document tree, and the nodes of its children."""
+
+    __slots__ = ("rule", "low", "high", "integer", "limit", "keys", "any", "items")
+
+    def __init__(self) -> None:
+        self.rule: Rule | None = None
+        self.low = self.high = None
+        self.integer = False
+        self.limit = DEFAULT_MAX_ITEMS
+        self.keys: dict[str, _Node] = {}
+        self.any: _Node | None = None  # every key of an object (volume_envelope.*)
+        self.items: _Node | None = None  # every item of a list
+
+    def set(self, rule: Rule) -> None:
+        self.rule = rule
+        if isinstance(rule, Between):
+            self.low, self.high, self.integer = rule.low, rule.high, rule.integer
+        elif isinstance(rule, AtMost):
+            self.limit = rule.count
+
+
+_LEAF = _Node()
+
+
+@cache
+def _tree(rules: tuple[tuple[str, Rule], ...]) -> _Node:
+    """The rules, keyed by pattern (`tracks[].notes[].pitch`), as a tree the walk follows."""
+    root = _Node()
+    for pattern, rule in rules:
+        node = root
+        for part in re.findall(r"\[\]|[^.\[\]]+", pattern):
+            if part == "[]":
+                node.items = node.items or _Node()
+                node = node.items
+            elif part == "*":
+                node.any = node.any or _Node()
+                node = node.any
+            else:
+                node = node.keys.setdefault(part, _Node())
+        node.set(rule)
+    return root
+
+
+def _walk(value: Any, node: _Node) -> None:
+    """Raise _Bad for the first value under `value` out of its range; counts before contents."""
+    kind = type(value)
+    if kind is float or kind is int:
+        low = node.low
+        if low is not None:
+            if not low <= value <= node.high or (node.integer and kind is not int):
+                raise _Bad(node.rule.problem(value) or f"must be a finite number, got {value!r}")
+        elif kind is float and value - value != 0.0:  # NaN and the infinities
+            raise _Bad(f"must be a finite number, got {value!r}")
+        elif node.rule is not None:
+            problem = node.rule.problem(value)
+            if problem:
+                raise _Bad(problem)
+        return
+    if node.rule is not None:
+        problem = node.rule.problem(value)
         if problem:
-            return f"{shown or '(top level)'}: {problem}"
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"{shown}: must be a finite number, got {value!r}"
-    if isinstance(value, (list, dict)) and not isinstance(rule, AtMost) and len(value) > DEFAULT_MAX_ITEMS:
-        return f"{shown}: has {len(value)} items, at most {DEFAULT_MAX_ITEMS} allowed"
-    if isinstance(value, dict):
+            raise _Bad(problem)
+    if kind is dict:
+        if len(value) > node.limit:
+            raise _Bad(f"has {len(value)} keys, at most {node.limit} allowed")
+        keys, default = node.keys, node.any or _LEAF
         for key, item in value.items():
-            name = f"{pattern}.{key}" if pattern else str(key)
-            wild = f"{pattern}.*" if pattern else "*"
-            found = _walk(item, name if name in rules or wild not in rules else wild,
-                          f"{shown}.{key}" if shown else str(key), rules)
-            if found:
-                return found
-    elif isinstance(value, list):
+            child = keys.get(key) or default
+            # the common leaf, decided here without a call: most of a plan is note numbers
+            kind = type(item)
+            if kind is int or kind is float:
+                low = child.low
+                if low is None:
+                    if child.rule is None and (kind is int or item - item == 0.0):
+                        continue
+                elif low <= item <= child.high and (kind is int or not child.integer):
+                    continue
+            elif child.rule is None and (kind is str or kind is bool or item is None):
+                continue
+            try:
+                _walk(item, child)
+            except _Bad as bad:
+                bad.path.append(key)
+                raise
+    elif kind is list:
+        if len(value) > node.limit:
+            raise _Bad(f"has {len(value)} items, at most {node.limit} allowed")
+        child = node.items or _LEAF
         for i, item in enumerate(value):
-            found = _walk(item, f"{pattern}[]", f"{shown}[{i}]", rules)
-            if found:
-                return found
-    return None
+            try:
+                _walk(item, child)
+            except _Bad as bad:
+                bad.path.append(i)
+                raise
+
+
+def _key(path: list[str | int]) -> str:
+    """The path gathered while unwinding, as `tracks[3].pan` (the root is `(top level)`)."""
+    text = ""
+    for part in reversed(path):
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
 
 
 def _short(value: Any) -> str:
