@@ -72,6 +72,10 @@ class StaticDecoder:
             self.logits = torch.zeros(rows, self.num_codebooks, vocab, dtype=self.dtype, device=self.device)
             self._graphs.clear()
             self._compiled = None
+            if self.mode == "compile":  # cudagraph trees copy inputs and refuse mutated ones unless static
+                for buffer in (*self.keys, *self.values, self.offsets, self.slots, self.tokens, self.slot,
+                               self.logits):
+                    torch._dynamo.mark_static_address(buffer)
         self.offsets.copy_(offsets)
         self.capacity = capacity
 
