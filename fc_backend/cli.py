@@ -20,8 +20,8 @@ from .errors import FilmComposerError
 
 #: modules that add their own subcommands with `add_commands(commands)`; listed here, not discovered,
 #: and each keeps its heavy imports inside the command so `filmcomposer --help` stays fast
-EXTRA_COMMANDS: tuple[str, ...] = ("fc_backend.assess.commands", "fc_backend.compose.commands",
-                                  "fc_backend.eval.commands", "fc_backend.server.commands")
+EXTRA_COMMANDS: tuple[str, ...] = ("fc_backend.commands.assess", "fc_backend.commands.reroll",
+                                  "fc_backend.commands.evaluate", "fc_backend.server.commands")
 
 
 def main(argv: list[str] | None = None) -> int:

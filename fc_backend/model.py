@@ -353,7 +353,7 @@ class Melody(Record):
         """The declared key, or the key its notes suggest when it has none."""
         return self.key or estimate_key([(n.pitch, n.start, n.end) for n in self.notes])
 
-    def estimate_chords(self, measures: int) -> list[Chord]:
+    def estimated_chords(self, measures: int) -> list[Chord]:
         """One diatonic triad per measure under the notes (`theory.estimate_chords`), ignoring `chords`."""
         tm = self.tempo_map
         spans = [(tm.measure_start(m), tm.measure_start(m + 1)) for m in range(1, measures + 1)]

@@ -8,6 +8,17 @@ import pytest
 
 from fc_backend.demo import make_clip
 
+#: fixtures that decode, spot or score a real clip: a test that uses one is slow
+SLOW_FIXTURES = {"clip", "scored"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `slow` every test that needs a real clip or a whole score (see pyproject's markers)."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 #: shots of a small multi-shot clip at 24 fps; the 8-frame shot is the shortest a cut detector must keep
 CLIP_SHOT_FRAMES = (60, 36, 8, 72, 48, 56)
 CLIP_FPS = 24

@@ -90,7 +90,7 @@ def test_every_stage_hears_the_same_chords_under_a_chordless_melody() -> None:
     notes = [Note(p, tm.time_at(4 * m + i), tm.time_at(4 * m + i + 1))
              for m, bar in enumerate(pitches) for i, p in enumerate(bar)]
     melody = Melody(notes, "D minor", tm)
-    by_model = [(c.root, c.quality) for c in melody.estimate_chords(4)]
+    by_model = [(c.root, c.quality) for c in melody.estimated_chords(4)]
     assert by_model == [(2, "min"), (7, "min"), (9, "maj"), (2, "min")]
     by_plan = [(c.root, c.quality) for c in harmony(melody, 4, tm.time_at(16))]
     by_assess = [(c.root, c.quality) for c in analyse(melody, None).chords]

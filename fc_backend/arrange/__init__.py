@@ -19,11 +19,10 @@ from .instrument import choose_instruments
 from .mixing import mix
 from .part_choice import choose_parts
 from .review import review
+from .roles import ROLES
 from .volume import write_volume
 
-__all__ = ["arrange"]
-#: the six roles of paper table 2, in their fixed speaking order
-ROLES = ("analyze", "arrange", "instrument", "volume", "mixing", "reviewer")
+__all__ = ["ROLES", "arrange"]
 log = logging.getLogger(__name__)
 
 

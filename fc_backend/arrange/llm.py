@@ -28,11 +28,11 @@ from ..model import MeasureLevels, Melody, Scheme, SchemeTempo, SchemeTrack, Sec
 from ..progress import Progress, no_progress
 from ..schemes import EXAMPLES_DIR, Instrument
 from ..theory import NAMES
-from . import ROLES
 from .analyze import CueAnalysis, analyze_cue, measure_motion, measure_spots
 from .instrument import choose_instruments
 from .mixing import mix
 from .part_choice import MAX_TRACKS, choose_parts
+from .roles import ROLES
 from .volume import write_volume
 
 #: the few-shot template: an example scheme with each role's reasoning written out

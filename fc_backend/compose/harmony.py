@@ -115,8 +115,8 @@ def triads_from_chords(chords: list[Chord], key: Key, tm: TempoMap, measures: in
 
 
 def harmonize(notes: list[Note], key: Key, tm: TempoMap, measures: int) -> list[Chord]:
-    """One diatonic triad per measure under a given melody (`Melody.estimate_chords`).
+    """One diatonic triad per measure under a given melody (`Melody.estimated_chords`).
 
     Used for a melody the user wrote, so the part writer and a later re-roll have a chord plan.
     """
-    return Melody(notes, key, tm).estimate_chords(measures)
+    return Melody(notes, key, tm).estimated_chords(measures)

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
 from ..errors import InputError
-from ..model import Assessment, Record, Spotting
-from ..ranges import read_artifact
+from ..model import Assessment, Spotting
+from ..ranges import load_artifact
 
 __all__ = ["diversity", "evaluate"]
-
-R = TypeVar("R", bound=Record)
 
 
 def evaluate(out_dir: str | Path) -> dict[str, Any]:
@@ -64,17 +62,6 @@ def diversity(out_dirs: Sequence[str | Path]) -> float:
         audio, rate = read_audio(_master_path(Path(out)))
         grams.append(chromagram(mono(audio), rate))
     return chroma_diversity(grams)
-
-
-def load_artifact(cls: type[R], path: Path) -> R:
-    """An artifact `score` wrote, or an InputError saying what is wrong with it."""
-    if not path.is_file():
-        raise InputError(path, "missing; score the clip first (filmcomposer score VIDEO -o OUT)")
-    data = read_artifact(path, cls.__name__)
-    try:
-        return cls.from_dict(data)
-    except (ValueError, KeyError, TypeError) as err:
-        raise InputError(path, f"not a valid {cls.__name__}: {err}") from None
 
 
 def _folder(out: Path) -> Path:

@@ -9,7 +9,7 @@ def harmony(melody: Melody, measures: int, end: float) -> list[Chord]:
     """A gapless chord list from 0 to `end`: the melody's chords (each held until the next), or estimated."""
     chords = sorted((c for c in melody.chords if c.start < end), key=lambda c: c.start)
     if not chords:
-        chords = melody.estimate_chords(measures)
+        chords = melody.estimated_chords(measures)
     out = []
     for i, c in enumerate(chords):
         start = 0.0 if i == 0 else c.start

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from ..eval import load_artifact
 from ..loudness import MOMENTARY, SHORT_TERM, delivery, k_weighted, loudness_curve, read_audio
 from ..model import Assessment, Melody, Plan, Scheme, Spotting
 from ..progress import Progress, no_progress
+from ..ranges import load_artifact
 from ..spot import STILLS, saved_stills, stills_from_clip
 from . import figures, page
 from .notation import EngravingFailed, engrave

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..compose.commands import add_reroll_options
+from ..commands.reroll import add_reroll_options
 from ..config import LOUDNESS_TARGETS, Config
 
 DEFAULT_BIND = "tcp://127.0.0.1:5555"

@@ -17,7 +17,7 @@ def add_commands(commands: Any) -> None:
 
 
 def _run_eval(args: argparse.Namespace) -> int:
-    from . import diversity, evaluate
+    from ..eval import diversity, evaluate
 
     results = [evaluate(out) for out in args.out]
     div = diversity(args.out) if len(args.out) > 1 else None

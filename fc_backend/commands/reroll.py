@@ -27,10 +27,10 @@ def add_reroll_options(cmd: argparse.ArgumentParser) -> None:
 
 
 def _run_reroll(args: argparse.Namespace) -> int:
+    from ..compose.reroll import region_measures
     from ..model import Melody
     from ..pipeline import reroll
     from ..ranges import read_artifact
-    from .reroll import region_measures
 
     path = args.out / "melody.json"  # size and ranges first: a huge or NaN file is one line, at once
     try:

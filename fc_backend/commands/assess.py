@@ -21,9 +21,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_assess(args: argparse.Namespace) -> int:
+    from ..assess import assess
     from ..config import Config
     from ..formats.melody_file import read_melody
-    from . import assess
 
     melody = read_melody(args.file)
     from ..agents.session import llm_session
