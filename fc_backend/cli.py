@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import signal
+import os
 import sys
 import tempfile
-import threading
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -29,28 +28,38 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_command(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
-    """Parse `argv` and run the chosen command: a user's error is one line and exit 2, not a traceback."""
+    """Parse `argv` and run the chosen command: a user's error is one line and exit 2, not a traceback.
+
+    SIGTERM and SIGHUP unwind like Ctrl-C, so staging folders are removed on every exit we can catch;
+    a reader that closes the pipe early (`| head`) ends the command quietly with one line.
+    """
+    from .staging import Terminated, exit_on_signals
+
     args = parser.parse_args(argv)
-    _interrupt_on_sigterm()
+    exit_on_signals()
     try:
-        return args.run(args)
+        status = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return status
     except FilmComposerError as err:
         print(f"filmcomposer: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit flush must not fail again
+        print("filmcomposer: output closed early (broken pipe); the rest was not printed", file=sys.stderr)
+        return 141
+    except OSError as err:
+        if err.filename is None:
+            raise
+        print(f"filmcomposer: error: {err.filename}: {err.strerror or err}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
-        print("filmcomposer: interrupted; nothing was written", file=sys.stderr)
+        print("filmcomposer: interrupted; no partial output was left", file=sys.stderr)
         return 130
+    except Terminated as sig:
+        print(f"filmcomposer: stopped by {sig}; no partial output was left", file=sys.stderr)
+        return 128 + sig.signum
 
-
-def _interrupt_on_sigterm() -> None:
-    """SIGTERM unwinds like Ctrl-C, so staging folders are removed (the default would just die)."""
-    if threading.current_thread() is not threading.main_thread():
-        return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="take an edited plan.json as it is instead of re-planning from scheme.json")
     render.add_argument("--loudness", type=float, default=Config.loudness, choices=LOUDNESS_TARGETS)
     render.add_argument("--soundfont", help="General MIDI .sf2 for the offline render")
+    add_output_options(render)
     render.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     render.set_defaults(run=_run_render)
 
@@ -106,6 +116,7 @@ def _add_score_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--soundfont", help="General MIDI .sf2 for the offline render")
     cmd.add_argument("--copy-video", action="store_true",
                      help="copy the clip into OUT so the project folder is self-contained")
+    add_output_options(cmd)
     add_llm_options(cmd)
     _add_vision_options(cmd)
     _add_decode_option(cmd)
@@ -137,6 +148,27 @@ def llm_config(args: argparse.Namespace, config: Config) -> Config:
     return config
 
 
+def add_output_options(cmd: argparse.ArgumentParser) -> None:
+    """How a run may write OUT: the master's tail, and whether files we did not write may be replaced."""
+    cmd.add_argument("--tail", type=_seconds, default=Config.tail, metavar="SECONDS",
+                     help=f"how long the master runs past the picture so notes and the reverb ring out"
+                          f" (default {Config.tail:g})")
+    cmd.add_argument("--force", action="store_true",
+                     help="replace files in OUT that this program did not write or that were edited since"
+                          " (e.g. a hand-edited scheme.json); without it such a run stops and names them")
+
+
+def _seconds(text: str) -> float:
+    """A --tail value: 0..60 s, finite."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0.0 <= value <= 60.0:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"must be between 0 and 60 seconds, got {text}")
+    return value
+
+
 def _add_decode_option(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--no-hardware-decode", dest="hardware_decode", action="store_false",
                      help="decode the clip on the CPU even where a hardware video decoder is available")
@@ -144,7 +176,7 @@ def _add_decode_option(cmd: argparse.ArgumentParser) -> None:
 
 def _config(args: argparse.Namespace) -> Config:
     return llm_config(args, Config(seed=args.seed, loudness=args.loudness, soundfont=args.soundfont,
-                                   hardware_decode=args.hardware_decode))
+                                   hardware_decode=args.hardware_decode, tail=args.tail))
 
 
 def _run_score(args: argparse.Namespace, video: Path | None = None) -> int:
@@ -152,7 +184,7 @@ def _run_score(args: argparse.Namespace, video: Path | None = None) -> int:
 
     result = score(video or args.video, args.out, _config(args), description=args.description,
                    copy_video=args.copy_video or video is not None, show_progress=not args.quiet,
-                   melody=args.melody, spots=args.spots)
+                   melody=args.melody, spots=args.spots, force=args.force)
     a = result.assessment
     print(f"{len(result.spotting.shots)} shots, {len(result.spotting.rhythm_spots)} rhythm spots, "
           f"{result.melody.key}, {len(result.plan.tracks)} tracks; "
@@ -165,8 +197,8 @@ def _run_score(args: argparse.Namespace, video: Path | None = None) -> int:
 def _run_render(args: argparse.Namespace) -> int:
     from .pipeline import render
 
-    plan = render(args.out, Config(loudness=args.loudness, soundfont=args.soundfont), from_plan=args.plan,
-                  show_progress=not args.quiet)
+    plan = render(args.out, Config(loudness=args.loudness, soundfont=args.soundfont, tail=args.tail),
+                  from_plan=args.plan, show_progress=not args.quiet, force=args.force)
     source = "plan.json" if args.plan else "scheme.json"
     print(f"re-rendered {len(plan.tracks)} tracks from {source} into {args.out}")
     return 0

@@ -16,6 +16,12 @@ class Config:
     #: true-peak ceiling of the master, dBTP
     true_peak: float = -1.0
     sample_rate: int = 48000
+    #: seconds the master (and stems) run past the picture so releases and the reverb ring out
+    tail: float = 2.0
+    #: longest clip scored in one piece, seconds (as its container states it, checked before decoding):
+    #: the arrangement holds at most 64 sections of 4+ measures, 256 measures, which fast tempos reach
+    #: in about five minutes
+    max_duration: float = 300.0
     #: General MIDI SoundFont for the offline renderer; None searches the usual places
     soundfont: str | None = None
     #: new melodies the composer may be asked for when the assessment fails

@@ -80,6 +80,8 @@ def _to_plain(value: Any) -> Any:
         return [_to_plain(v) for v in value]
     if isinstance(value, dict):
         return {k: _to_plain(v) for k, v in value.items()}
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        value = value.item()  # numpy bool and integer scalars are not JSON; their Python twins are
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"cannot serialise non-finite number {value}")
     return value
@@ -416,15 +418,15 @@ class Assessment(Record):
 
     @property
     def total(self) -> float:
-        return sum(c.score for c in self.criteria)
+        return float(sum(c.score for c in self.criteria))  # a reviewer may score with numpy floats
 
     @property
     def passed(self) -> bool:
-        return self.total >= self.threshold
+        return bool(self.total >= self.threshold)
 
     @property
     def reviewers(self) -> dict[str, float]:
-        return {r: sum(c.score for c in self.criteria if c.reviewer == r) for r in REVIEWERS}
+        return {r: float(sum(c.score for c in self.criteria if c.reviewer == r)) for r in REVIEWERS}
 
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()

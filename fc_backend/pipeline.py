@@ -7,6 +7,7 @@ into place only when every stage succeeded, so a failure never leaves a half-wri
 
 from __future__ import annotations
 
+import math
 import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,20 +28,16 @@ from .model import Assessment, Melody, Plan, Scheme, Spotting
 from .notate import notate
 from .plan import plan as make_plan
 from .progress import Progress, stage_bar
-from .ranges import read_artifact
 from .realize import realize
 from .report import draw, report
 from .schemes import validate_scheme
+from .scorefolder import ARTIFACTS, COMPOSED, PLAN, RENDERED, SCHEME, STILLS, ScoreFolder
 from .spot import spot
-from .spot.stills import STILLS
-from .staging import staged_output
+from .spot.video import container_duration
+from .staging import needs_space, staged_output
 from .tools import soundfont
 
-#: what `score` writes into OUT, in the order the stages make them
-ARTIFACTS = ("spotting.json", "melody.json", "melody.mid", "melody.abc", "assessment.json", "scheme.json",
-             "plan.json", "arrangement.mid", "project.rpp", "master.wav", "report.html")
-#: the artifacts realize and report write on every run (the others a render or re-roll may keep)
-RENDERED = ("arrangement.mid", "project.rpp", "master.wav", "report.html")
+__all__ = ["ARTIFACTS", "RENDERED", "ScoreResult", "render", "reroll", "score"]
 
 T = TypeVar("T", Spotting, Melody, Plan)
 
@@ -68,7 +65,7 @@ class ScoreResult:
 def score(video: str | Path, out_dir: str | Path, config: Config | None = None, *, description: str = "",
           copy_video: bool = False, show_progress: bool = True,
           on_progress: RunProgress | None = None, melody: str | Path | None = None,
-          spots: str | Path | None = None) -> ScoreResult:
+          spots: str | Path | None = None, force: bool = False) -> ScoreResult:
     """Score `video` into `out_dir`.
 
     With `copy_video`, the clip is copied into OUT and the project refers to it by a relative
@@ -77,17 +74,22 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
     of the clip's tempo map (so our own melody.mid keeps its video times); it is still assessed, once.
     With `spots` (a JSON list of {time, strength, kind}, or a whole spotting.json, e.g. one edited in
     REAPER), those rhythm spots replace the detected ones: their cut spots become the shot boundaries
-    (moved to the nearest frame) and the tempo map is fitted to them.
+    (moved to the nearest frame) and the tempo map is fitted to them. Files in OUT that an earlier run
+    did not write, or that were edited since (a scheme.json), are replaced only with `force`.
     """
     config = config or Config()
     video = Path(video)
     _check_video_file(video)
+    out = ScoreFolder(Path(out_dir))
+    out.refuse_foreign(ARTIFACTS + ((video.name,) if copy_video else ()), force=force)
+    duration = _check_duration(video, config)
     given = read_melody(melody) if melody is not None else None  # a bad file stops us before any work
     soundfont(config.soundfont)  # a missing SoundFont should stop us before minutes of work, not after
-    out_dir = Path(out_dir)
+    needs_space(out.path, _output_bytes(duration, 1, config) + (video.stat().st_size if copy_video else 0))
+    out_dir = out.path
 
     stage = _stage_reporter(show_progress, on_progress)
-    with llm_session(config) as session, staged_output(out_dir) as staging:  # probe before any work
+    with llm_session(config) as session, staged_output(out_dir, force=force) as staging:  # probe first
         with stage("spot") as progress:
             spotting = spot(video, config, progress=progress, rhythm_spots=spots, stills_to=staging / STILLS)
         if given is None:
@@ -115,29 +117,31 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
 
 
 def render(out_dir: str | Path, config: Config | None = None, *, from_plan: bool = False,
-           show_progress: bool = True, on_progress: RunProgress | None = None) -> Plan:
+           show_progress: bool = True, on_progress: RunProgress | None = None, force: bool = False) -> Plan:
     """Re-plan from an edited `scheme.json` (or take an edited `plan.json` as it is) and re-realize.
 
-    Only the plan and what realize writes are replaced; spotting, melody and assessment stay.
+    Only the plan and what realize writes are replaced; spotting, melody, assessment and the (edited)
+    scheme stay. An edited plan.json is replaced by a re-plan only with `force`.
     """
     config = config or Config()
-    out_dir = Path(out_dir)
+    out = ScoreFolder(Path(out_dir))
+    out_dir = out.path
     soundfont(config.soundfont)
-    plan_path = out_dir / "plan.json"
-    previous = _load_artifact(Plan, plan_path)
+    previous = _load_artifact(Plan, out, PLAN)
+    if not from_plan:
+        scheme = validate_scheme(out.read_json(SCHEME, "Scheme"), str(out / SCHEME))
+        spotting = _load_artifact(Spotting, out, "spotting.json")
+        melody = _load_artifact(Melody, out, "melody.json")
+    out.refuse_foreign(RENDERED if from_plan else (PLAN, *RENDERED), force=force)
     stage = _stage_reporter(show_progress, on_progress)
-    with staged_output(out_dir) as staging:
+    with staged_output(out_dir, force=force) as staging:
         if from_plan:
             new_plan = previous
         else:
-            spotting = _load_artifact(Spotting, out_dir / "spotting.json")
-            melody = _load_artifact(Melody, out_dir / "melody.json")
-            scheme_path = out_dir / "scheme.json"
-            scheme = validate_scheme(_read_json(scheme_path, "Scheme"), str(scheme_path))
             with stage("plan") as progress:
                 new_plan = make_plan(scheme, melody, spotting, config, progress=progress)
             new_plan.video = previous.video
-            new_plan.save(staging / "plan.json")
+            new_plan.save(staging / PLAN)
         _realize_and_report(new_plan, staging, config, stage, earlier=out_dir)
     return new_plan
 
@@ -179,11 +183,15 @@ def _realize_and_report(plan: Plan, staging: Path, config: Config,
     if video is None and plan.video:
         video = Path(plan.video) if earlier is None else (earlier / plan.video)
     if earlier is not None:
+        ours = ScoreFolder(earlier).manifest()
         for name in ARTIFACTS:
             if name not in RENDERED and not (staging / name).exists() and (earlier / name).is_file():
                 shutil.copy2(earlier / name, staging / name)
-        if not (staging / STILLS).exists() and (earlier / STILLS).is_dir():
-            shutil.copytree(earlier / STILLS, staging / STILLS)
+        for name in ours:  # our stills only: a user's picture in stills/ is theirs, not the report's
+            if name.startswith(STILLS + "/") and (earlier / name).is_file():
+                (staging / STILLS).mkdir(exist_ok=True)
+                shutil.copy2(earlier / name, staging / name)
+    needs_space(staging, _output_bytes(plan.duration, len(plan.tracks), config))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fc-draw") as pool:
         drawing = pool.submit(draw, staging, video=video)
         with stage("realize") as progress:
@@ -192,20 +200,30 @@ def _realize_and_report(plan: Plan, staging: Path, config: Config,
             report(staging, video=video, progress=progress, drawing=drawing.result())
 
 
-def _load_artifact(cls: type[T], path: Path) -> T:
+def _load_artifact(cls: type[T], out: ScoreFolder, name: str) -> T:
     """An artifact of an earlier run, or an InputError saying what is wrong with it."""
-    data = _read_json(path, cls.__name__)
+    data = out.read_json(name, cls.__name__)
     try:
         return cls.from_dict(data)
-    except (ValueError, KeyError, TypeError) as err:
-        raise InputError(path, f"not a valid {cls.__name__}: {err}") from None
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError) as err:
+        raise InputError(out / name, f"not a valid {cls.__name__}: {err}") from None
 
 
-def _read_json(path: Path, kind: str) -> dict:
-    """The file's JSON, refused (size, finite numbers, ranges: fc_backend.ranges) before any work."""
-    if not path.is_file():
-        raise InputError(path, "missing; score the clip first (filmcomposer score VIDEO -o OUT)")
-    return read_artifact(path, kind)
+def _check_duration(video: Path, config: Config) -> float:
+    """The clip's length as its container states it, refused up front beyond `config.max_duration`."""
+    duration = container_duration(video)
+    if duration > config.max_duration:
+        raise InputError(video, f"{duration / 60:.1f} minutes long; at most {config.max_duration / 60:g}"
+                                " minutes can be scored in one piece (cut the clip into parts)")
+    return duration
+
+
+def _output_bytes(duration: float, tracks: int, config: Config) -> int:
+    """Disk a realize needs at its peak: float32 spools of the mix, its peaks and every stem (tracks and
+    the reverb return), plus the 24-bit master and stems they become."""
+    samples = int((max(duration, 0.0) + config.tail) * config.sample_rate)
+    stems = tracks + 1
+    return samples * (8 + 4 + 8 * stems + 6 + 6 * stems)
 
 
 def _compose_until_pass(
@@ -247,7 +265,7 @@ def _adopt(given: Melody, path: Path, spotting: Spotting, config: Config, descri
 
 def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = None, *,
            seed: int | None = None, show_progress: bool = True,
-           on_progress: RunProgress | None = None) -> ScoreResult:
+           on_progress: RunProgress | None = None, force: bool = False) -> ScoreResult:
     """Compose anew the measures of OUT's melody that overlap [t0, t1] s and re-run every later stage.
 
     Notes outside those measures stay bit-identical in melody.json; melody.mid, melody.abc,
@@ -255,19 +273,19 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
     scheme.json is re-arranged too). Without `seed`, the melody's seed + 1, so each re-roll is new.
     """
     config = config or Config()
-    out_dir = Path(out_dir)
-    spotting = _load_artifact(Spotting, out_dir / "spotting.json")
-    previous = _load_artifact(Melody, out_dir / "melody.json")
-    old_plan = _load_artifact(Plan, out_dir / "plan.json")
-    if not (0.0 <= t0 <= t1) or t0 >= spotting.duration:
-        raise InputError(out_dir, f"re-roll span {t0:g}..{t1:g} s is not inside the clip"
-                                  f" (0..{spotting.duration:g} s)")
+    out = ScoreFolder(Path(out_dir))
+    out_dir = out.path
+    spotting = _load_artifact(Spotting, out, "spotting.json")
+    previous = _load_artifact(Melody, out, "melody.json")
+    old_plan = _load_artifact(Plan, out, PLAN)
+    check_span(out_dir, t0, t1, spotting.duration)
     if not previous.notes:
-        raise InputError(out_dir / "melody.json", "holds no notes to re-roll around")
+        raise InputError(out / "melody.json", "holds no notes to re-roll around")
+    out.refuse_foreign(COMPOSED + RENDERED, force=force)
     soundfont(config.soundfont)
     seed = previous.seed + 1 if seed is None else int(seed)
     stage = _stage_reporter(show_progress, on_progress)
-    with llm_session(config) as session, staged_output(out_dir) as staging:
+    with llm_session(config) as session, staged_output(out_dir, force=force) as staging:
         with stage("compose") as progress:
             melody = compose(spotting, config, seed=seed, melody=previous, region=(t0, t1), progress=progress)
         with stage("assess") as progress:
@@ -279,6 +297,18 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
     files = {name: out_dir / name for name in ARTIFACTS}
     return ScoreResult(out_dir, spotting, melody, assessment, scheme, plan, files,
                        session.summary([*assessment.decisions, *scheme.decisions]) if session else None)
+
+
+def check_span(out_dir: Path, t0: float, t1: float, duration: float) -> None:
+    """A re-roll span must be finite, start before it ends, and start inside the clip."""
+    if not (math.isfinite(t0) and math.isfinite(t1)):
+        raise InputError(out_dir, f"re-roll span {t0:g}..{t1:g} s is not a pair of finite times")
+    if t1 < t0:
+        raise InputError(out_dir, f"re-roll span --from {t0:g} --to {t1:g} s is reversed;"
+                                  f" did you mean --from {t1:g} --to {t0:g}?")
+    if t0 < 0.0 or t0 >= duration:
+        raise InputError(out_dir, f"re-roll span {t0:g}..{t1:g} s is not inside the clip"
+                                  f" (0..{duration:g} s)")
 
 
 def _stage_reporter(show_progress: bool,

@@ -10,6 +10,7 @@ import pretty_midi
 import pytest
 
 from fc_backend.demo import make_clip
+from fc_backend.scorefolder import MANIFEST
 
 
 def run_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -89,7 +90,8 @@ def test_spot_takes_edited_spots_and_writes_stills(clip, tmp_path: Path) -> None
                      "--no-hardware-decode")
     assert result.returncode == 0, result.stderr
     assert Spotting.from_json(result.stdout).cuts == [2.0]
-    assert sorted(p.name for p in (tmp_path / "stills").iterdir()) == ["shot_001.jpg", "shot_002.jpg"]
+    stills = sorted(p.name for p in (tmp_path / "stills").iterdir() if p.name != MANIFEST)
+    assert stills == ["shot_001.jpg", "shot_002.jpg"]
 
     spots.write_text("[{\"time\": 2.0}]")  # no strength
     result = run_cli("spot", clip[0], "--spots", spots, "--stills", tmp_path / "other")

@@ -10,12 +10,13 @@ import soundfile as sf
 from fc_backend.model import Assessment, Plan, Scheme, Spotting
 from fc_backend.pipeline import ARTIFACTS
 from fc_backend.schemes import validate_scheme
+from fc_backend.scorefolder import MANIFEST
 from tests.conftest import CLIP_FPS, CLIP_SHOT_FRAMES
 
 
 def test_writes_all_nine_artifacts_and_no_staging_left(scored) -> None:
     out = scored.out_dir
-    assert sorted(p.name for p in out.iterdir() if p.is_file()) == sorted(ARTIFACTS)
+    assert sorted(p.name for p in out.iterdir() if p.is_file() and p.name != MANIFEST) == sorted(ARTIFACTS)
     assert not [p for p in out.parent.iterdir() if p.name.endswith(".partial")]
 
 

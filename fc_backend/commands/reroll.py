@@ -8,12 +8,19 @@ from pathlib import Path
 from ..config import LOUDNESS_TARGETS, Config
 
 
+def add_output_options(cmd: argparse.ArgumentParser) -> None:
+    from ..cli import add_output_options as add  # the CLI imports this module: import it late
+
+    add(cmd)
+
+
 def add_commands(commands) -> None:
     """Register `reroll` on the CLI's sub-parsers."""
     cmd = commands.add_parser("reroll", help="compose the measures over [FROM, TO] s anew and re-render OUT")
     cmd.add_argument("out", type=Path, help="a folder `score` wrote")
     add_reroll_options(cmd)
     cmd.add_argument("--soundfont", help="General MIDI .sf2 for the offline render")
+    add_output_options(cmd)
     cmd.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     cmd.set_defaults(run=_run_reroll)
 
@@ -37,8 +44,9 @@ def _run_reroll(args: argparse.Namespace) -> int:
         before = Melody.from_dict(read_artifact(path, "Melody")) if path.is_file() else None
     except (ValueError, KeyError, TypeError):
         before = None  # reroll() names what is wrong with the file
-    result = reroll(args.out, args.t0, args.t1, Config(loudness=args.loudness, soundfont=args.soundfont),
-                    seed=args.seed, show_progress=not args.quiet)
+    config = Config(loudness=args.loudness, soundfont=args.soundfont, tail=args.tail)
+    result = reroll(args.out, args.t0, args.t1, config, seed=args.seed, show_progress=not args.quiet,
+                    force=args.force)
     first, last = region_measures(before or result.melody, args.t0, args.t1)
     a = result.assessment
     span = f"measure {first}" if first == last else f"measures {first}-{last}"

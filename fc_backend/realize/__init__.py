@@ -80,7 +80,7 @@ def _render_master(plan: Plan, out: Path, config: Config, progress: Progress) ->
     scratch.mkdir()
     names = _stem_names([t.name for t in plan.tracks] + [plan.reverb.name])
     try:
-        premix = mixdown(plan, soundfont(config.soundfont), scratch, names,
+        premix = mixdown(plan, soundfont(config.soundfont), scratch, names, tail=config.tail,
                          progress=lambda f: progress(0.75 * f))
         partial = out / ".master.wav.partial"
         report = master(premix.mix, premix.peaks, premix.loudness, premix.peak, partial, plan.sample_rate,

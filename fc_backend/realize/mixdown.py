@@ -35,15 +35,15 @@ class Premix:
     stem_peaks: list[float] = field(default_factory=list)  # linear sample peaks
 
 
-def clip_samples(plan: Plan) -> int:
-    """Samples rendered: the clip and a tail for releases and the reverb to ring out."""
-    return int(np.ceil((plan.duration + TAIL) * plan.sample_rate))
+def clip_samples(plan: Plan, tail: float = TAIL) -> int:
+    """Samples rendered: the clip and `tail` seconds for releases and the reverb to ring out."""
+    return int(np.ceil((plan.duration + max(tail, 0.0)) * plan.sample_rate))
 
 
 def mixdown(plan: Plan, soundfont: str | Path, scratch: Path, stem_names: list[str], *,
-            block: int = BLOCK, progress: Progress = no_progress) -> Premix:
+            block: int = BLOCK, tail: float = TAIL, progress: Progress = no_progress) -> Premix:
     """Render and mix `plan` into raw float32 files in `scratch` (`stem_names`: tracks, then reverb)."""
-    sr, n = plan.sample_rate, clip_samples(plan)
+    sr, n = plan.sample_rate, clip_samples(plan, tail)
     strips = [ChannelStrip(t, sr) for t in plan.tracks]
     sends = [np.float32(t.reverb_send) for t in plan.tracks]
     reverb = ReverbReturn(plan.reverb, sr) if any(s > 0 for s in sends) else None

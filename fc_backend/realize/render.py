@@ -25,7 +25,7 @@ from .attack import lead_times
 
 log = logging.getLogger(__name__)
 
-#: seconds rendered after the clip so releases and the reverb can ring out
+#: seconds rendered after the clip so releases and the reverb can ring out (Config.tail, --tail)
 TAIL = 2.0
 DRUM_CHANNEL, DRUM_BANK = 9, 128
 MELODIC_CHANNELS = tuple(c for c in range(16) if c != DRUM_CHANNEL)

@@ -18,9 +18,8 @@ import cv2
 import numpy as np
 
 from ..model import Shot
+from ..scorefolder import STILLS  # noqa: F401  (the folder of an OUT that holds the stills)
 
-#: the folder of an OUT that holds the stills
-STILLS = "stills"
 #: stills are this wide (pixels)
 STILL_WIDTH = 256
 #: the still is taken at most this long after the cut (s)
