@@ -52,7 +52,9 @@ def plan(scheme: Scheme, melody: Melody, spotting: Spotting, config: Config | No
                   _melody_shift(scheme, melody, library))
     tracks = []
     for i, track in enumerate(scheme.tracks):
-        tracks.append(_plan_track(track, library[track.instrument], ctx, factor))
+        planned = _plan_track(track, library[track.instrument], ctx, factor)
+        planned.name = track_name(track, library)
+        tracks.append(planned)
         progress((i + 1) / (len(scheme.tracks) + 1))
     _voice_under_tune(tracks, scheme, library)
     sends = [t.reverb_space for t in scheme.tracks]
@@ -77,6 +79,16 @@ def _plan_track(track: SchemeTrack, inst: Instrument, ctx: Context, factor: floa
     return PlanTrack(track.name, track.role, inst.key, inst.gm_program, [inst.reaper_fx], notes,
                      pan=track.panning, volume=FADER, reverb_send=track.reverb_space,
                      volume_envelope=envelope(levels, ctx.tm), is_drum=inst.is_drum)
+
+
+def track_name(track: SchemeTrack, library: dict[str, Instrument]) -> str:
+    """The track's name, following an edited instrument: a name that is another instrument's display
+    name was ours (the arranger names tracks after their instrument), so a track changed from French
+    horns to a solo violin is called "Solo Violin" in REAPER, its stem and the .rpp; a name the
+    user chose ("Lead line") stays."""
+    current = library[track.instrument].name
+    others = {inst.name for key, inst in library.items() if key != track.instrument}
+    return current if track.name != current and track.name in others else track.name
 
 
 def _melody_shift(scheme: Scheme, melody: Melody, library: dict[str, Instrument]) -> int:

@@ -19,6 +19,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 
 from ..config import Config
 from ..formats.midi import MidiPart, write_midi
@@ -89,31 +90,40 @@ def _render_master(plan: Plan, out: Path, config: Config, progress: Progress) ->
         log.info("master: %+.2f dB to %.2f LUFS, true peak %.2f dBTP, limiter down to %.2f dB, %d pass(es)",
                  report.gain_db, report.loudness, report.true_peak, report.limited_db, report.passes)
         gain = 10 ** (report.gain_db / 20) if math.isfinite(premix.loudness) else 1.0
+        as_float = max(premix.stem_peaks, default=0.0) * gain > 0.999
+        if as_float:
+            log.info("a stem peaks above 0 dBFS before the limiter: stems written as 32-bit float WAV")
         for index, (stem, name) in enumerate(zip(premix.stems, names, strict=True)):
-            _finish_stem(stem, premix.stem_peaks[index] * gain, gain, staging / f"{name}.wav",
-                         plan.sample_rate)
+            _finish_stem(stem, gain, staging / f"{name}.wav", plan.sample_rate, as_float=as_float)
             progress(0.95 + 0.05 * (index + 1) / len(names))
         shutil.rmtree(scratch)
         os.replace(partial, out / "master.wav")
         final = out / "stems"
-        if final.is_dir():
-            shutil.rmtree(final)
-        os.replace(staging, final)
+        final.mkdir(exist_ok=True)
+        for stem in staging.iterdir():  # file by file: other files in stems/ are not ours to remove
+            os.replace(stem, final / stem.name)
         return final
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         (out / ".master.wav.partial").unlink(missing_ok=True)
 
 
-def _finish_stem(stem: Spool, peak: float, gain: float, target: Path, sample_rate: int) -> None:
-    """A float stem to 24-bit at the master's loudness gain, so the stems sum to the premaster."""
-    if peak > 0.999:  # a lone stem can peak above the limited master: scale it rather than clip it
-        log.warning("stem %s peaks at %.2f dBFS; scaled to fit", target.name, 20 * math.log10(peak))
-        gain *= 0.999 / peak
+def _finish_stem(stem: Spool, gain: float, target: Path, sample_rate: int, *, as_float: bool) -> None:
+    """A float stem at the master's loudness gain, so the stems sum to the master before its limiter.
+
+    24-bit when every stem fits under 0 dBFS; otherwise 32-bit float, since scaling or clipping the
+    loud stem alone would break the sum (the limiter tames the master, not the stems).
+    """
     g = np.float32(gain)
-    with pcm24_writer(target, sample_rate) as out:
-        for block in stem.blocks():
-            out.write(pcm24(block * g))
+    if as_float:
+        with sf.SoundFile(target, "w", samplerate=sample_rate, channels=2, subtype="FLOAT",
+                          format="WAV") as out:
+            for block in stem.blocks():
+                out.write(block * g)
+    else:
+        with pcm24_writer(target, sample_rate) as out:
+            for block in stem.blocks():
+                out.write(pcm24(block * g))
     stem.path.unlink()
 
 

@@ -1,8 +1,9 @@
 """The mix chain, in a mix engineer's order, one block at a time.
 
-Per track: fader, volume envelope, constant-power pan -> the track's output, which feeds the stereo
-sum and, post-fader, one shared reverb bus. Then: reverb return (wet only) into the sum, and a DC /
-subsonic high-pass on the mix bus. Every stage keeps its state between blocks (the envelope reads
+Per track: fader, volume envelope, constant-power pan, then a DC / subsonic low cut -> the track's
+output, which feeds the stereo sum and, post-fader, one shared reverb bus. Then: the reverb return
+(wet only, low-cut too) into the sum. Filtering each stem rather than the sum keeps the stems adding
+up to the mix exactly (`mixdown.py`). Every stage keeps its state between blocks (the envelope reads
 absolute sample positions, the reverb is never reset, the high-pass carries its filter state), so a
 clip rendered in blocks is the same as one rendered at once. Loudness and the true-peak ceiling are
 the mastering step (`master.py`).
@@ -18,7 +19,7 @@ from scipy.signal import butter, sosfilt
 from ..model import PlanTrack, ReverbBus
 from .envelope import envelope_breakpoints, gain_block
 
-#: mix-bus high-pass: removes DC and sub-audio rumble without touching a double bass (41 Hz)
+#: per-stem low cut: removes DC and sub-audio rumble without touching a double bass (41 Hz)
 HIGHPASS_HZ = 20.0
 
 

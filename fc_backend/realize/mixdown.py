@@ -1,9 +1,12 @@
-"""The mix pass: synth -> channel strips -> reverb bus -> DC filter, streamed to disk block by block.
+"""The mix pass: synth -> channel strips (with their low cut) -> reverb bus, streamed to disk in blocks.
 
 Each block of every track's dry stem comes from one FluidSynth pass (`render.py`), goes through its
-channel strip into the stereo sum and the reverb send, and the reverb return joins the sum; the
-high-passed sum is metered (integrated loudness, true peaks) and parked on disk with every stem as
-raw float32 for mastering (`master.py`). Nothing here grows with the clip's length but the files.
+channel strip (fader, envelope, pan, DC / subsonic low cut) into the stereo sum and the reverb send,
+and the low-cut reverb return joins the sum. The sum is metered (integrated loudness, true peaks) and
+parked on disk with every stem as raw float32 for mastering (`master.py`). Every stem is filtered
+before it is summed, so the stems add up to the premaster exactly: some SoundFont samples (a warm
+pad's) carry DC, which a filter on the sum alone left in the stems (+4 dB in their sum, and in the
+reverb stem fed by them). Nothing here grows with the clip's length but the files.
 """
 
 from __future__ import annotations
@@ -47,7 +50,8 @@ def mixdown(plan: Plan, soundfont: str | Path, scratch: Path, stem_names: list[s
     strips = [ChannelStrip(t, sr) for t in plan.tracks]
     sends = [np.float32(t.reverb_send) for t in plan.tracks]
     reverb = ReverbReturn(plan.reverb, sr) if any(s > 0 for s in sends) else None
-    dc, meter, true_peak = DcBlocker(sr), LoudnessMeter(sr), TruePeakStream()
+    cuts = [DcBlocker(sr) for _ in range(len(strips) + 1)]  # one low cut per stem, the reverb's last
+    meter, true_peak = LoudnessMeter(sr), TruePeakStream()
     mix, peaks = Spool(scratch / "mix.f32"), Spool(scratch / "peaks.f32", channels=1)
     stems = [Spool(scratch / f"{name}.f32") for name in stem_names]
     stem_peaks = [0.0] * len(stems)
@@ -66,15 +70,14 @@ def mixdown(plan: Plan, soundfont: str | Path, scratch: Path, stem_names: list[s
             total = np.zeros((count, 2), dtype=np.float32)
             send = np.zeros((count, 2), dtype=np.float32)
             for i, (strip, dry) in enumerate(zip(strips, stems_dry, strict=True)):
-                out = strip.process(dry, start)
+                out = cuts[i].process(strip.process(dry, start))
                 total += out
                 if sends[i] > 0:
                     send += out * sends[i]  # post-fader send
                 _park(stems, stem_peaks, i, out)
-            wet = reverb.process(send) if reverb else send  # no sends: the return is silence
+            wet = cuts[-1].process(reverb.process(send)) if reverb else send  # no sends: silence
             total += wet
             _park(stems, stem_peaks, len(stems) - 1, wet)
-            total = dc.process(total)
             meter.feed(total)
             mix.write(total)
             peaks.write(true_peak.feed(total))

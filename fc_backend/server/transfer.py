@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..scorefolder import MANIFEST
 from .protocol import (
     CHECKSUM,
     CHUNK_SIZE,
@@ -57,11 +58,14 @@ def file_chunks(path: Path, chunk_size: int = CHUNK_SIZE) -> Iterator[tuple[int,
 
 
 def manifest(folder: Path, *, exclude: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    """Every file under `folder` (one level of subfolders) as name, size and SHA-256, sorted."""
+    """Every file under `folder` (one level of subfolders) as name, size and SHA-256, sorted.
+
+    OUT's own bookkeeping (which files a run wrote) stays where it is: each side keeps its own.
+    """
     files = []
     for path in sorted(folder.rglob("*")):
         name = path.relative_to(folder).as_posix()
-        if path.is_file() and name not in exclude:
+        if path.is_file() and name not in exclude and name != MANIFEST:
             files.append({"name": relative_name(name), "size": path.stat().st_size,
                           "sha256": sha256_file(path)})
     return files
