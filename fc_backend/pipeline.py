@@ -8,6 +8,7 @@ into place only when every stage succeeded, so a failure never leaves a half-wri
 from __future__ import annotations
 
 import math
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -187,10 +188,12 @@ def _realize_and_report(plan: Plan, staging: Path, config: Config,
         for name in ARTIFACTS:
             if name not in RENDERED and not (staging / name).exists() and (earlier / name).is_file():
                 shutil.copy2(earlier / name, staging / name)
-        for name in ours:  # our stills only: a user's picture in stills/ is theirs, not the report's
-            if name.startswith(STILLS + "/") and (earlier / name).is_file():
+        stills = earlier / STILLS
+        for still in sorted(stills.iterdir()) if stills.is_dir() else ():
+            name = f"{STILLS}/{still.name}"  # ours (a server's copy of OUT has no manifest: by name)
+            if still.is_file() and (name in ours or re.fullmatch(r"shot_\d{3,}\.jpg", still.name)):
                 (staging / STILLS).mkdir(exist_ok=True)
-                shutil.copy2(earlier / name, staging / name)
+                shutil.copy2(still, staging / name)
     needs_space(staging, _output_bytes(plan.duration, len(plan.tracks), config))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fc-draw") as pool:
         drawing = pool.submit(draw, staging, video=video)

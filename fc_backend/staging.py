@@ -68,8 +68,9 @@ def staged_output(out_dir: Path, *, force: bool = False) -> Iterator[Path]:
 
     Into an existing `out_dir` (re-scoring), each staged file replaces its namesake only when that
     namesake is ours and unchanged since we wrote it (or `force`); otherwise nothing moves and an
-    `OverwriteRefused` names the files. Files we wrote last time into stems/ or stills/ and did not
-    write this time are removed (a renamed track's old stem would mislead); the user's stay.
+    `OverwriteRefused` names the files. When a run writes stems/ (or stills/), the files we wrote
+    there last time and not this time are removed (a renamed track's old stem would mislead); the
+    user's stay, and a folder the run did not write is left alone.
     """
     out_dir = Path(out_dir)
     if not out_dir.name:  # "." or "/": the staging folder needs a name to sit beside
@@ -154,8 +155,9 @@ def _commit(staging: Path, folder: ScoreFolder, *, force: bool) -> None:
             refused.append(name)
     if refused:
         raise OverwriteRefused(folder.path, refused)
+    written_dirs = {name.split("/", 1)[0] for name in staged if "/" in name} & set(MANAGED_DIRS)
     outdated = [name for name, digest in old.items()
-                if name.split("/", 1)[0] in MANAGED_DIRS and "/" in name and name not in staged
+                if "/" in name and name.split("/", 1)[0] in written_dirs and name not in staged
                 and (folder / name).is_file() and file_hash(folder / name) == digest]
     manifest = {name: digest for name, digest in old.items() if name not in outdated}
     with _signals_held():
