@@ -194,6 +194,16 @@ def test_fast_path_gives_transformers_codes_token_for_token(tiny, monkeypatch: p
     assert torch.equal(other, fast) != sample  # the seed matters only when sampling
 
 
+def test_fast_path_projects_a_narrower_text_encoder_as_generate_does(monkeypatch) -> None:
+    """The full model's text encoder is narrower than its decoder (enc_to_dec_proj); so is this one's."""
+    narrow = random_model("tiny", device="cpu", text_width=8)
+    assert hasattr(narrow.model, "enc_to_dec_proj")
+    chroma = _scale_chroma(2)
+    reference = _transformers_codes(narrow, monkeypatch, TEXT, chroma, 30, seed=1, sample=True)
+    fast = FastMusicGen(narrow).generate_codes([Cue(TEXT, chroma, 30 / 50, seed=1)])[0]
+    assert torch.equal(fast, reference)
+
+
 def test_a_fast_continuation_window_is_generate_prompted_with_its_codes(tiny, monkeypatch) -> None:
     """Window 2 continues from window 1's last codes (no decode/re-encode), as generate() would from them."""
     chroma = _scale_chroma(3)

@@ -81,9 +81,12 @@ def load(name: str = DEFAULT_MODEL, *, device: str | None = None) -> MusicGen:
     return MusicGen(model.to(device).eval(), tokenizer, device)
 
 
-def random_model(size: str = "tiny", *, device: str | None = None, seed: int = 0) -> MusicGen:
+def random_model(size: str = "tiny", *, device: str | None = None, seed: int = 0,
+                 text_width: int | None = None) -> MusicGen:
     """A randomly initialised MusicGen-Melody: "tiny" for tests on a CPU, "full" (the 1.5 B released
     architecture) for timing on a GPU. Random weights cost the same time per token as real ones.
+    `text_width` sets the text encoder's width; one unlike the decoder's (768 vs 1536 in the full
+    model) adds the projection between them.
 
     Both use the real 32 kHz EnCodec layout (50 frames a second, 4 codebooks of 2048 codes) so every
     shape downstream is the real one; the tiny tokenizer is a word-level one built here.
@@ -92,7 +95,8 @@ def random_model(size: str = "tiny", *, device: str | None = None, seed: int = 0
     hf_logging.set_verbosity_error()
     torch.manual_seed(seed)
     full = size == "full"
-    text = T5Config(vocab_size=32128 if full else 256, d_model=768 if full else 16, d_kv=64 if full else 8,
+    text = T5Config(vocab_size=32128 if full else 256, d_model=text_width or (768 if full else 16),
+                    d_kv=64 if full else 8,
                     d_ff=3072 if full else 32, num_layers=12 if full else 1, num_heads=12 if full else 2)
     codec = EncodecConfig(sampling_rate=SAMPLE_RATE, audio_channels=1, upsampling_ratios=[8, 5, 4, 4],
                           codebook_size=2048, target_bandwidths=[2.2], normalize=False, use_causal_conv=False,
