@@ -22,19 +22,23 @@ from __future__ import annotations
 
 import json
 import os
+import wave
 
 from fc_plan import (
     CMD_SHOW_VOLUME_ENVELOPE,
+    INSTRUMENTS_FOLDER,
     MARKER_COLORS,
     REAVERBATE_DAMP,
     REAVERBATE_DRY,
     REAVERBATE_ROOM,
     SECTION,
+    STEMS_FOLDER,
     TAG_KEY,
     Placement,
     bpm_at,
     envelope_breakpoints,
     midi_channel,
+    stem_files,
 )
 from fc_reapy import problem, reapy
 
@@ -260,10 +264,40 @@ def _add_volume_envelope(project, track, points: list[dict], place: Placement) -
     return len(breakpoints)
 
 
-def apply_plan(plan: dict, place: Placement, warn=None) -> dict:
+def _stems(out_dir: str | None, plan: dict, warn) -> list[tuple[str, str, float]]:
+    """(track name, file, seconds) of every rendered stem in OUT/stems; [] when any is missing."""
+    found = []
+    for name, relative in stem_files(plan):
+        path = os.path.join(out_dir or "", *relative.split("/"))
+        try:
+            with wave.open(path, "rb") as f:
+                found.append((name, path, f.getnframes() / f.getframerate()))
+        except (OSError, EOFError, wave.Error):
+            if out_dir:
+                warn(f"no rendered stem {path}: the project plays the MIDI on its instruments instead\n")
+            return []
+    return found
+
+
+def _stem_track(project, name: str, tag: str, path: str, seconds: float, place: Placement):
+    """A stem as the offline project holds it: unity, centre, no FX, no sends (it holds its mix)."""
+    track = _new_track(project, name, tag, 1.0, 0.0)
+    item = RPR.AddMediaItemToTrack(track.id)
+    take = RPR.AddTakeToMediaItem(item)
+    RPR.SetMediaItemTake_Source(take, RPR.PCM_Source_CreateFromFile(path))
+    RPR.SetMediaItemInfo_Value(item, "D_POSITION", place.position)
+    RPR.SetMediaItemInfo_Value(item, "D_LENGTH", max(seconds - place.offset, 0.0) / place.playrate)
+    RPR.SetMediaItemTakeInfo_Value(take, "D_STARTOFFS", place.offset)  # stems start at video second 0
+    RPR.SetMediaItemTakeInfo_Value(take, "D_PLAYRATE", place.playrate)
+    return track
+
+
+def apply_plan(plan: dict, place: Placement, warn=None, out_dir: str | None = None) -> dict:
     """Replace the product's tracks, markers and tempo in the item's span with the plan's.
 
-    The caller holds the undo block. Returns counts of what was created.
+    With the rendered stems in OUT/stems, the folder STEMS_FOLDER plays them (what master.wav is made
+    of) and the MIDI parts sit in the muted folder INSTRUMENTS_FOLDER; without them, the MIDI parts
+    play. The caller holds the undo block. Returns counts of what was created.
     """
     warn = warn or RPR.ShowConsoleMsg
     project = reapy.Project()
@@ -273,6 +307,16 @@ def apply_plan(plan: dict, place: Placement, warn=None) -> dict:
     _replace_tempo(project, plan, place)
     markers = _add_markers(project, plan, place)
     project.set_ext_state(SECTION, "markers", json.dumps(markers))
+    stems = _stems(out_dir, plan, warn)
+    if stems:
+        _new_track(project, STEMS_FOLDER, tag, 1.0, 0.0).set_info_value("I_FOLDERDEPTH", 1)
+        for number, (name, path, seconds) in enumerate(stems):
+            track = _stem_track(project, name, tag, path, seconds, place)
+            if number == len(stems) - 1:
+                track.set_info_value("I_FOLDERDEPTH", -1)
+    folder = _new_track(project, INSTRUMENTS_FOLDER, tag, 1.0, 0.0)
+    folder.set_info_value("I_FOLDERDEPTH", 1)
+    folder.set_info_value("B_MUTE", 1 if stems else 0)
     created, notes, points = [], 0, 0
     for index, part in enumerate(plan["tracks"]):
         track = _new_track(project, part["name"], tag, part.get("volume", 1.0), part.get("pan", 0.0))
@@ -282,6 +326,7 @@ def apply_plan(plan: dict, place: Placement, warn=None) -> dict:
         created.append((track, float(part.get("reverb_send", 0.0))))
     reverb = plan.get("reverb") or {}
     bus = _new_track(project, reverb.get("name", "FC Reverb"), tag, reverb.get("volume", 1.0), 0.0)
+    bus.set_info_value("I_FOLDERDEPTH", -1)
     try:
         fx = bus.add_fx(reverb.get("fx", "ReaVerbate")).index
     except ValueError:
@@ -303,8 +348,8 @@ def apply_plan(plan: dict, place: Placement, warn=None) -> dict:
         else:
             track.unselect()
     project.set_ext_state(SECTION, "placement", place.to_json())
-    return {"removed": removed, "tracks": len(created) + 1, "notes": notes, "markers": len(markers),
-            "envelope_points": points, "sends": sends}
+    return {"removed": removed, "tracks": len(created) + 1, "stems": len(stems), "notes": notes,
+            "markers": len(markers), "envelope_points": points, "sends": sends}
 
 
 def apply_folder(out_dir: str, place: Placement, undo_name: str, warn=None,
@@ -314,7 +359,7 @@ def apply_folder(out_dir: str, place: Placement, undo_name: str, warn=None,
         plan = json.load(f)
     project = reapy.Project()
     with reapy.undo_block(undo_name, -1), reapy.prevent_ui_refresh():
-        summary = apply_plan(plan, place, warn)
+        summary = apply_plan(plan, place, warn, out_dir)
         project.set_ext_state(SECTION, "out", out_dir)
         for key, value in (state or {}).items():
             project.set_ext_state(SECTION, key, value)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 SECTION = "FilmComposer"
 TAG_KEY = "P_EXT:filmcomposer"
@@ -26,6 +27,26 @@ RAMP = 0.03
 #: marker colours (r, g, b) by rhythm-spot kind; REAPER wants ColorToNative(r, g, b) | 0x1000000
 MARKER_COLORS = {"cut": (230, 60, 60), "motion": (60, 140, 230), "accent": (230, 180, 40),
                  "section": (120, 200, 120)}
+
+
+#: the two folders a score builds (fc_backend.realize.rpp's): the rendered stems, heard; the parts as MIDI
+#: on their instruments with gain, pan, envelope and reverb sends, muted (unmute it, mute the stems, to
+#: play the MIDI on your own instruments)
+STEMS_FOLDER, INSTRUMENTS_FOLDER = "FC Stems", "FC Instruments"
+
+
+def stem_files(plan: dict) -> list[tuple[str, str]]:
+    """(track name, stems/FILE.wav) of every stem the offline render writes: the parts, then the reverb
+    return; file names by realize's rule (letters, digits, '-', '_', '.'; unique ignoring case)."""
+    names = [t["name"] for t in plan["tracks"]] + [(plan.get("reverb") or {}).get("name", "FC Reverb")]
+    files: list[str] = []
+    for index, name in enumerate(names):
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or f"track{index + 1}"
+        candidate, k = safe, 2
+        while candidate.lower() in (f.lower() for f in files):
+            candidate, k = f"{safe}_{k}", k + 1
+        files.append(candidate)
+    return [(f"{name} (stem)", f"stems/{file}.wav") for name, file in zip(names, files, strict=True)]
 
 
 class Placement:

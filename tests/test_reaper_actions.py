@@ -102,6 +102,17 @@ def user_tracks() -> list[tuple]:
     return [snapshot(t) for t in rp.PROJECT.tracks if "filmcomposer" not in t.ext]
 
 
+def instruments() -> list[rp.Track]:
+    """The score's MIDI parts and reverb bus: the tracks in its "FC Instruments" folder."""
+    tagged = rp.tagged_tracks()
+    return tagged[[t.name for t in tagged].index(fc_plan.INSTRUMENTS_FOLDER) + 1:]
+
+
+def score_tracks(plan: dict) -> int:
+    """Tracks one score makes: two folders, a stem per part and the reverb's, the parts and the bus."""
+    return 2 * (len(plan["tracks"]) + 1) + 2
+
+
 def notes_by_track() -> dict[str, list[list]]:
     return {t.name: [n[2:] for i in t.items for tk in i.takes for n in tk.notes] for t in rp.tagged_tracks()}
 
@@ -189,7 +200,7 @@ def test_the_installed_actions_run_on_the_reapy_install_py_put_beside_them(host,
     assert rp.SCRIPT_MODULES["reapy"] == str(installed / "lib" / "reapy" / "__init__.py")
     assert rp.SCRIPT_MODULES["fc_apply"] == str(installed / "fc_apply.py")
     assert rp.PROJECT.undo_points == [f"FilmComposer: score {host['video'].name}"], "".join(rp.CONSOLE)
-    assert len(rp.tagged_tracks()) == len(host["plan"]["tracks"]) + 1
+    assert len(rp.tagged_tracks()) == score_tracks(host["plan"])
 
 
 def reapack_install(index: Path, resource: Path) -> Path:
@@ -230,7 +241,7 @@ def test_the_reapack_package_alone_runs_an_action(host, monkeypatch) -> None:
     assert rp.SCRIPT_MODULES["reapy"] == str(folder / "lib" / "reapy" / "__init__.py"), "".join(rp.CONSOLE)
     assert rp.SCRIPT_MODULES["action_score"] == str(folder / "action_score.py")
     assert rp.PROJECT.undo_points == [f"FilmComposer: score {host['video'].name}"], rp.MESSAGE_BOXES
-    assert len(rp.tagged_tracks()) == len(host["plan"]["tracks"]) + 1
+    assert len(rp.tagged_tracks()) == score_tracks(host["plan"])
 
 
 def test_outside_reaper_reapy_is_never_imported(monkeypatch) -> None:
@@ -318,8 +329,21 @@ def test_score_builds_the_plan_under_the_picture_and_leaves_the_user_alone(host)
     assert user_tracks() == before
     assert [m.name for m in rp.PROJECT.markers if m.name in user_markers] == user_markers
 
-    tagged = rp.tagged_tracks()
+    tagged = instruments()
     assert [t.name for t in tagged] == [t["name"] for t in plan["tracks"]] + [plan["reverb"]["name"]]
+    # what REAPER plays: the rendered stems, at unity and centre, under the picture; the MIDI parts muted
+    names = [t.name for t in rp.tagged_tracks()]
+    stems = rp.tagged_tracks()[names.index(fc_plan.STEMS_FOLDER):names.index(fc_plan.INSTRUMENTS_FOLDER)]
+    folder, *stems = stems
+    assert (folder.folder_depth, folder.mute, stems[-1].folder_depth) == (1, False, -1)
+    assert [t.name for t in stems] == [name for name, _ in fc_plan.stem_files(plan)]
+    for track, (_, file) in zip(stems, fc_plan.stem_files(plan), strict=True):
+        (item,) = track.items
+        assert item.takes[0].source.filename == str(Path(state("out")) / file)
+        assert (item.position, item.takes[0].start_offset) == (position, 0.0)
+        assert (track.volume, track.pan, track.sends, track.fx, track.envelopes) == (1.0, 0.0, [], [], {})
+    folder = rp.tagged_tracks()[names.index(fc_plan.INSTRUMENTS_FOLDER)]
+    assert (folder.folder_depth, folder.mute, tagged[-1].folder_depth) == (1, True, -1)
     bus = tagged[-1]
     assert bus.fx == ["VST: ReaVerbate (Cockos)"]
     assert bus.fx_params[(0, fc_plan.REAVERBATE_ROOM)] == pytest.approx(plan["reverb"]["room_size"])
@@ -506,7 +530,8 @@ def _rpp_summary(text: str) -> dict:
         if ext is None:
             continue
         volpan = lines["VOLPAN"]
-        summary = {"tag": ext.children[0][1], "volume": float(volpan[1]), "pan": float(volpan[2])}
+        summary = {"tag": ext.children[0][1], "volume": float(volpan[1]), "pan": float(volpan[2]),
+                   "mute": lines["MUTESOLO"][1], "folder": lines["ISBUS"][2]}
         summary["sends"] = sorted((names[int(c[1])], float(c[3])) for c in track.children
                                   if isinstance(c, list) and c[0] == "AUXRECV")
         chain = next((e for e in track.children if isinstance(e, rpp.Element) and e.tag == "FXCHAIN"), None)
@@ -518,9 +543,11 @@ def _rpp_summary(text: str) -> dict:
             summary["envelope"] = [(round(float(p[1]), 6),
                                     round(rp.api.RPR_ScaleFromEnvelopeMode(mode, float(p[2])), 6), p[3])
                                    for p in env.children if p[0] == "PT"]
-        notes = []
+        notes, summary["audio"] = [], []
         for item in (e for e in track.children if isinstance(e, rpp.Element) and e.tag == "ITEM"):
             source = next(e for e in item.children if isinstance(e, rpp.Element) and e.tag == "SOURCE")
+            if source.attrib == ["WAVE"]:
+                summary["audio"].append(Path(next(c[1] for c in source.children if c[0] == "FILE")).name)
             tick, held = 0, {}
             for event in (c for c in source.children if c[0] == "E"):
                 tick += int(event[1])
@@ -548,11 +575,11 @@ def test_the_simulated_project_saves_what_the_offline_rpp_writer_writes(host) ->
     for name, want in offline["tracks"].items():
         got = live["tracks"][name]
         assert got["notes"] == want["notes"], name
-        for key in ("tag", "volume", "pan", "sends", "fx", "envelope"):
+        for key in ("tag", "volume", "pan", "sends", "fx", "envelope", "mute", "folder", "audio"):
             assert got[key] == want[key], (name, key)
     assert live["markers"] == offline["markers"]
     assert live["tempo"] == offline["tempo"]
-    assert len(live["tracks"]) == len(plan["tracks"]) + 1
+    assert len(live["tracks"]) == score_tracks(plan)
     assert sum(len(t["notes"]) for t in live["tracks"].values()) > 0
 
 
@@ -608,7 +635,7 @@ def test_an_offline_project_opened_in_reaper_is_a_score_the_actions_know(host, p
     run_action("score_selected_video.py")
     assert rp.PROJECT.undo_points == [f"FilmComposer: score {host['video'].name}"], "".join(rp.CONSOLE)
     assert len(rp.PROJECT.markers) == offline_markers
-    assert len(rp.tagged_tracks()) == len(host["plan"]["tracks"]) + 1
+    assert len(rp.tagged_tracks()) == score_tracks(host["plan"])
     args = json.loads(host["log"].read_text().splitlines()[0])
     assert args[0] == "request"  # the markers were not edited: none was read back as a rhythm spot
 
@@ -742,7 +769,7 @@ def test_review_window_edits_tracks_instruments_pans_and_envelopes(host) -> None
     assert [t["track_index"] for t in edited["tracks"]] == list(range(1, len(old)))  # renumbered
     for new, was in zip(edited["tracks"][2:], old[3:], strict=True):  # the others stay as they were
         assert {**new, "track_index": was["track_index"]} == was
-    tagged = rp.tagged_tracks()
+    tagged = instruments()
     assert [t.name for t in tagged][:-1] == [t["name"] for t in edited["tracks"]]
     assert tagged[0].pan == pytest.approx(-0.8)
     plan = json.loads((Path(state("out")) / "plan.json").read_text())
@@ -800,6 +827,6 @@ def test_score_through_the_real_bridge_and_a_local_backend(host, clip, local_bac
     assert rp.PROJECT.undo_points == [f"FilmComposer: score {video.name}"], console
     assert "spot" in console and "%" in console  # progress arrived while the job ran
     plan = json.loads((Path(state("out")) / "plan.json").read_text())
-    assert [t.name for t in rp.tagged_tracks()][:-1] == [t["name"] for t in plan["tracks"]]
-    assert all(t.items[0].length == 4.0 for t in rp.tagged_tracks()[:-1])
+    assert [t.name for t in instruments()][:-1] == [t["name"] for t in plan["tracks"]]
+    assert all(t.items[0].length == 4.0 for t in instruments()[:-1])
     assert sum(len(tk.notes) for t in rp.tagged_tracks() for i in t.items for tk in i.takes) > 0

@@ -8,6 +8,13 @@ creates carries `<EXT filmcomposer TAG>` (REAPER's storage of P_EXT:filmcomposer
 replaces only those. MIDI is written in REAPER's delta-tick form at 960 ticks per quarter note;
 the tempo envelope maps quarter notes to video seconds, as in arrangement.mid.
 
+What REAPER plays is what master.wav is made of. A folder "FC Stems" holds one track per rendered stem
+(stems/NAME.wav: each part after its own gain, pan and volume envelope, and the reverb return), at
+unity gain and centre pan with no FX or sends, so nothing is applied twice and the tracks sum to
+master.wav before its limiter. A muted folder "FC Instruments" holds the parts as MIDI with their FX
+(ReaSynth, or the VSTi the instrument library names), gain, pan, volume envelope and reverb sends, and
+the reverb bus: unmute it and mute "FC Stems" to hear (and play) the MIDI on those instruments.
+
 The project also carries the ExtState an in-REAPER score writes (`<EXTSTATE <FilmComposer ...>>`, how
 REAPER saves SetProjExtState), so the REAPER actions treat the opened file as scored: `out` is "." (the
 folder of the project file, which is OUT), `video`, `placement` (the video item at 0 s), `scheme`, and
@@ -40,6 +47,8 @@ SECTION = "FilmComposer"
 #: marker colours (r, g, b) by rhythm-spot kind, as the REAPER actions colour them (fc_plan.MARKER_COLORS)
 MARKER_COLORS = {"cut": (230, 60, 60), "motion": (60, 140, 230), "accent": (230, 180, 40),
                  "section": (120, 200, 120)}
+#: the two folders: the rendered stems (heard), the parts as MIDI on their instruments (muted)
+STEMS_FOLDER, INSTRUMENTS_FOLDER = "FC Stems", "FC Instruments"
 _NAMESPACE = uuid.UUID("6f1c3b52-4a8e-4d55-9c1e-0b9e5f3a7d21")
 
 # ReaSynth's state, exactly as REAPER saved a freshly inserted ReaSynth (Perlence/rpp tests/data/vst.RPP,
@@ -187,9 +196,16 @@ def project_text(plan: Plan, *, video: str | Path | None = None, timestamp: int 
     if video is not None:
         _video_track(w, plan, Path(video))
         offset = 1
+    names = stem_files(plan)
+    _folder_track(w, plan, STEMS_FOLDER, muted=False)
+    seconds = _stem_seconds(plan)
+    for number, (name, file) in enumerate(names):
+        _stem_track(w, plan, name, file, seconds, last=number == len(names) - 1)
+    _folder_track(w, plan, INSTRUMENTS_FOLDER, muted=True)
+    first = offset + 1 + len(names) + 1
     for index, track in enumerate(plan.tracks):
         _instrument_track(w, plan, track, index)
-    _reverb_track(w, plan, [(offset + i, t) for i, t in enumerate(plan.tracks)])
+    _reverb_track(w, plan, [(first + i, t) for i, t in enumerate(plan.tracks)])
     w.close()
     return "\n".join(w.lines) + "\n"
 
@@ -222,13 +238,33 @@ def write_rpp(plan: Plan, path: str | Path, *, video: str | Path | None = None,
     Path(path).write_text(project_text(plan, video=video, scheme=scheme), encoding="utf-8")
 
 
-def _track_head(w: _Writer, guid: str, name: str, volume: float, pan: float, tag: str | None) -> None:
+def stem_files(plan: Plan) -> list[tuple[str, str]]:
+    """(track name, stems/FILE.wav) of every stem realize renders: the parts, then the reverb return."""
+    from . import _stem_names  # realize's own naming (imported here: realize imports this module)
+
+    names = [t.name for t in plan.tracks] + [plan.reverb.name]
+    files = _stem_names(names)
+    return [(f"{name} (stem)", f"stems/{file}.wav") for name, file in zip(names, files, strict=True)]
+
+
+def _stem_seconds(plan: Plan) -> float:
+    from .mixdown import clip_samples
+
+    return clip_samples(plan) / plan.sample_rate
+
+
+def _track_head(w: _Writer, guid: str, name: str, volume: float, pan: float, tag: str | None, *,
+                muted: bool = False, folder: int = 0) -> None:
+    """`folder`: 1 opens a folder (this track is its parent), -1 closes one after this track."""
     w.open(f"TRACK {guid}")
     w.line(f"NAME {_q(name)}")
     for line in ("PEAKCOL 16576", "BEAT -1", "AUTOMODE 0"):
         w.line(line)
     w.line(f"VOLPAN {_n(volume)} {_n(min(max(pan, -1.0), 1.0))} -1 -1 1")
-    for line in ("MUTESOLO 0 0 0", "IPHASE 0", "ISBUS 0 0", "BUSCOMP 0 0 0 0 0",
+    w.line(f"MUTESOLO {int(muted)} 0 0")
+    w.line("IPHASE 0")
+    w.line(f"ISBUS {1 if folder > 0 else 2 if folder < 0 else 0} {folder}")
+    for line in ("BUSCOMP 0 0 0 0 0",
                  "SHOWINMIX 1 0.6667 0.5 1 0.5 0 0 0", "SEL 0", "REC 0 0 0 0 0 0 0", "VU 2",
                  "TRACKHEIGHT 0 0 0", "INQ 0 0 0 0.5 100 0 0 100", "NCHAN 2", "FX 1"):
         w.line(line)
@@ -243,6 +279,39 @@ def _track_head(w: _Writer, guid: str, name: str, volume: float, pan: float, tag
 def _track_tail(w: _Writer) -> None:
     w.line("MIDIOUT -1")
     w.line("MAINSEND 1 0")
+
+
+def _folder_track(w: _Writer, plan: Plan, name: str, *, muted: bool) -> None:
+    guid = _guid(plan.tag, "folder", name)
+    _track_head(w, guid, name, 1.0, 0.0, plan.tag, muted=muted, folder=1)
+    _track_tail(w)
+    w.close()
+
+
+def _stem_track(w: _Writer, plan: Plan, name: str, file: str, seconds: float, *, last: bool) -> None:
+    """A rendered stem at unity gain, centre pan, no FX, no sends: it already holds its mix."""
+    guid = _guid(plan.tag, "stem", name)
+    _track_head(w, guid, name, 1.0, 0.0, plan.tag, folder=-1 if last else 0)
+    _track_tail(w)
+    w.open("ITEM")
+    w.line("POSITION 0")
+    w.line("SNAPOFFS 0")
+    w.line(f"LENGTH {_n(seconds)}")
+    for line in ("LOOP 0", "ALLTAKES 0", "FADEIN 1 0 0 1 0 0", "FADEOUT 1 0 0 1 0 0", "MUTE 0", "SEL 0"):
+        w.line(line)
+    w.line(f"IGUID {_guid(guid, 'item')}")
+    w.line("IID 1")
+    w.line(f"NAME {_q(file.rsplit('/', 1)[-1])}")
+    w.line("VOLPAN 1 0 1 -1")
+    w.line("SOFFS 0")
+    w.line("PLAYRATE 1 1 0 -1 0 0.0025")
+    w.line("CHANMODE 0")
+    w.line(f"GUID {_guid(guid, 'take')}")
+    w.open("SOURCE WAVE")
+    w.line(f"FILE {_q(file)}")
+    w.close()
+    w.close()
+    w.close()
 
 
 def _video_track(w: _Writer, plan: Plan, video: Path) -> None:
@@ -407,7 +476,7 @@ def _fx_chain(w: _Writer, plugins: list[list[str]], guid: str) -> None:
 def _reverb_track(w: _Writer, plan: Plan, sources: list[tuple[int, PlanTrack]]) -> None:
     reverb = plan.reverb
     guid = _guid(plan.tag, "reverb", reverb.name)
-    _track_head(w, guid, reverb.name, reverb.volume, 0.0, plan.tag)
+    _track_head(w, guid, reverb.name, reverb.volume, 0.0, plan.tag, folder=-1)
     for source, track in sources:
         if track.reverb_send > 0:
             # src, mode 0 = post-fader, volume, pan, mute, mono, phase, src chans 1/2, dst chans 1/2,
