@@ -331,12 +331,22 @@ def test_project_header_render_settings_tempo_and_markers(projects, plan: Plan) 
         assert [m[0] for m in project["markers"]] == [1, 2, 3, 4]
 
 
+def _track_names(plan: Plan, video: bool = True) -> list[str]:
+    """The .RPP's tracks: the picture, the heard stems folder, the muted instruments folder."""
+    from fc_backend.realize.rpp import INSTRUMENTS_FOLDER, STEMS_FOLDER, stem_files
+
+    stems = [name for name, _ in stem_files(plan)]
+    parts = [t.name for t in plan.tracks]
+    return (["Video"] if video else []) + [STEMS_FOLDER, *stems, INSTRUMENTS_FOLDER, *parts, plan.reverb.name]
+
+
 def test_project_tracks_items_notes_envelopes_and_sends(projects, plan: Plan) -> None:
     tm = plan.tempo_map
     for project in projects:
         tracks = project["tracks"]
-        assert [t["name"] for t in tracks] == ["Video", *[t.name for t in plan.tracks], plan.reverb.name]
-        video, *instruments, bus = tracks
+        assert [t["name"] for t in tracks] == _track_names(plan)
+        first = len(tracks) - len(plan.tracks) - 1
+        video, instruments, bus = tracks[0], tracks[first:-1], tracks[-1]
         assert (video["source"], video["file"]) == ("VIDEO", str(Path("media") / "clip 1.mp4"))
         assert video["ext"] == []  # the picture is the user's: never tagged, never replaced
         for got, track in zip(instruments, plan.tracks, strict=True):
@@ -360,7 +370,7 @@ def test_project_tracks_items_notes_envelopes_and_sends(projects, plan: Plan) ->
             assert np.allclose(got["volenv"], want_env, atol=1e-9)
             assert len(got["volenv"]) > len(track.volume_envelope)  # the ramps are written too
         assert bus["ext"] == [["filmcomposer", plan.tag]]
-        assert np.allclose(bus["auxrecv"], [(i + 1, 0, t.reverb_send) for i, t in enumerate(plan.tracks)])
+        assert np.allclose(bus["auxrecv"], [(first + i, 0, t.reverb_send) for i, t in enumerate(plan.tracks)])
         senders = [tracks[src]["name"] for src, _, _ in bus["auxrecv"]]
         assert senders == [t.name for t in plan.tracks]
 
@@ -377,7 +387,7 @@ def test_fx_blocks_have_the_shape_reaper_saves(projects, plan: Plan) -> None:
     verbs = _reference_vsts("griffinsauce__with-external-files.rpp")
     verb_ref = next(v for v in verbs if "ReaVerbate" in v[0])
     v6_ref = verb_ref[: verb_ref.index("|")]
-    for track in project["tracks"][1:-1]:
+    for track in project["tracks"][-len(plan.tracks) - 1:-1]:
         (header,), (state,) = track["vst"], track["vst_state"]
         assert len(header) == len(v6_ref)  # REAPER 6 form: name dll 0 "" uid<id> ""
         assert header[:4] == synth_ref[:4] and header[4].startswith(synth_ref[4] + "<")
@@ -415,8 +425,10 @@ def test_project_without_video_indexes_sends_from_the_first_track(plan: Plan) ->
     assert text == project_text(odd, timestamp=1700000000)  # same plan, same file (stable GUIDs)
     for project in (_read_rpp(text), _read_rppxml(text)):
         names = [t["name"] for t in project["tracks"]]
-        assert names == [t.name for t in odd.tracks] + [odd.reverb.name]
-        assert [a[0] for a in project["tracks"][-1]["auxrecv"]] == list(range(len(odd.tracks)))
+        assert names == _track_names(odd, video=False)
+        first = len(names) - len(odd.tracks) - 1
+        senders = [a[0] for a in project["tracks"][-1]["auxrecv"]]
+        assert senders == list(range(first, first + len(odd.tracks)))
         assert project["head"][2] == "1700000000"
 
 
@@ -447,7 +459,7 @@ def test_instrument_library_fx_reaches_the_project(tmp_path: Path, caplog: pytes
     assert "JS: loser/3BandEQ" in caplog.text  # a kind we cannot write is named, and ReaSynth stands in
     ident = (b"VST" + b"\0" * 4 + b"labs").ljust(16, b"\0").hex().upper()
     for project in (_read_rpp(text), _read_rppxml(text)):
-        flute, cello, harp, viola, _bus = project["tracks"]
+        flute, cello, harp, viola, _bus = project["tracks"][-5:]
         assert flute["vst"] == [["VSTi: LABS (Spitfire Audio)", "LABS.dll", "0", "", f"0<{ident}>", ""]]
         vst3_uid = "0{" + "0" * 32 + "}"
         assert cello["vst"] == [["VST3i: Pianoteq 8 (Modartt)", "Pianoteq 8.vst3", "0", "", vst3_uid, ""]]

@@ -102,7 +102,7 @@ def user_tracks() -> list[tuple]:
     return [snapshot(t) for t in rp.PROJECT.tracks if "filmcomposer" not in t.ext]
 
 
-def instruments() -> list[rp.Track]:
+def part_tracks() -> list[rp.Track]:
     """The score's MIDI parts and reverb bus: the tracks in its "FC Instruments" folder."""
     tagged = rp.tagged_tracks()
     return tagged[[t.name for t in tagged].index(fc_plan.INSTRUMENTS_FOLDER) + 1:]
@@ -329,7 +329,7 @@ def test_score_builds_the_plan_under_the_picture_and_leaves_the_user_alone(host)
     assert user_tracks() == before
     assert [m.name for m in rp.PROJECT.markers if m.name in user_markers] == user_markers
 
-    tagged = instruments()
+    tagged = part_tracks()
     assert [t.name for t in tagged] == [t["name"] for t in plan["tracks"]] + [plan["reverb"]["name"]]
     # what REAPER plays: the rendered stems, at unity and centre, under the picture; the MIDI parts muted
     names = [t.name for t in rp.tagged_tracks()]
@@ -769,7 +769,7 @@ def test_review_window_edits_tracks_instruments_pans_and_envelopes(host) -> None
     assert [t["track_index"] for t in edited["tracks"]] == list(range(1, len(old)))  # renumbered
     for new, was in zip(edited["tracks"][2:], old[3:], strict=True):  # the others stay as they were
         assert {**new, "track_index": was["track_index"]} == was
-    tagged = instruments()
+    tagged = part_tracks()
     assert [t.name for t in tagged][:-1] == [t["name"] for t in edited["tracks"]]
     assert tagged[0].pan == pytest.approx(-0.8)
     plan = json.loads((Path(state("out")) / "plan.json").read_text())
@@ -827,6 +827,6 @@ def test_score_through_the_real_bridge_and_a_local_backend(host, clip, local_bac
     assert rp.PROJECT.undo_points == [f"FilmComposer: score {video.name}"], console
     assert "spot" in console and "%" in console  # progress arrived while the job ran
     plan = json.loads((Path(state("out")) / "plan.json").read_text())
-    assert [t.name for t in instruments()][:-1] == [t["name"] for t in plan["tracks"]]
-    assert all(t.items[0].length == 4.0 for t in instruments()[:-1])
+    assert [t.name for t in part_tracks()][:-1] == [t["name"] for t in plan["tracks"]]
+    assert all(t.items[0].length == 4.0 for t in part_tracks()[:-1])
     assert sum(len(tk.notes) for t in rp.tagged_tracks() for i in t.items for tk in i.takes) > 0
