@@ -108,3 +108,27 @@ def test_the_instruments_are_there_muted_and_complete(scored) -> None:
                                                  for i in _blocks(track, "ITEM"))
     heard = {id(t) for t, _ in heard_tracks(project)}
     assert not any(id(t) in heard for t in inside)
+
+
+def test_the_actions_and_the_offline_writer_agree_on_names_colours_and_stems(scored) -> None:
+    """reaper_scripts/fc_plan.py (stdlib, inside REAPER) restates what the offline writer decides."""
+    import importlib.util
+
+    from fc_backend.realize import rpp as writer
+
+    path = Path(__file__).resolve().parent.parent / "reaper_scripts" / "fc_plan.py"
+    spec = importlib.util.spec_from_file_location("fc_plan_for_test", path)
+    fc_plan = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fc_plan)
+    assert (fc_plan.SECTION, fc_plan.MARKER_COLORS) == (writer.SECTION, writer.MARKER_COLORS)
+    assert fc_plan.STEMS_FOLDER == writer.STEMS_FOLDER
+    assert fc_plan.INSTRUMENTS_FOLDER == writer.INSTRUMENTS_FOLDER
+    odd = {"tracks": [{"name": "Violins I"}, {"name": "violins i"}, {"name": "..."}, {"name": "Bass/Low"}],
+           "reverb": {"name": "FC Reverb"}}
+    from dataclasses import replace
+
+    first = scored.plan.tracks[0]
+    plan = replace(scored.plan, tracks=[replace(first, name=t["name"]) for t in odd["tracks"]])
+    assert fc_plan.stem_files(odd) == writer.stem_files(plan)
+    on_disk = sorted(p.name for p in (Path(scored.out_dir) / "stems").iterdir())
+    assert sorted(f.split("/")[1] for _, f in writer.stem_files(scored.plan)) == on_disk
