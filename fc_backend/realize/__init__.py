@@ -14,7 +14,6 @@ import json
 import logging
 import math
 import os
-import re
 import shutil
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from ..tools import soundfont
 from .master import Spool, master, pcm24, pcm24_writer
 from .mixdown import mixdown
 from .rpp import write_rpp
+from .stems import stem_names as _stem_names
 
 __all__ = ["realize"]
 
@@ -125,15 +125,3 @@ def _finish_stem(stem: Spool, gain: float, target: Path, sample_rate: int, *, as
             for block in stem.blocks():
                 out.write(pcm24(block * g))
     stem.path.unlink()
-
-
-def _stem_names(names: list[str]) -> list[str]:
-    """File-safe, unique stem names: letters, digits, '-', '_' and '.' only."""
-    out: list[str] = []
-    for index, name in enumerate(names):
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or f"track{index + 1}"
-        candidate, k = safe, 2
-        while candidate.lower() in (o.lower() for o in out):
-            candidate, k = f"{safe}_{k}", k + 1
-        out.append(candidate)
-    return out

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from ..model import Plan, PlanTrack, ReverbBus
 from .envelope import envelope_breakpoints
+from .stems import stem_names
 
 log = logging.getLogger(__name__)
 
@@ -240,10 +241,8 @@ def write_rpp(plan: Plan, path: str | Path, *, video: str | Path | None = None,
 
 def stem_files(plan: Plan) -> list[tuple[str, str]]:
     """(track name, stems/FILE.wav) of every stem realize renders: the parts, then the reverb return."""
-    from . import _stem_names  # realize's own naming (imported here: realize imports this module)
-
     names = [t.name for t in plan.tracks] + [plan.reverb.name]
-    files = _stem_names(names)
+    files = stem_names(names)
     return [(f"{name} (stem)", f"stems/{file}.wav") for name, file in zip(names, files, strict=True)]
 
 
