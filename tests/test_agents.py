@@ -124,7 +124,7 @@ def test_the_schema_itself_is_asked_for_where_the_endpoint_takes_it() -> None:
         assert fmt["type"] == "json_schema" and fmt["json_schema"]["name"].endswith("_reviewer")
         keys = REVIEWER_KEYS[agent_of(request)]
         assert fmt["json_schema"]["schema"]["properties"]["criteria"]["required"] == list(keys)
-        assert request["max_tokens"] == 100 + 60 * len(keys)
+        assert request["max_tokens"] == 80 + 45 * len(keys)
         assert len(json.dumps(request["messages"])) < 4500  # a 4k-token context holds it
     assert {d.by for d in result.decisions} == {"llm"}
     with fake_llm(scripted(replies)) as server:  # an endpoint without structured outputs: json_object

@@ -59,6 +59,7 @@ class Referee:
         self.attempts[name] = tries = self.attempts.get(name, 0) + 1
         answer, problem = parse_answer(text, task)
         if answer is not None:
+            self.session.valid += 1
             self.answers[name] = answer
             self.decisions[name] = Decision(
                 name, "llm", f"valid answer on try {tries}", self.session.settings.model

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 #: the longest chain of thought an answer may carry (bounded: small models loop otherwise)
-REASONING_CHARS = 200
+REASONING_CHARS = 120
 
 REASONING = {"type": "string", "maxLength": REASONING_CHARS}
 

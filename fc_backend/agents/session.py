@@ -39,6 +39,8 @@ class LLMSession:
     decisions: dict[str, Decision] = field(default_factory=dict)
     #: seconds spent per agent (all its requests), for the bench
     seconds: dict[str, float] = field(default_factory=dict)
+    #: answers that met their schema and checks (each stood), of `endpoint.usage.requests`
+    valid: int = 0
 
     @property
     def usable(self) -> bool:
@@ -98,6 +100,10 @@ def llm_session(config: Config | None) -> Iterator[LLMSession | None]:
     if settings is None:
         yield None
         return
+    current = _current.get()
+    if current is not None and _same_endpoint(current.settings, settings):  # probed once per endpoint
+        yield current
+        return
     session = open_session(settings)
     token = _current.set(session)
     try:
@@ -112,9 +118,10 @@ def session_for(config: Config | None) -> LLMSession | None:
     if settings is None:
         return None
     current = _current.get()
-    if current is not None and (current.settings.base_url, current.settings.model) == (
-        settings.base_url,
-        settings.model,
-    ):
+    if current is not None and _same_endpoint(current.settings, settings):
         return current
     return open_session(settings)
+
+
+def _same_endpoint(a: LLMSettings, b: LLMSettings) -> bool:
+    return (a.base_url, a.model) == (b.base_url, b.model)

@@ -109,7 +109,6 @@ def schema(role: str, draft: Draft) -> dict[str, Any]:
             softened_measures={
                 "type": "array",
                 "maxItems": m,
-                "uniqueItems": True,
                 "items": {"type": "integer", "minimum": 1, "maximum": m},
             },
         )
@@ -128,7 +127,6 @@ def schema(role: str, draft: Draft) -> dict[str, Any]:
         remove_tracks={
             "type": "array",
             "maxItems": max(0, n - 2),
-            "uniqueItems": True,
             "items": {"enum": list(range(2, n + 1))},
         },
         levels=_exactly(n, steps(0.5, 1.5)),
@@ -263,7 +261,12 @@ def apply(role: str, answer: dict[str, Any], draft: Draft) -> None:
         melody = SchemeTrack(1, "melody", "melody", "", "melody")
         draft.tracks = [melody] + [
             SchemeTrack(
-                i, p["role"], p["role"], "", p["source"], softened_measures=sorted(p["softened_measures"])
+                i,
+                p["role"],
+                p["role"],
+                "",
+                p["source"],
+                softened_measures=sorted(set(p["softened_measures"])),
             )
             for i, p in enumerate(answer["parts"], start=2)
         ]

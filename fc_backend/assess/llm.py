@@ -34,7 +34,7 @@ FOCUS = {
     "rhythm": "a clear, steady rhythm with some variety, and onsets on the picture's cuts",
     "emotion": "whether mode, tempo and register suit the clip's emotion and follow its motion",
 }
-REASON_CHARS = 120
+REASON_CHARS = 60
 
 
 def criteria_schema(keys: tuple[str, ...]) -> dict[str, Any]:
@@ -64,7 +64,7 @@ def criteria_schema(keys: tuple[str, ...]) -> dict[str, Any]:
 
 def max_tokens(keys: tuple[str, ...]) -> int:
     """Room for the reasoning and each criterion's score and reason, with a margin, no more."""
-    return 100 + 60 * len(keys)
+    return 80 + 45 * len(keys)
 
 
 @cache
@@ -119,7 +119,7 @@ def _task(reviewer: str, keys: tuple[str, ...], rule: list[Criterion]) -> Task:
     schema = criteria_schema(keys)
     fallback = {
         "reasoning": "rule-based measurement",
-        "criteria": {c.key: {"score": c.score, "reason": c.reason[:REASON_CHARS]} for c in rule},
+        "criteria": {c.key: {"score": c.score, "reason": c.reason} for c in rule},
     }
     steps = [
         f"read the melody for {FOCUS[reviewer]};",
