@@ -366,3 +366,32 @@ def test_a_model_that_only_talks_nonsense_gets_the_rule_based_scheme(clip: Calla
     assert {k: v for k, v in scheme.to_dict().items() if k != "decisions"} == rule
     assert sum("LLM agent" in r.getMessage() for r in caplog.records) == len(ROLES)
     assert {d.by for d in scheme.decisions} == {"rules"}
+
+
+# -------------------------------------------------------------------------------------------- vision
+
+
+def test_a_vision_endpoint_of_its_own_labels_shots_without_switching_the_agents_on(clip, capsys) -> None:
+    from fc_backend.spot.vision import vision_settings
+
+    labels = {
+        "setting": "city",
+        "brightness": "dim",
+        "hue": "blue",
+        "behaviour": "running",
+        "view_scale": "long shot",
+        "emotion": "tense",
+        "theme": "mystery",
+    }
+    config = Config(vlm_base_url="http://127.0.0.1:9/v1", vlm_model="eyes")
+    assert llm_settings(config) is None  # no agents
+    assert vision_settings(config).base_url == "http://127.0.0.1:9/v1"
+    with fake_llm(lambda request: json.dumps(labels)) as server:
+        assert (
+            main(["spot", str(clip[0]), "--json", "--vlm-base-url", server.base_url, "--vlm-model", "eyes"])
+            == 0
+        )
+    spotting = json.loads(capsys.readouterr().out)
+    assert len(server.requests) == len(spotting["shots"]) and not server.probes
+    assert {r["model"] for r in server.requests} == {"eyes"}
+    assert all(shot["attributes"]["theme"] == "mystery" for shot in spotting["shots"])
