@@ -76,7 +76,7 @@ def closed_port() -> str:
 
 
 def stall(h: BaseHTTPRequestHandler) -> None:
-    time.sleep(30)
+    time.sleep(120)
 
 
 def endless(h: BaseHTTPRequestHandler) -> None:
@@ -84,7 +84,7 @@ def endless(h: BaseHTTPRequestHandler) -> None:
     h.send_header("Content-Type", "application/json")
     h.end_headers()
     h.wfile.write(b'{"choices": [{"message": {"content": "')
-    for _ in range(300):
+    for _ in range(1200):
         h.wfile.write(b"la la la ")
         h.wfile.flush()
         time.sleep(0.1)
@@ -165,7 +165,7 @@ def test_an_unusable_endpoint_is_one_line_with_its_cause_before_any_work(case: s
     with server(get, post) as url:
         result, seconds = run_score(clip[0], folder / "out", url)
     assert_one_line_and_nothing_left(result, cause, folder)
-    assert seconds < 20  # one deadline (4 s here) bounds it, whatever the server does
+    assert seconds < 60  # one deadline (4 s here, plus start-up on a loaded machine) bounds a 120 s stall
 
 
 def test_with_llm_optional_a_dead_endpoint_costs_seconds_and_says_why(clip, tmp_path) -> None:
@@ -207,7 +207,7 @@ def test_a_server_killed_mid_run_stops_the_run_with_the_cause(clip, tmp_path) ->
         fake.reply = kill
         result, _ = run_score(clip[0], folder / "out", fake.base_url, "--llm-time-limit", "120")
     assert len(fake.requests) == 1
-    assert_one_line_and_nothing_left(result, "connection refused|connection broke mid-answer", folder)
+    assert_one_line_and_nothing_left(result, "connection refused|connection broke mid-answer|connection reset by peer", folder)
 
 
 def test_sigterm_mid_run_leaves_no_staging_folder(clip, tmp_path) -> None:
