@@ -207,7 +207,8 @@ def test_a_server_killed_mid_run_stops_the_run_with_the_cause(clip, tmp_path) ->
         fake.reply = kill
         result, _ = run_score(clip[0], folder / "out", fake.base_url, "--llm-time-limit", "120")
     assert len(fake.requests) == 1
-    assert_one_line_and_nothing_left(result, "connection refused|connection broke mid-answer|connection reset by peer", folder)
+    causes = "connection refused|connection broke mid-answer|connection reset by peer"
+    assert_one_line_and_nothing_left(result, causes, folder)
 
 
 def test_sigterm_mid_run_leaves_no_staging_folder(clip, tmp_path) -> None:
