@@ -17,7 +17,7 @@ def line(notes: list[tuple[float, float, int]]) -> Melody:
 def test_grid_values_and_bar_recurrence_are_counted_in_beats() -> None:
     bar = [(0, 1, 60), (1, 1.5, 62), (1.5, 2, 64), (2, 4, 65)]
     tune = line(bar + [(s + 4, e + 4, p) for s, e, p in bar] + [(8.1, 12, 60)])
-    assert music.distinct_values(tune) == 4  # 1, 0.5, 2 and the 3.9 of the last note
+    assert music.distinct_values(tune) == 3  # 1, 0.5 and 2; the last note is held as long as the tune
     assert music.off_grid_share(tune) == 1 / 9  # only the onset at 8.1 beats
     assert music.bar_recurrence(tune) == 2 / 3  # bars 1 and 2 share a rhythm, bar 3 does not
 

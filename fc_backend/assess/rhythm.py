@@ -15,6 +15,8 @@ REVIEWER = "rhythm"
 #: a rhythm spot counts as hit when an onset is this close (seconds)
 SPOT_WINDOW = 0.05
 STRONG_SPOT = 0.7
+#: the grid (beats) a theme marks a spot on when the spot falls between grid positions
+HIT_GRID = 0.5
 
 
 def review(a: Analysis) -> list[Criterion]:
@@ -62,7 +64,9 @@ def rhythmic_variety(a: Analysis) -> Criterion:
 
 
 def spot_alignment(a: Analysis) -> Criterion:
-    """Share of the picture's cuts and strong rhythm spots that a note onset marks within 50 ms."""
+    """Share of the picture's cuts and strong rhythm spots that a note onset marks: within 50 ms of
+    the spot, or on the eighth-grid position nearest it (the tune keeps to the grid; the orchestra's
+    hits mark a spot that falls between grid positions)."""
     s = a.spotting
     if s is None:
         return criterion("spot_alignment", REVIEWER, 0.5,
@@ -73,7 +77,15 @@ def spot_alignment(a: Analysis) -> Criterion:
         return criterion("spot_alignment", REVIEWER, 0.5,
                          "the clip has no cuts or strong rhythm spots to mark")
     onsets = np.array([n.start for n in a.melody.notes])
-    hit = [bool(len(onsets)) and float(np.min(np.abs(onsets - t))) <= SPOT_WINDOW for t in spots]
+    tm = a.melody.tempo_map
+
+    def marked(t: float) -> bool:
+        grid = tm.time_at(round(tm.beat_at(t) / HIT_GRID) * HIT_GRID)
+        return bool(len(onsets)) and min(float(np.min(np.abs(onsets - t))),
+                                         float(np.min(np.abs(onsets - grid)))) <= SPOT_WINDOW
+
+    hit = [marked(t) for t in spots]
     share = sum(hit) / len(spots)
     return criterion("spot_alignment", REVIEWER, share,
-                     f"{sum(hit)} of {len(spots)} cuts/strong spots ({share:.0%}) have an onset within 50 ms")
+                     f"{sum(hit)} of {len(spots)} cuts/strong spots ({share:.0%}) have an onset within 50 ms "
+                     "or on their nearest eighth")

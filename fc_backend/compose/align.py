@@ -59,3 +59,24 @@ def onset_at(notes: list[BeatNote], beat: float, pick_pitch: Callable[[float, in
             accent.pitch, note.pitch = note.pitch, pick_pitch(note.start, note.pitch)
         note.end = beat
         notes.insert(i + 1, accent)
+
+
+#: the grid (beats) a cut's onset is placed on: the theme keeps to the beat grid
+HIT_GRID = 0.5
+
+
+def restrike_on_cuts(notes: list[BeatNote], beats: list[float]) -> None:
+    """A note onset on the grid position nearest each cut: a note held across it is struck again there.
+
+    The tune keeps its rhythm and pitches (only a held note is re-articulated, on the grid); the
+    orchestra's re-strikes and hits mark the cut itself (plan/part_writers.py).
+    """
+    for beat in beats:
+        at = round(beat / HIT_GRID) * HIT_GRID
+        if any(abs(n.start - at) < 1e-6 for n in notes):
+            continue
+        held = next((n for n in notes if n.start + MIN_PIECE - 1e-6 <= at <= n.end - MIN_PIECE + 1e-6), None)
+        if held is None:
+            continue
+        notes.insert(notes.index(held) + 1, BeatNote(at, held.end, held.pitch, min(127, held.velocity + 12)))
+        held.end = at

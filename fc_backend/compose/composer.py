@@ -1,7 +1,10 @@
-"""The rule-based composer: a theme in the clip's key and tempo that develops with the shots.
+"""The rule-based composer: a theme in the clip's key and tempo built from one or two rhythmic cells.
 
-Everything is decided in beats (quarter notes) on the spotting's tempo map and converted to video
-seconds at the end, so the melody plays in time with the picture and lands a note on every cut.
+One way through: sections and harmony (harmony.py) -> rhythmic cells (cells.py) -> development bar by
+bar (development.py) -> the line over the chords (line.py) -> onsets on the grid position of every cut
+(align.py); the orchestra's re-strikes and hits mark the cuts' exact times (plan/). Everything is
+decided in beats on the spotting's tempo map and converted to video seconds at the end. `_LineWriter`
+below is the older motif writer that re-roll still uses for a region.
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ from ..errors import InputError
 from ..model import Chord, Melody, Note, Spotting, TempoMap
 from ..progress import Progress, no_progress
 from ..theory import Key, Triad, stable
-from .align import BeatNote, onset_at
+from .align import BeatNote, restrike_on_cuts
+from .cells import choose_cells
+from .development import develop
 from .harmony import Section, plan_sections, progression
-from .motif import TRANSFORMS, Motif, choose_transform, make_motif, pulse_of
+from .line import write_line
+from .motif import TRANSFORMS, Motif, choose_transform, pulse_of
 from .tonality import HIGH_INDEX, LOW_INDEX, choose_key
 
 #: rhythm spots at least this strong get a note onset, like every cut
@@ -38,24 +44,19 @@ def compose_symbolic(spotting: Spotting, config: Config | None = None, *, descri
     measures = musical_measures(end_beat, per)
     final_beat = float(max(math.ceil(end_beat - 1e-6), 1))
 
+    # one way: sections and harmony -> rhythmic cells -> development -> line -> onsets on the cuts
     sections = plan_sections(spotting, measures)
     triads = progression(key, sections, rng)
-    motif = make_motif(rng, tm.meter, per)
+    cells = choose_cells(rng, tm.meter, per)
+    levels = _measure_levels(spotting, measures)
+    bars = develop(sections, cells, levels, rng)
     progress(0.3)
-
-    writer = _LineWriter(key, triads, motif, tm.meter, per, rng, calm=spotting.emotion == "calm")
-    writer.write(sections, _measure_levels(spotting, measures))
-    line = writer.notes
-    line[-1].end = max(final_beat, line[-1].start + 0.25)
+    home = 1.5 + (-1.0 if spotting.emotion == "calm" else 0.0)
+    line = write_line(bars, key, triads, per, _strong_offsets(tm.meter, per), levels, home=home)
+    line[-1].end = max(final_beat, line[-1].start + 0.25)  # the closing tonic holds to the clip's end
     progress(0.7)
-
-    spot_times = _spot_times(spotting)
-    spot_beats = {tm.beat_at(t): t for t in spot_times}
-    keep = frozenset([0.0, *spot_beats])
-    for beat in sorted(spot_beats):
-        onset_at(line, beat, writer.accent_pitch, end=line[-1].end, keep=keep)
-
-    notes = [Note(n.pitch, _seconds(tm, n.start, spot_beats), _seconds(tm, n.end, spot_beats), n.velocity)
+    restrike_on_cuts(line, [tm.beat_at(t) for t in _spot_times(spotting)])
+    notes = [Note(n.pitch, tm.time_at(n.start), tm.time_at(n.end), n.velocity)
              for n in line if n.end - n.start > 1e-9]
     notes = [n for n in notes if n.start < spotting.duration]
     chords = [Chord(tm.time_at(m * per), tm.time_at(final_beat if m == measures - 1 else (m + 1) * per),

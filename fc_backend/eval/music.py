@@ -34,8 +34,12 @@ def beat_notes(melody: Melody) -> list[tuple[float, float, int]]:
 
 
 def distinct_values(melody: Melody) -> int:
-    """How many different note values (to a 48th of a beat) the theme uses; humans use about 3."""
-    return len({round(d * 48) for _, d, _ in beat_notes(melody) if d > 1e-6})
+    """How many different note values (to a 48th of a beat) the theme uses; humans use about 3.
+
+    The last note is left out: it is held as long as the tune (or the picture) lasts, not a value of
+    the theme's rhythm.
+    """
+    return len({round(d * 48) for _, d, _ in beat_notes(melody)[:-1] if d > 1e-6})
 
 
 def off_grid_share(melody: Melody) -> float:
@@ -55,7 +59,7 @@ def bar_rhythms(melody: Melody) -> list[tuple[int, ...]]:
     per = melody.tempo_map.beats_per_measure
     bars: dict[int, list[int]] = {}
     for start, _, _ in beat_notes(melody):
-        bar = int(start // per + 1e-9)
+        bar = int(start / per + 1e-6)
         bars.setdefault(bar, []).append(round((start - bar * per) * 48))
     return [tuple(bars[b]) for b in sorted(bars)]
 
