@@ -8,8 +8,8 @@
 # WHEELS to a folder of wheels carried along and they are installed from it (--no-index, --no-deps).
 # Everything it prints also goes to one folder: $OUT if set, else /tmp/fc_gpu_check.
 #   1. the CPU tests' equivalence checks under CUDA graphs (tiny model, fp32)      ~1 min
-#   2. bench_musicgen --full: today's generate() for 30 s, then the fast path (CUDA graphs) in fp16
-#      and bf16 for 1, 4 and 8 cues of 30 s                                          ~4-5 min
+#   2. bench_musicgen --full: the fast path (CUDA graphs) in fp16 for 1, 4 and 8 cues of 30 s, today's
+#      generate() for 30 s (~90 s), then the fast path in bf16                       ~4-5 min
 #   3. what is left of the budget: the torch.compile(mode="reduce-overhead") step, 1 cue of 10 s
 set -u
 cd "$(dirname "$0")/.."
