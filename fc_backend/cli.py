@@ -104,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_score_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("-o", "--out", type=Path, required=True, help="folder for the artifacts")
-    cmd.add_argument("--seed", type=int, default=0, help="composer seed (same seed, same melody)")
+    cmd.add_argument("--seed", type=int, default=Config.seed, help="composer seed (same seed, same melody)")
     cmd.add_argument("--description", default="", help="what the music should say, in words")
     cmd.add_argument("--melody", type=Path, metavar="FILE",
                      help="use this melody (.mid or .abc, e.g. an edited melody.mid) instead of composing")
@@ -130,7 +130,7 @@ def add_llm_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--llm-model", help="model name at that endpoint")
     cmd.add_argument("--llm-optional", action="store_true",
                      help="if the endpoint is unusable, warn in one line and let the rules decide")
-    cmd.add_argument("--llm-time-limit", type=float, default=600.0, metavar="SECONDS",
+    cmd.add_argument("--llm-time-limit", type=float, default=Config.llm_time_limit, metavar="SECONDS",
                      help="bound on the whole LLM part: probe, every agent and retry (default 600)")
 
 

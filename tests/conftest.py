@@ -10,12 +10,25 @@ from fc_backend.demo import make_clip
 
 #: fixtures that decode, spot or score a real clip: a test that uses one is slow
 SLOW_FIXTURES = {"clip", "scored"}
+#: modules whose every test starts servers or subprocesses, builds a model or reads a corpus
+SLOW_MODULES = {"test_musicgen.py", "test_llm_endpoint.py", "test_reaper_osc.py", "test_install.py",
+                "test_eval_music.py", "test_server_auth.py", "test_server_cancel.py",
+                "test_server_confine.py", "test_server_jobs.py", "test_server_limits.py",
+                "test_server_local.py", "test_server_out.py", "test_server_private.py",
+                "test_server_reroll.py", "test_server_results.py"}
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Under `-m "not slow"`, a slow module is not even imported (MusicGen's alone costs seconds)."""
+    if collection_path.name in SLOW_MODULES and config.option.markexpr.replace(" ", "") == "notslow":
+        return True
+    return None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark `slow` every test that needs a real clip or a whole score (see pyproject's markers)."""
+    """Mark `slow` every test that needs a real clip or a whole score, or sits in a slow module."""
     for item in items:
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.path.name in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
 
 

@@ -114,6 +114,7 @@ def test_settings_come_from_the_config_and_the_key_from_the_environment(
     assert settings == LLMSettings("http://127.0.0.1:9/v1", "scripted", "sk-local-123", 1, optional=True)
 
 
+@pytest.mark.slow
 def test_the_schema_itself_is_asked_for_where_the_endpoint_takes_it() -> None:
     replies = {r: [verdict(r, 0.5)] for r in REVIEWER_KEYS}
     with fake_llm(scripted(replies), accepts_schema=True) as server:
@@ -159,6 +160,7 @@ def test_reviewers_speak_in_order_each_seeing_the_earlier_verdicts() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_bad_verdicts_are_sent_back_then_replaced_by_the_rule_based_reviewer(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -195,6 +197,7 @@ def test_bad_verdicts_are_sent_back_then_replaced_by_the_rule_based_reviewer(
     assert why["harmony_reviewer"][0] == "rules" and "3 answers failed" in why["harmony_reviewer"][1]
 
 
+@pytest.mark.slow
 def test_a_server_error_stops_at_once_with_its_cause_and_optional_leaves_the_rules(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

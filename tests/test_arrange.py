@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fc_backend.arrange import arrange
 from fc_backend.model import (
     Chord,
@@ -187,6 +189,7 @@ EXTREME_MELODIES = {"very low": (24, 40), "very high": (96, 108), "five octaves"
 OCTAVES = (-24, -12, 0, 12, 24)
 
 
+@pytest.mark.slow
 def test_no_part_leaves_its_instruments_range_for_any_mood_on_extreme_melodies() -> None:
     """Every emotion's palette, on melodies no single instrument holds, arranged then planned note by note."""
     from fc_backend.arrange.analyze import EMOTION_INTENSITY

@@ -117,6 +117,7 @@ def test_tunes_are_written_down_in_whole_measures() -> None:
             assert sum(float(t.split(":")[1]) for t in chords.split()) == beats, name
 
 
+@pytest.mark.slow
 def test_real_tunes_outscore_their_random_pitch_scrambles() -> None:
     wins, pairs, lines = 0, 0, []
     for t, name in enumerate(TUNES):
@@ -198,6 +199,7 @@ def corpus_tunes() -> list[tuple[str, str]]:
     return tunes
 
 
+@pytest.mark.slow
 def test_real_folk_tunes_outscore_random_pitch_scrambles_on_a_corpus_sample() -> None:
     tunes = corpus_tunes()
     assert len(tunes) > 1000

@@ -58,6 +58,7 @@ def test_bad_input_is_one_line_nonzero_and_leaves_nothing(kind: str, tmp_path: P
     assert set(tmp_path.iterdir()) == before, "a staging folder or partial output was left behind"
 
 
+@pytest.mark.slow
 def test_demo_scores_a_generated_clip(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     result = run_cli("demo", "-o", out, "-q")

@@ -150,6 +150,7 @@ def test_hit_rate_and_its_chance_level() -> None:
     assert chance_hit_rate(onsets, 10.0) == pytest.approx(0.4 / 10.0)
 
 
+@pytest.mark.slow
 def test_chroma_distance_ignores_the_octave_and_hears_the_pitch_class() -> None:
     a4, a5, eb5 = (chromagram(sine(f, 4, -20, channels=1)[:, 0], SR) for f in (440.0, 880.0, 622.25))
     assert chroma_distance(a4, a4) == pytest.approx(0.0, abs=1e-6)

@@ -80,6 +80,7 @@ def gain_at(points, time: float) -> float:
 EXTREME = [20, 110, 33, 97, 45, 20, 88, 61, 110, 24]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chords", [True, False])
 def test_every_note_is_playable_on_every_instrument(chords: bool) -> None:
     """An absurd melody (20..110) on every library instrument, through every part writer."""

@@ -100,6 +100,7 @@ def realized(tmp_path_factory: pytest.TempPathFactory, plan: Plan):
 # ------------------------------------------------------------------------------------------ files
 
 
+@pytest.mark.slow
 def test_realize_writes_every_artifact(realized, plan: Plan) -> None:
     out, files = realized(-23.0)
     assert files == {"arrangement.mid": out / "arrangement.mid", "project.rpp": out / "project.rpp",
@@ -133,6 +134,7 @@ def test_arrangement_mid_holds_every_note_in_video_time(realized, plan: Plan) ->
 # ------------------------------------------------------------------------------------------ master
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", [-23.0, -24.0, -16.0, -14.0])
 def test_master_meets_loudness_target_under_true_peak_ceiling(realized, plan: Plan, target: float) -> None:
     _, files = realized(target)

@@ -238,6 +238,7 @@ def _ffmpeg(*args: str) -> None:
     subprocess.run([require("ffmpeg"), "-v", "error", "-y", *args], check=True, capture_output=True)
 
 
+@pytest.mark.slow
 def test_variable_frame_rate_places_cuts_by_timestamps(tmp_path):
     """Frames 30+ are shown 0.5 s late and frames 60+ another 0.25 s: the cuts (frames 48, 84) move too."""
     path = tmp_path / "vfr.mp4"
@@ -259,6 +260,7 @@ def test_variable_frame_rate_places_cuts_by_timestamps(tmp_path):
     assert max(s.motion_curve.times) < s.duration
 
 
+@pytest.mark.slow
 def test_odd_and_tiny_frame_sizes_are_spotted(tmp_path):
     odd = tmp_path / "odd.mp4"
     _ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=320x180:rate={FPS}:duration=2,scale=321:181",
@@ -274,6 +276,7 @@ def test_odd_and_tiny_frame_sizes_are_spotted(tmp_path):
     assert all(v is None or v in VOCABULARY[k] for k, v in s.shots[0].attributes.to_dict().items())
 
 
+@pytest.mark.slow
 def test_rotation_metadata_gives_the_displayed_size(tmp_path):
     plain = _still(tmp_path / "plain.mp4", "0x3050A0", 2.0)
     rotated = tmp_path / "rotated.mp4"
@@ -297,6 +300,7 @@ def _boxed(path: Path, picture: str, pad: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_letterbox_bars_are_neither_darkness_nor_detail(tmp_path):
     """A 2.39:1 picture in a 16:9 frame reads like the same picture without its bars."""
     grey = f"color=c=0xC8C8C8:size=640x268:rate={FPS}"
@@ -327,6 +331,7 @@ def test_active_area_finds_paired_bars_only():
 # ------------------------------------------------------------------------------ what is not a cut
 
 
+@pytest.mark.slow
 def test_a_slow_pan_is_not_a_cut(tmp_path):
     pan = tmp_path / "pan.mp4"
     _ffmpeg("-f", "lavfi", "-i", f"mandelbrot=size=1280x360:rate={FPS}",
@@ -337,6 +342,7 @@ def test_a_slow_pan_is_not_a_cut(tmp_path):
     assert s.shots[0].motion_speed > 0.05  # it does move: about a third of a frame width a second
 
 
+@pytest.mark.slow
 def test_a_two_frame_flash_is_an_accent_not_a_cut_and_a_cut_after_it_stays(tmp_path):
     flash = tmp_path / "flash.mp4"
     white = "drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='between(n,30,31)'"

@@ -82,7 +82,7 @@ def add_commands(commands: Any) -> None:
     score = ops.add_parser("score", help="score VIDEO on the backend; artifacts into OUT")
     score.add_argument("video", type=Path)
     score.add_argument("-o", "--out", type=Path, required=True)
-    score.add_argument("--seed", type=int, default=0)
+    score.add_argument("--seed", type=int, default=Config.seed)
     score.add_argument("--description", default="")
     score.add_argument("--loudness", type=float, default=Config.loudness, choices=LOUDNESS_TARGETS)
     reroll = ops.add_parser("reroll", help="compose OUT's measures over [FROM, TO] s anew on the backend")
