@@ -1,9 +1,10 @@
 """Backend figures on loopback: ping round trip (p50/p99), upload throughput of a 100 MB file, and
 the cost of a re-roll through the service against the same re-roll in-process.
 
-Starts a real `serve` (no workers: an upload is verified and queued, then cancelled), plain and with
-CurveZMQ encryption, and prints the figures; then one with a worker, scores a clip through it and
-re-rolls a span of it both ways. Usage: .venv/bin/python bench/bench_server.py [--pings N] [--rerolls N]
+Starts a real `serve` (no workers: an upload is verified and queued, then cancelled), plain
+(--insecure), with this user's automatic keys and with --curve-keys, and prints the figures; then
+one with a worker, scores a clip through it and re-rolls a span of it both ways.
+Usage: .venv/bin/python bench/bench_server.py [--pings N] [--rerolls N]
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from fc_backend.server.client import Client, reroll_inputs  # noqa: E402
 from tests.test_server_support import running_server  # noqa: E402
 
 
-def measure(server, keys: Path | None, video: Path, pings: int, uploads: int) -> None:  # noqa: ANN001
-    with Client(server.endpoint, curve_keys=keys, timeout=30) as client:
+def measure(server, video: Path, pings: int, uploads: int) -> None:  # noqa: ANN001
+    with server.client(timeout=30) as client:
         for _ in range(50):  # warm-up: connection, handshake
             client.ping()
         rtts = []
@@ -96,12 +97,14 @@ def main() -> int:
         keys = tmp / "keys"
         make_keys(keys)
         print(f"{os.cpu_count()} CPUs; {args.mb} MiB of random bytes; server with no workers on 127.0.0.1")
-        for label, extra, credentials in (("plain", (), None),
-                                          ("CurveZMQ", ("--curve-keys", str(keys)), keys)):
+        modes = (("plain (--insecure)", (), None, True),
+                 ("CurveZMQ, this user's own keys (the loopback default)", (), None, False),
+                 ("CurveZMQ, --curve-keys", ("--curve-keys", str(keys)), keys, False))
+        for i, (label, extra, credentials, insecure) in enumerate(modes):
             print(label)
-            with running_server(tmp / label, "--workers", "0", "--max-upload-mb", str(args.mb + 1), *extra,
-                                keys=credentials) as server:
-                measure(server, credentials, video, args.pings, args.uploads)
+            with running_server(tmp / f"mode{i}", "--workers", "0", "--max-upload-mb", str(args.mb + 1),
+                                *extra, keys=credentials, insecure=insecure) as server:
+                measure(server, video, args.pings, args.uploads)
         if args.rerolls:
             print("re-roll (one local worker)")
             measure_reroll(tmp, args.rerolls)
