@@ -14,7 +14,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     )
     cmd.add_argument("file", type=Path, help="a MIDI file or an ABC tune (the first of a songbook)")
     cmd.add_argument("--json", action="store_true", help="print the Assessment as one JSON object")
-    from ..cli import add_llm_options
+    from . import add_llm_options
 
     add_llm_options(cmd)
     cmd.set_defaults(run=_run_assess)
@@ -27,7 +27,7 @@ def _run_assess(args: argparse.Namespace) -> int:
 
     melody = read_melody(args.file)
     from ..agents.session import llm_session
-    from ..cli import llm_config
+    from . import llm_config
 
     config = llm_config(args, Config())
     with llm_session(config) as session:

@@ -1,6 +1,8 @@
-"""The `filmcomposer` command.
+"""The `filmcomposer` command: one parser, its defaults from `Config`.
 
-Errors that are the user's to fix print as one line on stderr and exit 2; a traceback means a bug.
+score, render, demo and spot are here; assess, reroll, eval and the backend's serve/worker/request
+add themselves from this package's modules (EXTRA_COMMANDS). Errors that are the user's to fix
+print as one line on stderr and exit 2; a traceback means a bug.
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from . import __version__
-from .config import LOUDNESS_TARGETS, Config
-from .errors import FilmComposerError
+from .. import __version__
+from ..config import LOUDNESS_TARGETS, Config
+from ..errors import FilmComposerError
 
 #: modules that add their own subcommands with `add_commands(commands)`; listed here, not discovered,
 #: and each keeps its heavy imports inside the command so `filmcomposer --help` stays fast
-EXTRA_COMMANDS: tuple[str, ...] = ("fc_backend.commands.assess", "fc_backend.commands.reroll",
-                                  "fc_backend.commands.evaluate", "fc_backend.server.commands")
+EXTRA_COMMANDS: tuple[str, ...] = ("fc_backend.cli.assess", "fc_backend.cli.reroll",
+                                  "fc_backend.cli.evaluate", "fc_backend.cli.server")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +35,7 @@ def run_command(parser: argparse.ArgumentParser, argv: list[str] | None = None) 
     SIGTERM and SIGHUP unwind like Ctrl-C, so staging folders are removed on every exit we can catch;
     a reader that closes the pipe early (`| head`) ends the command quietly with one line.
     """
-    from .staging import Terminated, exit_on_signals
+    from ..staging import Terminated, exit_on_signals
 
     args = parser.parse_args(argv)
     exit_on_signals()
@@ -180,7 +182,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _run_score(args: argparse.Namespace, video: Path | None = None) -> int:
-    from .pipeline import score  # heavy imports only when a command needs them
+    from ..pipeline import score  # heavy imports only when a command needs them
 
     result = score(video or args.video, args.out, _config(args), description=args.description,
                    copy_video=args.copy_video or video is not None, show_progress=not args.quiet,
@@ -195,7 +197,7 @@ def _run_score(args: argparse.Namespace, video: Path | None = None) -> int:
 
 
 def _run_render(args: argparse.Namespace) -> int:
-    from .pipeline import render
+    from ..pipeline import render
 
     plan = render(args.out, Config(loudness=args.loudness, soundfont=args.soundfont, tail=args.tail),
                   from_plan=args.plan, show_progress=not args.quiet, force=args.force)
@@ -205,7 +207,7 @@ def _run_render(args: argparse.Namespace) -> int:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from .demo import make_clip
+    from ..demo import make_clip
 
     with tempfile.TemporaryDirectory() as tmp:
         clip = Path(tmp) / "demo_clip.mp4"
@@ -215,10 +217,10 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 def _run_spot(args: argparse.Namespace) -> int:
-    from .progress import stage_bar
-    from .spot import spot
-    from .spot.edits import load_spots
-    from .staging import staged_output
+    from ..progress import stage_bar
+    from ..spot import spot
+    from ..spot.edits import load_spots
+    from ..staging import staged_output
 
     if args.spots:
         load_spots(args.spots)  # a bad file is one line, before any progress bar
@@ -246,6 +248,3 @@ def _run_spot(args: argparse.Namespace) -> int:
             print(f"  {spot_.kind:<6} {spot_.time:7.3f} s  strength {spot_.strength:.2f}")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

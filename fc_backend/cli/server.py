@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..commands.reroll import add_reroll_options
 from ..config import LOUDNESS_TARGETS, Config
+from .reroll import add_reroll_options
 
 DEFAULT_BIND = "tcp://127.0.0.1:5555"
 
@@ -96,14 +96,14 @@ def add_commands(commands: Any) -> None:
 
 def _run_serve(args: argparse.Namespace) -> int:
     if args.make_keys:
-        from .auth import make_keys
+        from ..server.auth import make_keys
 
         made = make_keys(args.make_keys)
         print(f"wrote key pairs to {args.make_keys}: give clients server.key and client.key_secret, "
               f"remote workers server.key and worker.key_secret; allowed keys are in clients/ and workers/")
         return 0 if made else 1
-    from .broker import serve
-    from .settings import ServeSettings
+    from ..server.broker import serve
+    from ..server.settings import ServeSettings
 
     settings = ServeSettings(
         bind=args.bind, workers=args.workers, workers_bind=args.workers_bind, curve_keys=args.curve_keys,
@@ -119,7 +119,7 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 
 def _run_worker(args: argparse.Namespace) -> int:
-    from .worker import work
+    from ..server.worker import work
 
     return work(args.connect, curve_keys=args.curve_keys, work_dir=args.work_dir, soundfont=args.soundfont,
                 heartbeat=args.heartbeat, timeout=args.timeout, exit_with_parent=args.exit_with_parent,
@@ -128,17 +128,17 @@ def _run_worker(args: argparse.Namespace) -> int:
 
 def _run_request(args: argparse.Namespace) -> int:
     from ..errors import FilmComposerError
-    from .client import Client
+    from ..server.client import Client
 
     events = _EventPrinter(json_lines=args.progress_json, human=not args.quiet)
     try:
         if args.operation in ("score", "reroll"):  # before a backend is even started
-            from .client import check_writable
+            from ..server.client import check_writable
 
             check_writable(args.out)
         server = args.server
         if server is None:
-            from .local import ensure_backend
+            from ..server.local import ensure_backend
 
             server = ensure_backend()
         with Client(server, curve_keys=args.curve_keys, timeout=args.timeout,
@@ -229,3 +229,14 @@ class _EventPrinter:
         self.close()
         if self.json_lines:
             print(json.dumps({"event": "error", "code": code, "message": message}), flush=True)
+
+
+def lean_main(argv: list[str] | None = None) -> int:
+    """serve, worker and request alone (`python -m fc_backend.server`): the broker starts its local
+    workers this way, importing only what a worker needs, so they join in a fraction of the time the
+    whole `filmcomposer` command takes to load."""
+    from . import run_command
+
+    parser = argparse.ArgumentParser(prog="python -m fc_backend.server")
+    add_commands(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    return run_command(parser, argv)
