@@ -110,11 +110,14 @@ class AtMost:
 
 @dataclass(frozen=True)
 class Text:
-    """A string of at most `length` characters."""
+    """A string of at most `length` characters (or null, where `nullable`)."""
 
     length: int
+    nullable: bool = True
 
     def problem(self, value: Any) -> str | None:
+        if not isinstance(value, str) and not (value is None and self.nullable):
+            return f"{_short(value)} is not of type 'string'"
         if isinstance(value, str) and len(value) > self.length:
             return f"has {len(value)} characters, at most {self.length} allowed"
         return None
@@ -151,7 +154,7 @@ PLAN: dict[str, Rule] = {
     "tracks[].name": Text(256),
     "tracks[].gm_program": Between(0, 127, integer=True),
     "tracks[].fx": AtMost(MAX_FX),
-    "tracks[].fx[]": Text(1024),
+    "tracks[].fx[]": Text(1024, nullable=False),
     **_notes("tracks[].notes", MAX_NOTES_PER_TRACK),
     "tracks[].pan": Between(-1.0, 1.0),
     "tracks[].volume": _GAIN,
