@@ -41,13 +41,17 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
 
 
-def _hostile_reroll(server, out: Path, video: object, tmp_path: Path) -> dict:  # noqa: ANN001
-    """What a modified client sends: OUT's files with plan.json's video set to `video`."""
-    plan = json.loads((out / "plan.json").read_text())
-    plan["video"] = video
-    (out / "plan.json").write_text(json.dumps(plan))
+def _hostile_reroll(server, out: Path, sent: Path, **videos: object) -> dict:  # noqa: ANN001
+    """What a modified client sends: OUT's files, but plan.json's and/or spotting.json's "video" set
+    as given (`plan=...`, `spotting=...`); the edited copies go up from `sent`, OUT stays as it is."""
     inputs = reroll_inputs(out)
     digests = {name: sha256_file(path) for name, path in inputs.items()}
+    sent.mkdir(exist_ok=True)
+    for kind, video in videos.items():
+        data = json.loads((out / f"{kind}.json").read_text())
+        data["video"] = video
+        inputs[f"{kind}.json"] = sent / f"{kind}.json"
+        inputs[f"{kind}.json"].write_text(json.dumps(data))
     with Client(server.endpoint, timeout=30) as client:
         return client._reroll(out, inputs, digests, 0.0, 2.0, None, -23.0, lambda e: None, None)
 
@@ -59,12 +63,9 @@ def test_a_plan_naming_a_server_path_is_one_bad_request_and_nothing_comes_back(
     shutil.copytree(scored.out_dir, out)
     video = name.replace("SECRET", str(secret).lstrip("/") if name != "SECRET" else str(secret))
     video = video.replace("NOWHERE", "/no/such/folder/clip.mp4")
-    plan = json.loads((out / "plan.json").read_text())
-    plan["video"] = video
-    (out / "plan.json").write_text(json.dumps(plan))
     before = _tree(out)
     with pytest.raises(ServerError) as caught:
-        _hostile_reroll(server, out, video, tmp_path)
+        _hostile_reroll(server, out, tmp_path / "sent", plan=video)
     assert caught.value.code == "bad_request"
     message = caught.value.message
     assert message == "plan.json: video: must be the name of a file sent with this job"
@@ -77,16 +78,12 @@ def test_a_spotting_naming_a_server_path_gives_no_stills_of_it(server, scored, s
                                                                 tmp_path: Path) -> None:
     out = tmp_path / "out"
     shutil.copytree(scored.out_dir, out)
-    shutil.rmtree(out / "stills", ignore_errors=True)
-    spotting = json.loads((out / "spotting.json").read_text())
-    spotting["video"] = str(secret)
-    (out / "spotting.json").write_text(json.dumps(spotting))
-    sent_spotting = (out / "spotting.json").read_bytes()
-    result = _hostile_reroll(server, out, None, tmp_path)
+    spotting = (out / "spotting.json").read_bytes()
+    result = _hostile_reroll(server, out, tmp_path / "sent", plan=None, spotting=str(secret))
     names = {f["name"] for f in result["files"]}
     assert "spotting.json" not in names and not any(n.startswith("stills/") for n in names)
-    assert (out / "spotting.json").read_bytes() == sent_spotting
-    assert "was not found" in (out / "report.html").read_text()
+    assert (out / "spotting.json").read_bytes() == spotting
+    assert "was not found" in (out / "report.html").read_text()  # no frame of the server's file
 
 
 def test_a_local_clip_kept_elsewhere_still_rerolls_and_keeps_its_path(server, scored, tmp_path: Path) -> None:
