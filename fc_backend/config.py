@@ -59,3 +59,10 @@ class Config:
     vlm_model: str | None = None
     #: the vision endpoint, apart from the agents' (setting it does not switch the agents on)
     vlm_base_url: str | None = None
+    #: the first frame's SMPTE label, overriding the clip's own timecode tag ("01:00:00;00")
+    start_tc: str | None = None
+    #: reel number of the clip: its cues are named 1M1, 1M2, ... (reel, M for music, cue)
+    reel: int = 1
+    #: composer and publisher written into the cue sheet (blank by default)
+    cue_composer: str = ""
+    cue_publisher: str = ""

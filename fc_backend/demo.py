@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from fractions import Fraction
 from pathlib import Path
 
 from .tools import require
@@ -23,8 +24,11 @@ DEMO_SHOT_FRAMES = (72, 48, 96, 60, 84, 60)
 
 
 def make_clip(path: str | Path, shot_frames: tuple[int, ...] | list[int] = DEMO_SHOT_FRAMES, *,
-              fps: int = 24, size: tuple[int, int] = (640, 360)) -> list[float]:
+              fps: int | str = 24, size: tuple[int, int] = (640, 360),
+              timecode: str | None = None) -> list[float]:
     """Write an H.264 clip whose shots last `shot_frames` frames; returns the cut times in seconds.
+
+    `fps` may be an NTSC rate ("30000/1001"); `timecode` tags the first frame (MP4/MOV tmcd track).
 
     Example: ``make_clip("demo.mp4", [48, 24, 72])`` -> ``[2.0, 3.0]``.
     """
@@ -39,10 +43,10 @@ def make_clip(path: str | Path, shot_frames: tuple[int, ...] | list[int] = DEMO_
             "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
             "-r", str(fps), "-g", str(fps * 2),
             "-threads", "1",  # x264 on several threads can give other frames from run to run
-            str(path)]
+            *(["-timecode", timecode] if timecode else []), str(path)]
     subprocess.run(cmd, check=True, capture_output=True)
     cuts, frame = [], 0
     for frames in shot_frames[:-1]:
         frame += frames
-        cuts.append(frame / fps)
+        cuts.append(float(Fraction(frame) / Fraction(fps)))
     return cuts

@@ -16,11 +16,13 @@ import typing
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, TypeVar
 
 from .theory import Key, chord_name, chord_pitch_classes, estimate_chords, estimate_key
+from .timecode import ZERO, frames_to_tc, parse_rate, rate_from_fps, tc_to_frames
 
 T = TypeVar("T", bound="Record")
 
@@ -36,6 +38,8 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
 }
 
 RHYTHM_SPOT_KINDS = ("cut", "motion", "accent")
+#: the weight of a hit a person marked as important (its name ends in "!"); detected hits weigh <= 1
+MAX_WEIGHT = 2.0
 
 
 class Record:
@@ -195,6 +199,73 @@ class TempoMap(Record):
         return [self.measure_start(m) for m in range(1, count + 1)]
 
 
+# ---------------------------------------------------------------------------------------- timecode
+
+
+@dataclass
+class Timecode(Record):
+    """The picture's clock as an editor quotes it: exact frame rate, drop-frame or not, first frame's label.
+
+    Video time 0.0 s is the clip's first frame, labelled `start`; REAPER's project start time is
+    `start_seconds`, so its ruler reads the editor's timecode.
+    """
+
+    rate: str = "25/1"  # exact frames per second, "30000/1001" for 29.97
+    drop_frame: bool = False
+    start: str = ZERO
+
+    def __post_init__(self) -> None:
+        tc_to_frames(self.start, self.fraction, self.drop_frame)  # ValueError for a bad label
+
+    @property
+    def fraction(self) -> Fraction:
+        return parse_rate(self.rate)
+
+    @property
+    def fps(self) -> float:
+        return float(self.fraction)
+
+    @property
+    def start_frame(self) -> int:
+        return tc_to_frames(self.start, self.fraction, self.drop_frame)
+
+    @property
+    def start_seconds(self) -> float:
+        """The first frame's label as seconds of real time (frames / rate)."""
+        return float(self.start_frame / self.fraction)
+
+    def frame_at(self, time: float) -> int:
+        """Index of the frame showing at video time `time` (nearest frame start)."""
+        return int(round(time * self.fps + 1e-9))
+
+    def label(self, time: float) -> str:
+        """SMPTE label of video time `time`, e.g. "01:00:02;15"."""
+        return frames_to_tc(self.start_frame + self.frame_at(time), self.fraction, self.drop_frame)
+
+    def frames_off(self, time: float, target: float) -> float:
+        """How many frames `time` lands after `target` (negative: before it)."""
+        return (time - target) * self.fps
+
+
+def cue_number(reel: int, index: int) -> str:
+    """A cue's name by the film-music convention: reel 1, music cue 3 is "1M3"."""
+    return f"{reel}M{index}"
+
+
+@dataclass
+class Cue(Record):
+    """A stretch of music in its place on the picture, named by the 1M1 convention; one REAPER region."""
+
+    number: str
+    start: float
+    end: float
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"cue {self.number} ends ({self.end}) before it starts ({self.start})")
+
+
 # ---------------------------------------------------------------------------------------- spotting
 
 
@@ -243,8 +314,15 @@ class RhythmSpot(Record):
     time: float
     strength: float
     kind: str = "cut"
+    #: how much the hit matters to the tempo fit (heavy hits go on downbeats first), 0..MAX_WEIGHT;
+    #: the strength unless a person raised it (a marker name ending in "!")
+    weight: float | None = None
 
     def __post_init__(self) -> None:
+        if self.weight is None:
+            self.weight = self.strength
+        if not 0.0 <= self.weight <= MAX_WEIGHT:
+            raise ValueError(f"rhythm spot weight must be in [0, {MAX_WEIGHT}], got {self.weight}")
         if self.kind not in RHYTHM_SPOT_KINDS:
             raise ValueError(f"rhythm spot kind must be one of {RHYTHM_SPOT_KINDS}, got {self.kind!r}")
         if not 0.0 <= self.strength <= 1.0:
@@ -278,6 +356,21 @@ class Spotting(Record):
     motion_curve: MotionCurve = field(default_factory=MotionCurve)
     #: signed error (s) from each cut to its nearest beat, in cut order
     cut_errors: list[float] = field(default_factory=list)
+    #: the picture's timecode (None in spottings from before it was read: 00:00:00:00 at `fps`)
+    timecode: Timecode | None = None
+    #: the cues music plays in; none written means one cue over the whole clip (`cue_list`)
+    cues: list[Cue] = field(default_factory=list)
+
+    def cue_list(self, reel: int = 1) -> list[Cue]:
+        """The cues, or the whole clip as cue {reel}M1 titled after the clip's file name."""
+        return self.cues or [Cue(cue_number(reel, 1), 0.0, self.duration, Path(self.video).stem)]
+
+    def clock(self) -> Timecode:
+        """The timecode every time shown to a person is quoted in."""
+        if self.timecode is not None:
+            return self.timecode
+        rate = rate_from_fps(self.fps)
+        return Timecode(f"{rate.numerator}/{rate.denominator}")
 
     @property
     def cuts(self) -> list[float]:
@@ -610,6 +703,18 @@ class Plan(Record):
     video: str | None = None
     sample_rate: int = 48000
     tag: str = "filmcomposer"
+    #: the picture's timecode: the project's frame rate and start time (None: 00:00:00:00 at 30 fps)
+    timecode: Timecode | None = None
+    #: one REAPER region each, named by cue number
+    cues: list[Cue] = field(default_factory=list)
+
+    def clock(self) -> Timecode:
+        """The picture's timecode, or 00:00:00:00 at 30 fps (REAPER's default) for a plan without one."""
+        return self.timecode or Timecode("30/1")
+
+    def cue_list(self) -> list[Cue]:
+        """The cues, or the whole plan as cue 1M1 (plans from before cues were kept)."""
+        return self.cues or [Cue(cue_number(1, 1), 0.0, self.duration, Path(self.video or "").stem)]
 
     def __post_init__(self) -> None:
         self.key = _as_key(self.key)

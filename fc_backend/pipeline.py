@@ -31,8 +31,9 @@ from .plan import plan as make_plan
 from .progress import Progress, stage_bar
 from .realize import realize
 from .report import draw, report
+from .report.cuesheet import write_cuesheet
 from .schemes import validate_scheme
-from .scorefolder import ARTIFACTS, COMPOSED, PLAN, RENDERED, SCHEME, STILLS, ScoreFolder
+from .scorefolder import ARTIFACTS, COMPOSED, CUESHEET, PLAN, RENDERED, SCHEME, STILLS, ScoreFolder
 from .spot import spot
 from .spot.video import container_duration
 from .staging import needs_space, staged_output
@@ -199,6 +200,8 @@ def _realize_and_report(plan: Plan, staging: Path, config: Config,
         drawing = pool.submit(draw, staging, video=video)
         with stage("realize") as progress:
             realize(plan, staging, config, video=Path(plan.video) if plan.video else None, progress=progress)
+        write_cuesheet(plan, staging / CUESHEET, composer=config.cue_composer,
+                       publisher=config.cue_publisher)
         with stage("report") as progress:
             report(staging, video=video, progress=progress, drawing=drawing.result())
 

@@ -56,6 +56,8 @@ MAX_GAIN = 4.0  # +12 dB: the loudest fader, send or envelope point a plan may a
 MAX_FPS = 1000.0
 MAX_PIXELS = 1 << 15
 MAX_TEXT = 4000
+#: cues in one film (a feature holds 30 to 100); each one REAPER region
+MAX_CUES = 1000
 #: a list or object that no rule below bounds holds at most this many items
 DEFAULT_MAX_ITEMS = 64
 
@@ -132,6 +134,14 @@ _PITCH = Between(0, 127, integer=True)
 _METER = {"[]": Between(1, 32, integer=True)}
 
 
+def _picture(prefix: str = "") -> dict[str, Rule]:
+    """The timecode and cues a plan and a spotting carry."""
+    return {f"{prefix}timecode.rate": Text(32), f"{prefix}timecode.start": Text(16),
+            f"{prefix}cues": AtMost(MAX_CUES), f"{prefix}cues[].number": Text(32),
+            f"{prefix}cues[].start": _SECONDS, f"{prefix}cues[].end": _SECONDS,
+            f"{prefix}cues[].title": Text(256)}
+
+
 def _tempo_map(prefix: str) -> dict[str, Rule]:
     return {f"{prefix}.changes": AtMost(MAX_TEMPO_CHANGES),
             f"{prefix}.changes[].time": Between(0.0, MAX_DURATION),
@@ -169,6 +179,7 @@ PLAN: dict[str, Rule] = {
     "reverb.damping": _UNIT,
     "reverb.volume": _GAIN,
     "video": Text(4096),
+    **_picture(),
 }
 
 SCHEME: dict[str, Rule] = {
@@ -204,6 +215,8 @@ SPOTTING: dict[str, Rule] = {
     "rhythm_spots": AtMost(MAX_RHYTHM_SPOTS),
     "rhythm_spots[].time": _SECONDS,
     "rhythm_spots[].strength": _UNIT,
+    "rhythm_spots[].weight": Between(0.0, 2.0),
+    **_picture(),
     **_tempo_map("tempo_map"),
     "motion_curve.times": AtMost(MAX_MOTION_SAMPLES),
     "motion_curve.values": AtMost(MAX_MOTION_SAMPLES),

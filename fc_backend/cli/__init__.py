@@ -97,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="also write a JPEG still of every shot into DIR (shot_001.jpg, ...)")
     _add_vision_options(spot)
     _add_decode_option(spot)
+    _add_picture_options(spot)
     spot.set_defaults(run=_run_spot)
 
     for module in EXTRA_COMMANDS:
@@ -119,6 +120,9 @@ def _add_score_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--copy-video", action="store_true",
                      help="copy the clip into OUT so the project folder is self-contained")
     add_output_options(cmd)
+    _add_picture_options(cmd)
+    cmd.add_argument("--composer", default="", help="composer named in cuesheet.csv (default blank)")
+    cmd.add_argument("--publisher", default="", help="publisher named in cuesheet.csv (default blank)")
     add_llm_options(cmd)
     _add_vision_options(cmd)
     _add_decode_option(cmd)
@@ -134,6 +138,14 @@ def add_llm_options(cmd: argparse.ArgumentParser) -> None:
                      help="if the endpoint is unusable, warn in one line and let the rules decide")
     cmd.add_argument("--llm-time-limit", type=float, default=Config.llm_time_limit, metavar="SECONDS",
                      help="bound on the whole LLM part: probe, every agent and retry (default 600)")
+
+
+def _add_picture_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--start-tc", metavar="HH:MM:SS:FF",
+                     help="timecode of the clip's first frame (';' before the frames: drop-frame);"
+                     " default: the clip's own timecode tag, else 00:00:00:00")
+    cmd.add_argument("--reel", type=int, default=1,
+                     help="reel number: cues are named 1M1, 1M2, ... (default 1)")
 
 
 def _add_vision_options(cmd: argparse.ArgumentParser) -> None:
@@ -178,7 +190,9 @@ def _add_decode_option(cmd: argparse.ArgumentParser) -> None:
 
 def _config(args: argparse.Namespace) -> Config:
     return llm_config(args, Config(seed=args.seed, loudness=args.loudness, soundfont=args.soundfont,
-                                   hardware_decode=args.hardware_decode, tail=args.tail))
+                                   hardware_decode=args.hardware_decode, tail=args.tail,
+                                   start_tc=args.start_tc, reel=args.reel, cue_composer=args.composer,
+                                   cue_publisher=args.publisher))
 
 
 def _run_score(args: argparse.Namespace, video: Path | None = None) -> int:
@@ -227,24 +241,33 @@ def _run_spot(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         stills = stack.enter_context(staged_output(args.stills)) if args.stills else None
         with stage_bar("spot", enabled=not args.json) as progress:
-            config = llm_config(args, Config(hardware_decode=args.hardware_decode))
+            config = llm_config(args, Config(hardware_decode=args.hardware_decode, start_tc=args.start_tc,
+                                             reel=args.reel))
             spotting = spot(args.video, config, progress=progress,
                             rhythm_spots=args.spots, stills_to=stills)
     if args.json:
         print(spotting.to_json())
         return 0
-    tm = spotting.tempo_map
-    print(f"{args.video}: {spotting.duration:.2f} s, {spotting.fps:g} fps,"
-          f" {spotting.width}x{spotting.height},"
-          f" emotion {spotting.emotion}, {tm.changes[0].bpm:.1f} bpm {tm.meter[0]}/{tm.meter[1]}")
-    for i, shot in enumerate(spotting.shots, 1):
-        print(f"  shot {i:>2} {shot.start:7.3f}-{shot.end:7.3f} s  motion {shot.motion_speed:.3f}"
-              f"  {shot.attributes.emotion or '-'}")
-    for cut, err in zip(spotting.cuts, spotting.cut_errors, strict=True):
-        bar = " (a downbeat)" if abs(tm.beat_at(cut) % tm.beats_per_measure) < 1e-6 else ""
-        print(f"  cut {cut:7.3f} s  {err * 1000:+6.1f} ms from the nearest beat{bar}")
-    for spot_ in spotting.rhythm_spots:
-        if spot_.kind != "cut":
-            print(f"  {spot_.kind:<6} {spot_.time:7.3f} s  strength {spot_.strength:.2f}")
+    _print_spotting(args.video, spotting)
     return 0
 
+
+def _print_spotting(video: Path, spotting) -> None:  # noqa: ANN001  (a Spotting; imported late)
+    """Shots and hits in the picture's timecode with seconds beside; each hit's weight and frames off."""
+    from ..report.cuesheet import bar_beat, frames_off_beat
+
+    tm, clock = spotting.tempo_map, spotting.clock()
+    print(f"{video}: {clock.label(spotting.duration)} out ({spotting.duration:.3f} s), {clock.fps:.3f} fps"
+          f"{' drop-frame' if clock.drop_frame else ''}, starts {clock.start},"
+          f" {spotting.width}x{spotting.height}, emotion {spotting.emotion},"
+          f" {tm.changes[0].bpm:.1f} bpm {tm.meter[0]}/{tm.meter[1]}")
+    for cue in spotting.cue_list():
+        print(f"  cue {cue.number} {clock.label(cue.start)}-{clock.label(cue.end)}  {cue.title}")
+    for i, shot in enumerate(spotting.shots, 1):
+        print(f"  shot {i:>2} {clock.label(shot.start)} ({shot.start:7.3f} s)  motion {shot.motion_speed:.3f}"
+              f"  {shot.attributes.emotion or '-'}")
+    for hit in spotting.rhythm_spots:
+        where = bar_beat(tm, hit.time)
+        downbeat = " (a downbeat)" if where.endswith("|1") else ""
+        print(f"  {hit.kind:<6} {clock.label(hit.time)} ({hit.time:7.3f} s)  weight {hit.weight:.2f}"
+              f"  {where}  {frames_off_beat(tm, clock, hit.time):+.1f} frames off{downbeat}")

@@ -60,7 +60,8 @@ def plan(scheme: Scheme, melody: Melody, spotting: Spotting, config: Config | No
     sends = [t.reverb_space for t in scheme.tracks]
     room = 0.35 + 0.6 * (sum(sends) / len(sends))
     return Plan(spotting.duration, tm, scheme.key, tracks, markers(spotting, scheme, tm),
-                ReverbBus(room_size=round(min(1.0, room), 3)), spotting.video, config.sample_rate)
+                ReverbBus(room_size=round(min(1.0, room), 3)), spotting.video, config.sample_rate,
+                timecode=spotting.timecode, cues=spotting.cue_list(config.reel))
 
 
 def _plan_track(track: SchemeTrack, inst: Instrument, ctx: Context, factor: float) -> PlanTrack:

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from ..model import Plan, PlanTrack, ReverbBus
 from .envelope import envelope_breakpoints
+from .rpp_picture import projoffs_line, region_lines, smptesync_line, timemode_line
 from .stems import stem_names
 
 log = logging.getLogger(__name__)
@@ -148,11 +149,12 @@ def project_text(plan: Plan, *, video: str | Path | None = None, timestamp: int 
     tm = plan.tempo_map
     num, den = tm.meter
     w.open(f"REAPER_PROJECT 0.1 {VERSION} {int(time.time()) if timestamp is None else timestamp}")
+    # frame rate, start time (the first frame's timecode) and timecode rate: the picture's (rpp_picture)
     for line in ("RIPPLE 0", "GROUPOVERRIDE 0 0 0", "AUTOXFADE 1", "ENVATTACH 1", "POOLEDENVATTACH 0",
-                 "MIXERUIFLAGS 11 48", "PEAKGAIN 1", "FEEDBACK 0", "PANLAW 1", "PROJOFFS 0 0 0",
-                 "MAXPROJLEN 0 600", "GRID 3199 8 1 8 1 0 0 0", "TIMEMODE 1 5 -1 30 0 0 -1", "PANMODE 3",
-                 "CURSOR 0", "ZOOM 100 0 0", "VZOOMEX 6", "USE_REC_CFG 0", "RECMODE 1", "LOOP 0",
-                 "LOOPGRAN 0 4", 'RECORD_PATH "" ""'):
+                 "MIXERUIFLAGS 11 48", "PEAKGAIN 1", "FEEDBACK 0", "PANLAW 1", projoffs_line(plan.timecode),
+                 "MAXPROJLEN 0 600", "GRID 3199 8 1 8 1 0 0 0", timemode_line(plan.timecode), "PANMODE 3",
+                 "CURSOR 0", "ZOOM 100 0 0", "VZOOMEX 6", "USE_REC_CFG 0", "RECMODE 1",
+                 smptesync_line(plan.timecode), "LOOP 0", "LOOPGRAN 0 4", 'RECORD_PATH "" ""'):
         w.line(line)
     # Render: the whole project to reaper_master.wav in the project folder, stereo, 48 kHz, 24-bit WAV
     w.line('RENDER_FILE ""')
@@ -189,6 +191,8 @@ def project_text(plan: Plan, *, video: str | Path | None = None, timestamp: int 
         color = marker_color(marker.kind)
         w.line(f"MARKER {index} {_n(marker.time)} {_q(marker.name)} 0 {color} 1 R")
         made[index] = {"kind": marker.kind, "pos": float(_n(marker.time)), "color": color}
+    for line in region_lines(plan.cue_list()):  # one region per cue, named by its number (1M1)
+        w.line(line)
     w.open("PROJBAY")
     w.close()
     _ext_state(w, plan, made, video, scheme)

@@ -12,9 +12,10 @@ import numpy as np
 
 from ..config import Config
 from ..errors import InputError
-from ..model import RhythmSpot, Shot, Spotting
+from ..model import Cue, RhythmSpot, Shot, Spotting, cue_number
 from ..progress import Progress, no_progress
 from .attributes import BAR_LUMA, Area, FrameStats, active_area, frame_stats, shot_attributes
+from .clock import clip_timecode
 from .edits import fit_spots, load_spots
 from .motion import FlowTracker, shot_motion
 from .rhythm import rhythm_spots as detected_spots
@@ -46,6 +47,7 @@ def spot(video: str | Path, config: Config | None = None, *, progress: Progress 
     """
     config = config or Config()
     source: str | Path = "rhythm spots"
+    timecode = clip_timecode(video, config.start_tc)  # a bad --start-tc is refused before the decode
     if isinstance(rhythm_spots, (str, Path)):
         source, rhythm_spots = rhythm_spots, load_spots(rhythm_spots)  # a bad file stops us before decoding
     settings = vision_settings(config)
@@ -93,7 +95,9 @@ def spot(video: str | Path, config: Config | None = None, *, progress: Progress 
                     height=height, shots=shots,
                     rhythm_spots=spots if spots is not None else detected_spots(cuts, curve, flashes),
                     tempo_map=tempo_map, emotion=emotion, motion_curve=curve,
-                    cut_errors=cut_errors(tempo_map, cuts))
+                    cut_errors=cut_errors(tempo_map, cuts),
+                    timecode=timecode or clip_timecode(video, config.start_tc, decoded_fps=seen.fps),
+                    cues=[Cue(cue_number(config.reel, 1), 0.0, duration, Path(video).stem)])
 
 
 @dataclass
