@@ -135,7 +135,34 @@ def remove_previous(project) -> int:
         if not isrgn and _ours(made, number, pos, color) is not None:
             RPR.DeleteProjectMarker(project.id, number, False)
     project.set_ext_state(SECTION, "markers", "")
+    _remove_regions(project)
     return len(tracks)
+
+
+def _remove_regions(project) -> None:
+    """Delete the cue regions an earlier score made (recorded by number, start and end); a region the
+    user made, or one of ours they moved, stays."""
+    made = json.loads(project.get_ext_state(SECTION, "regions") or "{}")
+    for isrgn, pos, end, number, _ in project_markers(project):
+        entry = made.get(str(number))
+        if isrgn and isinstance(entry, dict) and abs(entry.get("pos", -1) - pos) <= SAME_PLACE \
+                and abs(entry.get("end", -1) - end) <= SAME_PLACE:
+            RPR.DeleteProjectMarker(project.id, number, True)
+    project.set_ext_state(SECTION, "regions", "")
+
+
+def _add_regions(project, plan: dict, place: Placement) -> dict[int, dict]:
+    """A region per cue of the plan (one over the whole plan when it lists none), named by its number
+    (1M1) and clipped to the item's span, so REAPER's region render can write one file per cue."""
+    cues = plan.get("cues") or [{"number": "1M1", "start": 0.0, "end": plan["duration"]}]
+    made = {}
+    for cue in sorted(cues, key=lambda c: c["start"]):
+        start = max(place.position, place.project_time(cue["start"]))
+        end = min(place.end, place.project_time(cue["end"]))
+        if end > start:
+            number = RPR.AddProjectMarker2(project.id, True, start, end, cue["number"], -1, 0)
+            made[int(number)] = {"name": cue["number"], "pos": start, "end": end}
+    return made
 
 
 def markers_edited(place: Placement) -> bool:
@@ -307,6 +334,7 @@ def apply_plan(plan: dict, place: Placement, warn=None, out_dir: str | None = No
     _replace_tempo(project, plan, place)
     markers = _add_markers(project, plan, place)
     project.set_ext_state(SECTION, "markers", json.dumps(markers))
+    project.set_ext_state(SECTION, "regions", json.dumps(_add_regions(project, plan, place)))
     stems = _stems(out_dir, plan, warn)
     if stems:
         _new_track(project, STEMS_FOLDER, tag, 1.0, 0.0).set_info_value("I_FOLDERDEPTH", 1)

@@ -328,11 +328,11 @@ def test_project_header_render_settings_tempo_and_markers(projects, plan: Plan) 
         assert cfg[:4] == b"evaw" and cfg[4] == 24 and cfg == b"evaw" + bytes([24, 1, 0])
         assert project["tempo"] == [100.0, 4.0, 4.0]
         assert project["tempo_pts"] == [(0.0, 100.0, 1), (6.0, 120.0, 1)]
-        # the plan's markers, then its one cue as a region (start line named 1M1, end line unnamed)
-        assert [(m[1], m[2]) for m in project["markers"]] == [
-            (m.time, m.name) for m in sorted(plan.markers, key=lambda m: m.time)] + [
-            (0.0, "1M1"), (plan.duration, "")]
-        assert [m[0] for m in project["markers"]] == [1, 2, 3, 4, 1, 1]
+        # the plan's markers and its one cue as a region (start named 1M1, then its end), by position
+        want = sorted([(m.time, 0, m.name) for m in plan.markers] + [(0.0, 1, "1M1")])
+        want.insert(want.index((0.0, 1, "1M1")) + 1, (plan.duration, 1, ""))
+        assert [(m[1], m[2]) for m in project["markers"]] == [(t, name) for t, _, name in want]
+        assert sorted(m[0] for m in project["markers"]) == [1, 1, 1, 2, 3, 4]
 
 
 def _track_names(plan: Plan, video: bool = True) -> list[str]:

@@ -577,7 +577,10 @@ def test_the_simulated_project_saves_what_the_offline_rpp_writer_writes(host) ->
         assert got["notes"] == want["notes"], name
         for key in ("tag", "volume", "pan", "sends", "fx", "envelope", "mute", "folder", "audio"):
             assert got[key] == want[key], (name, key)
-    assert live["markers"] == offline["markers"]
+    assert live["markers"] == offline["markers"]  # the cue's region (1M1) among them, from both
+    assert (0.0, "1M1") in live["markers"]
+    run_action("score_selected_video.py")  # a re-score replaces its region, never adds a second
+    assert sum(1 for m in _rpp_summary(rp.project_text())["markers"] if m[1] == "1M1") == 1
     assert live["tempo"] == offline["tempo"]
     assert len(live["tracks"]) == score_tracks(plan)
     assert sum(len(t["notes"]) for t in live["tracks"].values()) > 0
@@ -598,7 +601,7 @@ def test_the_offline_project_holds_the_ext_state_review_and_reroll_need(plan_dir
 
     project = rpp.loads((plan_dir / "project.rpp").read_text(encoding="utf-8"))
     state = _ext_state(project)
-    assert set(state) == {"out", "video", "placement", "scheme", "markers"}
+    assert set(state) == {"out", "video", "placement", "scheme", "markers", "regions"}
     assert state["out"] == "."  # the project file's own folder: OUT
     assert json.loads(state["scheme"]) == json.loads((plan_dir / "scheme.json").read_text())
     plan = json.loads((plan_dir / "plan.json").read_text())
@@ -612,7 +615,12 @@ def test_the_offline_project_holds_the_ext_state_review_and_reroll_need(plan_dir
                                                             pytest.approx(float(lines["LENGTH"][0])),
                                                             float(lines["SOFFS"][0]))
     markers = {int(c[1]): (float(c[2]), int(c[5])) for c in project.children
-               if isinstance(c, list) and c[0] == "MARKER"}
+               if isinstance(c, list) and c[0] == "MARKER" and not int(c[4]) & 1}
+    regions = [(c[1], float(c[2]), c[3]) for c in project.children
+               if isinstance(c, list) and c[0] == "MARKER" and int(c[4]) & 1]
+    assert regions == [("1", 0.0, "1M1"), ("1", pytest.approx(plan["duration"]), "")]
+    assert json.loads(state["regions"]) == {"1": {"name": "1M1", "pos": 0.0, "end": pytest.approx(
+        plan["duration"])}}
     made = {int(k): (v["pos"], v["color"]) for k, v in json.loads(state["markers"]).items()}
     assert made == markers and len(made) == len(plan["markers"])
     kinds = sorted(v["kind"] for v in json.loads(state["markers"]).values())

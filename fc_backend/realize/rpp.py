@@ -35,7 +35,7 @@ from pathlib import Path
 
 from ..model import Plan, PlanTrack, ReverbBus
 from .envelope import envelope_breakpoints
-from .rpp_picture import projoffs_line, region_lines, smptesync_line, timemode_line
+from .rpp_picture import projoffs_line, region_state, regions, smptesync_line, timemode_line
 from .stems import stem_names
 
 log = logging.getLogger(__name__)
@@ -187,12 +187,16 @@ def project_text(plan: Plan, *, video: str | Path | None = None, timestamp: int 
         w.line(f"PT {_n(change.time)} {_n(change.bpm)} 1")
     w.close()
     made = {}
+    entries: list[tuple[float, int, list[str]]] = []  # REAPER's order: by position, markers first
     for index, marker in enumerate(sorted(plan.markers, key=lambda m: m.time), start=1):
         color = marker_color(marker.kind)
-        w.line(f"MARKER {index} {_n(marker.time)} {_q(marker.name)} 0 {color} 1 R")
+        line = f"MARKER {index} {_n(marker.time)} {_q(marker.name)} 0 {color} 1 R"
+        entries.append((marker.time, 0, [line]))
         made[index] = {"kind": marker.kind, "pos": float(_n(marker.time)), "color": color}
-    for line in region_lines(plan.cue_list()):  # one region per cue, named by its number (1M1)
-        w.line(line)
+    entries += [(start, 1, lines) for start, lines in regions(plan.cue_list())]  # a region per cue (1M1)
+    for _pos, _isrgn, lines in sorted(entries, key=lambda e: (e[0], e[1])):
+        for line in lines:
+            w.line(line)
     w.open("PROJBAY")
     w.close()
     _ext_state(w, plan, made, video, scheme)
@@ -220,7 +224,8 @@ def ext_state(plan: Plan, made: dict[int, dict], video: str | Path | None,
     """The FilmComposer ExtState of a project that holds this plan with its video item at 0 s, each
     value one line (REAPER keeps ExtState values on one line of the .RPP)."""
     placement = {"position": 0.0, "length": float(plan.duration), "offset": 0.0, "playrate": 1.0}
-    state = {"out": ".", "placement": json.dumps(placement), "markers": json.dumps(made)}
+    state = {"out": ".", "placement": json.dumps(placement), "markers": json.dumps(made),
+             "regions": json.dumps(region_state(plan.cue_list()))}
     if video is not None:
         state["video"] = str(video)
     if scheme is not None:

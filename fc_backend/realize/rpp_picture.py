@@ -53,11 +53,18 @@ def smptesync_line(timecode: Timecode | None) -> str:
     return f"SMPTESYNC 0 {shown} 100 40 1000 300 0 0 1 0 0"
 
 
-def region_lines(cues: list[Cue], *, color: int = 0) -> list[str]:
-    """Two MARKER lines per cue (start with its number as name, then end), numbered 1.. in time order."""
-    lines = []
+def regions(cues: list[Cue], *, color: int = 0) -> list[tuple[float, list[str]]]:
+    """(start, its two MARKER lines) per cue: the start named by cue number, then the end; numbered
+    1.. in time order (REAPER numbers regions apart from markers)."""
+    out = []
     for number, cue in enumerate(sorted(cues, key=lambda c: c.start), start=1):
-        name = cue.number if '"' not in cue.number else cue.number.replace('"', "'")
-        lines.append(f'MARKER {number} {_number(cue.start)} "{name}" 1 {color} 1 R')
-        lines.append(f'MARKER {number} {_number(cue.end)} "" 1 {color} 1 R')
-    return lines
+        name = cue.number.replace('"', "'")
+        out.append((cue.start, [f'MARKER {number} {_number(cue.start)} "{name}" 1 {color} 1 R',
+                                f'MARKER {number} {_number(cue.end)} "" 1 {color} 1 R']))
+    return out
+
+
+def region_state(cues: list[Cue]) -> dict[int, dict]:
+    """The regions an apply made, as the ExtState records them: {number: {"name", "pos", "end"}}."""
+    return {number: {"name": cue.number, "pos": float(_number(cue.start)), "end": float(_number(cue.end))}
+            for number, cue in enumerate(sorted(cues, key=lambda c: c.start), start=1)}
