@@ -369,9 +369,12 @@ def test_score_builds_the_plan_under_the_picture_and_leaves_the_user_alone(host)
         assert [g for _, g in got] == pytest.approx([g for _, g in expected])
         assert all(p[1] != pytest.approx(g) for p, (_, g) in zip(env.points, expected, strict=True) if g < 1)
     markers = sorted((round(m.pos - position, 6), m.name) for m in rp.PROJECT.markers
-                     if m.name not in user_markers)
+                     if m.name not in user_markers and not m.isrgn)
     assert markers == sorted((round(m["time"], 6), m["name"]) for m in plan["markers"]
                              if m["time"] < plan["duration"])
+    # one region per cue, named by its number, over the item: what REAPER's region render writes per cue
+    regions = [(m.name, m.pos, m.rgnend) for m in rp.PROJECT.markers if m.isrgn]
+    assert regions == [("1M1", position, pytest.approx(position + plan["duration"]))]
     tempo = [(m.time - position, m.bpm) for m in rp.PROJECT.tempo]
     assert tempo == [(pytest.approx(c["time"]), c["bpm"]) for c in plan["tempo_map"]["changes"]]
     assert state("out") == str(host["tmp"] / "project" / "FilmComposer" / host["video"].stem)
