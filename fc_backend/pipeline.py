@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 from .agents.session import llm_session
 from .arrange import arrange
@@ -33,7 +32,18 @@ from .realize import realize
 from .report import draw, report
 from .report.cuesheet import write_cuesheet
 from .schemes import validate_scheme
-from .scorefolder import ARTIFACTS, COMPOSED, CUESHEET, PLAN, RENDERED, SCHEME, STILLS, ScoreFolder
+from .scorefolder import (
+    ARTIFACTS,
+    COMPOSED,
+    CUESHEET,
+    MELODY,
+    PLAN,
+    RENDERED,
+    SCHEME,
+    SPOTTING,
+    STILLS,
+    ScoreFolder,
+)
 from .spot import spot
 from .spot.video import container_duration
 from .staging import needs_space, staged_output
@@ -41,7 +51,6 @@ from .tools import soundfont
 
 __all__ = ["ARTIFACTS", "RENDERED", "ScoreResult", "render", "reroll", "score"]
 
-T = TypeVar("T", Spotting, Melody, Plan)
 
 #: opens a stage by name: its progress bar, and its reports to `on_progress`
 StageReporter = Callable[[str], AbstractContextManager[Progress]]
@@ -129,11 +138,11 @@ def render(out_dir: str | Path, config: Config | None = None, *, from_plan: bool
     out = ScoreFolder(Path(out_dir))
     out_dir = out.path
     soundfont(config.soundfont)
-    previous = _load_artifact(Plan, out, PLAN)
+    previous = out.load(Plan, PLAN)
     if not from_plan:
         scheme = validate_scheme(out.read_json(SCHEME, "Scheme"), str(out / SCHEME))
-        spotting = _load_artifact(Spotting, out, "spotting.json")
-        melody = _load_artifact(Melody, out, "melody.json")
+        spotting = out.load(Spotting, SPOTTING)
+        melody = out.load(Melody, MELODY)
     out.refuse_foreign(RENDERED if from_plan else (PLAN, *RENDERED), force=force)
     stage = _stage_reporter(show_progress, on_progress)
     with staged_output(out_dir, force=force) as staging:
@@ -206,15 +215,6 @@ def _realize_and_report(plan: Plan, staging: Path, config: Config,
             report(staging, video=video, progress=progress, drawing=drawing.result())
 
 
-def _load_artifact(cls: type[T], out: ScoreFolder, name: str) -> T:
-    """An artifact of an earlier run, or an InputError saying what is wrong with it."""
-    data = out.read_json(name, cls.__name__)
-    try:
-        return cls.from_dict(data)
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError) as err:
-        raise InputError(out / name, f"not a valid {cls.__name__}: {err}") from None
-
-
 def _check_duration(video: Path, config: Config) -> float:
     """The clip's length as its container states it, refused up front beyond `config.max_duration`."""
     duration = container_duration(video)
@@ -281,9 +281,9 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
     config = config or Config()
     out = ScoreFolder(Path(out_dir))
     out_dir = out.path
-    spotting = _load_artifact(Spotting, out, "spotting.json")
-    previous = _load_artifact(Melody, out, "melody.json")
-    old_plan = _load_artifact(Plan, out, PLAN)
+    spotting = out.load(Spotting, SPOTTING)
+    previous = out.load(Melody, MELODY)
+    old_plan = out.load(Plan, PLAN)
     check_span(out_dir, t0, t1, spotting.duration)
     if not previous.notes:
         raise InputError(out / "melody.json", "holds no notes to re-roll around")

@@ -16,14 +16,9 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 from .errors import InputError
-
-if TYPE_CHECKING:
-    from .model import Record
-
-R = TypeVar("R", bound="Record")
 
 #: longest clip the product scores, seconds (a server may allow less: `serve --max-duration`)
 MAX_DURATION = 3600.0
@@ -257,18 +252,6 @@ def read_artifact(path: str | Path, kind: str, *, max_duration: float = MAX_DURA
         raise InputError(path, f"not valid JSON ({str(err)[:200]})") from None
     check(kind, data, path, max_duration=max_duration)
     return data
-
-
-def load_artifact(cls: type[R], path: str | Path) -> R:
-    """The artifact `score` wrote at `path`, checked (`read_artifact`) and typed; InputError otherwise."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "missing; score the clip first (filmcomposer score VIDEO -o OUT)")
-    data = read_artifact(path, cls.__name__)
-    try:
-        return cls.from_dict(data)
-    except (ValueError, KeyError, TypeError) as err:
-        raise InputError(path, f"not a valid {cls.__name__}: {err}") from None
 
 
 def check(kind: str, data: Any, source: str | Path, *, max_duration: float = MAX_DURATION) -> None:

@@ -12,9 +12,15 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import FilmComposerError, InputError
 from .ranges import read_artifact
+
+if TYPE_CHECKING:
+    from .model import Record
+
+R = TypeVar("R", bound="Record")
 
 MANIFEST = ".filmcomposer.json"
 SPOTTING, MELODY, MELODY_MIDI, MELODY_ABC = "spotting.json", "melody.json", "melody.mid", "melody.abc"
@@ -129,3 +135,12 @@ class ScoreFolder:
         if not isinstance(data, dict):
             raise InputError(path, f"not a JSON object (found {type(data).__name__})")
         return data
+
+    def load(self, cls: type[R], name: str) -> R:
+        """The artifact `name` as the type `cls` (range-checked first), or an InputError saying what is
+        wrong with it: the one way the pipeline, the report and eval read what an earlier run wrote."""
+        data = self.read_json(name, cls.__name__)
+        try:
+            return cls.from_dict(data)
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError) as err:
+            raise InputError(self.path / name, f"not a valid {cls.__name__}: {err}") from None

@@ -161,3 +161,22 @@ def test_reviewer_modules_follow_the_reviewer_names() -> None:
 
     assert tuple(module.REVIEWER for module in REVIEWER_MODULES) == REVIEWERS
     assert tuple(name for name, _ in CRITERIA) == REVIEWERS
+
+
+def test_one_reader_of_earlier_artifacts(tmp_path: Path) -> None:
+    """ScoreFolder.load: the pipeline, the report and eval read OUT the same way and fail the same way."""
+    from fc_backend.errors import InputError
+    from fc_backend.model import Melody, Note, TempoMap
+    from fc_backend.scorefolder import MELODY, ScoreFolder
+
+    folder = ScoreFolder(tmp_path)
+    with pytest.raises(InputError, match="missing; score the clip first"):
+        folder.load(Melody, MELODY)
+    melody = Melody([Note(62, 0.0, 1.0)], "D minor", TempoMap.constant(90.0))
+    melody.save(tmp_path / MELODY)
+    assert folder.load(Melody, MELODY) == melody
+    (tmp_path / MELODY).write_text('{"notes": [], "key": "H minor", "tempo_map": {"changes": [[0, 90]]}}')
+    with pytest.raises(InputError, match="not a valid Melody"):
+        folder.load(Melody, MELODY)
+    sources = "".join(p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py"))
+    assert "def load_artifact" not in sources and "def _load_artifact" not in sources

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..model import Assessment, Spotting
-from ..ranges import load_artifact
+from ..scorefolder import ASSESSMENT, SPOTTING, ScoreFolder
 
 __all__ = ["diversity", "evaluate"]
 
@@ -30,8 +30,8 @@ def evaluate(out_dir: str | Path) -> dict[str, Any]:
     from .rhythm import rhythm_alignment
 
     out = _folder(Path(out_dir))
-    spotting = load_artifact(Spotting, out / "spotting.json")
-    assessment = load_artifact(Assessment, out / "assessment.json")
+    spotting = ScoreFolder(out).load(Spotting, SPOTTING)
+    assessment = ScoreFolder(out).load(Assessment, ASSESSMENT)
     master = _master_path(out)
     audio, rate = read_audio(master)
     weighted = k_weighted(audio, rate)

@@ -17,8 +17,8 @@ from pathlib import Path
 from ..loudness import MOMENTARY, SHORT_TERM, delivery, k_weighted, loudness_curve, read_audio
 from ..model import Assessment, Melody, Plan, Scheme, Spotting
 from ..progress import Progress, no_progress
-from ..ranges import load_artifact
-from ..spot import STILLS, saved_stills, stills_from_clip
+from ..scorefolder import ASSESSMENT, MELODY, PLAN, SCHEME, SPOTTING, STILLS, ScoreFolder
+from ..spot import saved_stills, stills_from_clip
 from . import figures, page
 from .notation import EngravingFailed, engrave
 
@@ -54,11 +54,12 @@ def draw(out_dir: str | Path, *, video: str | Path | None = None,
     The pipeline draws these on a second core while realize renders (see `report`'s `drawing`).
     """
     out = Path(out_dir)
-    spotting = load_artifact(Spotting, out / "spotting.json")
-    plan = load_artifact(Plan, out / "plan.json")
-    scheme = load_artifact(Scheme, out / "scheme.json")
-    assessment = load_artifact(Assessment, out / "assessment.json")
-    melody = load_artifact(Melody, out / "melody.json")
+    folder = ScoreFolder(out)
+    spotting = folder.load(Spotting, SPOTTING)
+    plan = folder.load(Plan, PLAN)
+    scheme = folder.load(Scheme, SCHEME)
+    assessment = folder.load(Assessment, ASSESSMENT)
+    melody = folder.load(Melody, MELODY)
     progress(0.1)
     clip = _find_video(out, video, plan, spotting)
     thumbs = saved_stills(out / STILLS, len(spotting.shots))

@@ -4,6 +4,6 @@ Besides `spot`, the stills of the shots: the ones spot kept in OUT/stills, or ne
 """
 
 from .stage import spot
-from .stills import STILLS, saved_stills, stills_from_clip
+from .stills import saved_stills, stills_from_clip
 
-__all__ = ["STILLS", "saved_stills", "spot", "stills_from_clip"]
+__all__ = ["saved_stills", "spot", "stills_from_clip"]
