@@ -204,6 +204,22 @@ def test_fast_path_projects_a_narrower_text_encoder_as_generate_does(monkeypatch
     assert torch.equal(fast, reference)
 
 
+def test_the_sampler_draws_what_torch_multinomial_draws() -> None:
+    """The host-sync-free draw uses multinomial's own random numbers: same generator, same codes."""
+    from fc_backend.compose.musicgen.sampling import next_codes
+
+    for seed in range(20):
+        logits = torch.randn(2, 4, 2048, generator=torch.Generator().manual_seed(100 + seed)) * 4
+        generators = [torch.Generator().manual_seed(seed + i) for i in range(2)]
+        ours = next_codes(logits, cues=2, guidance_scale=None, top_k=250, generators=generators)
+        scores = logits.reshape(8, -1)
+        scores = scores.masked_fill(scores < torch.topk(scores, 250)[0][..., -1, None], -float("inf"))
+        probs = torch.softmax(scores, dim=-1)
+        generators = [torch.Generator().manual_seed(seed + i) for i in range(2)]
+        theirs = [torch.multinomial(probs[4 * i:4 * i + 4], 1, generator=g) for i, g in enumerate(generators)]
+        assert torch.equal(ours, torch.cat(theirs).squeeze(1))
+
+
 def test_a_fast_continuation_window_is_generate_prompted_with_its_codes(tiny, monkeypatch) -> None:
     """Window 2 continues from window 1's last codes (no decode/re-encode), as generate() would from them."""
     chroma = _scale_chroma(3)
