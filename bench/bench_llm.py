@@ -73,7 +73,12 @@ def main() -> int:
     server, url = start_server(args.threads)
     print(f"model server up in {time.monotonic() - t:.1f} s at {url}")
     try:
-        config = Config(llm_base_url=url, llm_model="SmolLM2-135M-Instruct", llm_time_limit=args.time_limit)
+        config = Config(
+            llm_base_url=url,
+            llm_model="SmolLM2-135M-Instruct",
+            llm_time_limit=args.time_limit,
+            llm_timeout=args.time_limit,
+        )
         t = time.monotonic()
         with llm_session(config) as session:
             assert session is not None

@@ -7,7 +7,8 @@ with the `gguf` package), and holds every answer to the request's `response_form
 It speaks GET /v1/models and POST /v1/chat/completions (max_tokens, usage, finish_reason "length"
 when cut), one request at a time like a one-slot llama.cpp server, and reuses the KV cache of the
 longest prompt prefix it has seen (a prompt cache). Decoding is greedy: the same request, the same
-answer.
+answer. The first start de-quantizes the GGUF into ~/.cache/filmcomposer/llm_server (about 540 MB of
+float32 weights); later starts load that.
 
     python -m tests.llm_server [--port 0] [--threads 1] [--api-key KEY]
 
@@ -19,7 +20,10 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -29,6 +33,16 @@ from typing import Any
 
 MODEL_NAME = "SmolLM2-135M-Instruct"
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+#: the GGUF de-quantized once into transformers' own format (safetensors), so later starts take seconds
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "filmcomposer" / "llm_server"
+
+
+WEIGHTS = "weights.pt"
+
+
+def _made(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def gguf_folder() -> Path:
@@ -60,15 +74,35 @@ class Model:
         import llguidance.hf
         import llguidance.torch
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
         torch.set_num_threads(threads)
         folder = gguf_folder()
         self.torch, self.llg, self.llg_torch = torch, llguidance, llguidance.torch
-        self.tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=GGUF_FILE)
-        self.model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=GGUF_FILE, dtype=torch.float32)
+        converted = CACHE / GGUF_FILE
+        if not (converted / WEIGHTS).is_file():  # de-quantizing the GGUF takes a minute or more: once
+            tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=GGUF_FILE)
+            model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=GGUF_FILE, dtype=torch.float32)
+            partial = Path(tempfile.mkdtemp(prefix=".convert.", dir=_made(CACHE)))
+            try:
+                config = model.config
+                if hasattr(config, "quantization_config"):
+                    del config.quantization_config
+                config.save_pretrained(partial)
+                tokenizer.save_pretrained(partial)
+                torch.save(model.state_dict(), partial / WEIGHTS)
+            except BaseException:
+                shutil.rmtree(partial, ignore_errors=True)
+                raise
+            shutil.rmtree(converted, ignore_errors=True)
+            os.replace(partial, converted)
+        self.tokenizer = AutoTokenizer.from_pretrained(converted)
+        self.model = AutoModelForCausalLM.from_config(
+            AutoConfig.from_pretrained(converted), dtype=torch.float32
+        )
+        self.model.load_state_dict(torch.load(converted / WEIGHTS, weights_only=True), strict=False)
         self.model.eval()
         self.llg_tokenizer = llguidance.hf.from_tokenizer(self.tokenizer)
         self.eos = self.tokenizer.eos_token_id

@@ -49,7 +49,9 @@ def test_a_real_model_answers_every_role_within_its_schema_and_changes_the_schem
     )
     melody = make_melody(measures=6)  # 14 s at 96 bpm: six measures
     rules = arrange(melody, clip)
-    config = Config(llm_base_url=model_server, llm_model=MODEL, llm_max_retries=1, llm_time_limit=600)
+    config = Config(
+        llm_base_url=model_server, llm_model=MODEL, llm_max_retries=1, llm_timeout=600, llm_time_limit=900
+    )
     with llm_session(config) as session:
         assert session is not None and session.structured  # the server constrains answers to the schema
         scheme = arrange(melody, clip, config)
