@@ -202,7 +202,10 @@ def _run_score(args: argparse.Namespace, video: Path | None = None) -> int:
                    copy_video=args.copy_video or video is not None, show_progress=not args.quiet,
                    melody=args.melody, spots=args.spots, force=args.force)
     a = result.assessment
-    print(f"{len(result.spotting.shots)} shots, {len(result.spotting.rhythm_spots)} rhythm spots, "
+    from ..report.page import plural
+
+    print(f"{plural(len(result.spotting.shots), 'shot')}, "
+          f"{plural(len(result.spotting.rhythm_spots), 'rhythm spot')}, "
           f"{result.melody.key}, {len(result.plan.tracks)} tracks; "
           f"assessment {a.total:.1f}/19 ({'pass' if a.passed else 'best of ' + str(a.attempts)})"
           + (f"; {result.llm}" if result.llm else ""))
@@ -228,6 +231,22 @@ def _run_demo(args: argparse.Namespace) -> int:
         cuts = make_clip(clip)
         print(f"demo clip: {len(cuts) + 1} shots, cuts at {', '.join(f'{c:.2f}' for c in cuts)} s")
         return _run_score(args, video=clip)
+
+
+#: a cut further than this from its beat is reported with the reason
+OFF_BEAT_S = 0.005
+
+
+def _off_beat(cut: float, err: float, on_grid: float) -> str:
+    """Why a cut is off the beat: the tempo fit keeps near the scene's tempo, and no whole number of
+    beats at such a tempo spans the time from the last cut it placed."""
+    if abs(err) <= OFF_BEAT_S:
+        return ""
+    from ..spot.tempo import TEMPO_TOLERANCE
+
+    return (f"; off the beat: {cut - on_grid:.2f} s after the last cut on the grid is no whole number of"
+            f" beats at a tempo within {TEMPO_TOLERANCE:.0%} of the scene's, so the tempo fit could not"
+            " reach it")
 
 
 def _run_spot(args: argparse.Namespace) -> int:
@@ -266,8 +285,14 @@ def _print_spotting(video: Path, spotting) -> None:  # noqa: ANN001  (a Spotting
     for i, shot in enumerate(spotting.shots, 1):
         print(f"  shot {i:>2} {clock.label(shot.start)} ({shot.start:7.3f} s)  motion {shot.motion_speed:.3f}"
               f"  {shot.attributes.emotion or '-'}")
+    errors = list(zip(spotting.cuts, spotting.cut_errors, strict=True))
+    on_grid = 0.0
     for hit in spotting.rhythm_spots:
         where = bar_beat(tm, hit.time)
         downbeat = " (a downbeat)" if where.endswith("|1") else ""
+        err = next((e for cut, e in errors if abs(cut - hit.time) < 1e-6), None) if hit.kind == "cut" else None
+        why = "" if err is None else _off_beat(hit.time, err, on_grid)
         print(f"  {hit.kind:<6} {clock.label(hit.time)} ({hit.time:7.3f} s)  weight {hit.weight:.2f}"
-              f"  {where}  {frames_off_beat(tm, clock, hit.time):+.1f} frames off{downbeat}")
+              f"  {where}  {frames_off_beat(tm, clock, hit.time):+.1f} frames off{downbeat}{why}")
+        if err is not None and abs(err) <= OFF_BEAT_S:
+            on_grid = hit.time

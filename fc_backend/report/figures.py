@@ -88,6 +88,7 @@ def envelope_figure(plan: Plan, scheme: Scheme) -> bytes:
         ax.text((first + last + 1) / 2, 1.0, f"{section.name} ({section.intensity:.2f})", ha="center",
                 va="top", fontsize=8, transform=blended_transform_factory(ax.transData, ax.transAxes))
     end = tm.beat_at(plan.duration) / tm.beats_per_measure + 1
+    any_soft = False
     for track, scheme_track in zip(plan.tracks, _scheme_tracks(plan, scheme), strict=True):
         points = track.volume_envelope
         if not points:
@@ -96,12 +97,22 @@ def envelope_figure(plan: Plan, scheme: Scheme) -> bytes:
         ys = [p.gain for p in points] + [points[-1].gain]
         line, = ax.plot(xs, ys, lw=1.6, label=track.name)
         if scheme_track is not None:
-            keys = sorted(scheme_track.volume_envelope.items())
-            ax.scatter([m for m, _ in keys], [v for _, v in keys], color=line.get_color(), s=18, zorder=3)
+            softened = set(scheme_track.softened_measures)
+            keys = sorted(scheme_track.volume_envelope.items())  # (measure, level)
+            plain = [(m, v) for m, v in keys if m not in softened]
+            soft = [(m, v) for m, v in keys if m in softened]
+            ax.scatter([m for m, _ in plain], [v for _, v in plain], color=line.get_color(), s=18, zorder=3)
+            ax.scatter([m for m, _ in soft], [v for _, v in soft], s=22, zorder=3, facecolors="none",
+                       edgecolors=line.get_color(), linewidths=1.2)
+            any_soft = any_soft or bool(soft)
     ax.set_xlim(1, end)
     ax.set_ylim(0, 1.15)
     ax.set_xlabel("measure (dots: the scheme's keyframes; shading: sections with their intensity)")
     ax.set_ylabel("envelope gain")
+    ax.scatter([], [], s=18, color="#555555", label="scheme keyframe")
+    if any_soft:  # the line plays a softened measure quieter than its keyframe says
+        ax.scatter([], [], s=22, facecolors="none", edgecolors="#555555",
+                   label=f"keyframe in a softened measure (played at x{Config.soften_factor:g})")
     ax.legend(loc="upper left", fontsize=8, ncols=6, bbox_to_anchor=(0, -0.2), frameon=False)
     return png(fig)
 
@@ -125,6 +136,9 @@ def loudness_figure(momentary: tuple[np.ndarray, np.ndarray], short_term: tuple[
 
 
 def _scheme_tracks(plan: Plan, scheme: Scheme) -> list:
-    """The scheme track each plan track came from (by name), None where an edited plan has no match."""
+    """The scheme track each plan track came from: by position when the two list the same instruments
+    (a track renamed after its new instrument still matches), else by name; None where there is none."""
+    if [t.instrument for t in scheme.tracks] == [t.instrument for t in plan.tracks]:
+        return list(scheme.tracks)
     by_name = {t.name: t for t in scheme.tracks}
     return [by_name.get(t.name) for t in plan.tracks]

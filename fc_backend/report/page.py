@@ -61,8 +61,8 @@ def summary(spotting: Spotting, melody: Melody, assessment: Assessment, plan: Pl
     verdict = '<span class="pass">pass</span>' if assessment.passed else '<span class="fail">fail</span>'
     items = [
         ("clip", escape(f"{spotting.duration:.2f} s, {spotting.width}x{spotting.height},"
-                        f" {spotting.fps:g} fps, {len(spotting.shots)} shots,"
-                        f" {len(spotting.rhythm_spots)} rhythm spots")),
+                        f" {spotting.fps:g} fps, {plural(len(spotting.shots), 'shot')},"
+                        f" {plural(len(spotting.rhythm_spots), 'rhythm spot')}")),
         ("emotion", escape(spotting.emotion)),
         ("key and meter", escape(f"{melody.heard_key()}, "
                                   f"{tm.meter[0]}/{tm.meter[1]}, {scheme.measures} measures")),
@@ -85,7 +85,15 @@ def shots_table(spotting: Spotting, thumbs: list[bytes | None]) -> str:
     return table(["still", "shot", "seconds", "motion speed", "saliency", *VOCABULARY], rows, {1, 3, 4})
 
 
+def plural(count: int, noun: str) -> str:
+    """'1 shot', '3 shots'."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def cut_table(spotting: Spotting) -> str:
+    """Each cut, how near the tempo map put it to a beat, and its measure; a sentence when there is none."""
+    if not spotting.cuts:
+        return "<p>One shot, no cuts: the tempo map follows the scene's tempo.</p>"
     rows = [[f"{cut:.3f}", f"{err * 1000:+.1f}", spotting.tempo_map.measure_at(cut + 1e-6)]
             for cut, err in zip(spotting.cuts, spotting.cut_errors, strict=False)]
     return table(["cut (s)", "to nearest beat (ms)", "measure"], rows, {0, 1, 2})

@@ -15,6 +15,8 @@ TEMPO_RANGES: dict[str, tuple[float, float]] = {
     "joyous": (108, 136), "heroic": (96, 126), "tense": (100, 140), "fear": (84, 120),
     "graceful": (76, 100), "calm": (64, 84), "dreamy": (60, 80), "sad": (56, 76), "dignified": (70, 92),
 }
+#: how far (fraction) the fitted tempo may stray from the scene's base tempo to land a cut on a beat
+TEMPO_TOLERANCE = 0.12
 #: emotions that sway rather than march
 TRIPLE_METER = ("graceful", "dreamy")
 
@@ -32,7 +34,7 @@ def base_tempo(emotion: str, motion_speed: float, *,
 
 
 def fit_tempo(cuts: list[float], bpm: float, meter: tuple[int, int] = (4, 4), *,
-              tolerance: float = 0.12) -> TempoMap:
+              tolerance: float = TEMPO_TOLERANCE) -> TempoMap:
     """Piecewise tempo that puts cuts on beats (on downbeats as often as it can) within `tolerance` of `bpm`.
 
     Each span from one anchored cut to the next gets a whole number of beats at a tempo within the
