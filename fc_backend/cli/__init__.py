@@ -290,7 +290,7 @@ def _print_spotting(video: Path, spotting) -> None:  # noqa: ANN001  (a Spotting
     for hit in spotting.rhythm_spots:
         where = bar_beat(tm, hit.time)
         downbeat = " (a downbeat)" if where.endswith("|1") else ""
-        err = next((e for cut, e in errors if abs(cut - hit.time) < 1e-6), None) if hit.kind == "cut" else None
+        err = next((e for cut, e in errors if abs(cut - hit.time) < 1e-6 and hit.kind == "cut"), None)
         why = "" if err is None else _off_beat(hit.time, err, on_grid)
         print(f"  {hit.kind:<6} {clock.label(hit.time)} ({hit.time:7.3f} s)  weight {hit.weight:.2f}"
               f"  {where}  {frames_off_beat(tm, clock, hit.time):+.1f} frames off{downbeat}{why}")
