@@ -138,3 +138,16 @@ def test_start_tc_overrides_the_tag(spotted) -> None:
     label = "10:00:00;00" if rate.denominator == 1001 and round(rate) == 30 else "10:00:00:00"
     assert spot(path, Config(hardware_decode=False, start_tc=label)).timecode == Timecode(
         spotted[4].timecode.rate, ";" in label, label)
+
+
+def test_spot_prints_every_time_in_timecode_with_each_hits_weight_and_frames_off(spotted, capsys) -> None:
+    from fc_backend.cli import _print_spotting
+
+    path, _cuts, start, _timemode, spotting = spotted
+    _print_spotting(path, spotting)
+    out = capsys.readouterr().out
+    tc = spotting.timecode
+    assert f"starts {start}" in out and "cue 2M1" in out
+    for hit in spotting.rhythm_spots:
+        line = next(x for x in out.splitlines() if x.strip().startswith(hit.kind) and tc.label(hit.time) in x)
+        assert f"({hit.time:7.3f} s)" in line and f"weight {hit.weight:.2f}" in line and "frames off" in line

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..model import RhythmSpot
+from ..model import MAX_WEIGHT, RhythmSpot
 
 
 def load_spots(path: str | Path) -> list[RhythmSpot]:
@@ -43,7 +43,10 @@ def load_spots(path: str | Path) -> list[RhythmSpot]:
             missing = [key for key in ("time", "strength") if key not in item]
             if missing:
                 raise ValueError(f"has no {missing[0]!r}")
-            spot = RhythmSpot.from_dict(item)
+            name = item.get("name")  # REAPER's marker name; "door slam!" marks a heavy hit
+            spot = RhythmSpot.from_dict({k: v for k, v in item.items() if k != "name"})
+            if isinstance(name, str) and name.rstrip().endswith("!"):
+                spot.weight = MAX_WEIGHT
             if not isinstance(spot.time, (int, float)) or not math.isfinite(spot.time) or spot.time < 0:
                 raise ValueError(f"time must be seconds >= 0, got {spot.time!r}")
             spot.time, spot.strength = float(spot.time), float(spot.strength)
@@ -67,12 +70,12 @@ def fit_spots(spots: Sequence[RhythmSpot], frame_times: np.ndarray, duration: fl
             raise InputError(source, f"{spot.kind} spot at {spot.time:.3f} s is past the clip's end"
                                      f" ({duration:.3f} s)")
         if spot.kind != "cut":
-            others.append(RhythmSpot(spot.time, spot.strength, spot.kind))
+            others.append(RhythmSpot(spot.time, spot.strength, spot.kind, spot.weight))
             continue
         frame = int(np.argmin(np.abs(frame_times - spot.time)))
         if frame == 0 or spot.time >= duration:
             raise InputError(source, f"cut spot at {spot.time:.3f} s is at the clip's start or end;"
                                      " a cut must fall inside the clip")
-        if frame not in kept or spot.strength > kept[frame].strength:
-            kept[frame] = RhythmSpot(float(frame_times[frame]), spot.strength, "cut")
+        if frame not in kept or spot.weight > kept[frame].weight:
+            kept[frame] = RhythmSpot(float(frame_times[frame]), spot.strength, "cut", spot.weight)
     return sorted([*kept.values(), *others], key=lambda s: (s.time, s.kind != "cut"))

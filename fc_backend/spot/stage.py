@@ -88,7 +88,9 @@ def spot(video: str | Path, config: Config | None = None, *, progress: Progress 
         raise InputError(video, f"clip is {duration:.2f} s long, shorter than one beat ({60.0 / bpm:.2f} s)")
     cuts = [shot.start for shot in shots[1:]]
     flashes = [float(times[f]) for f in seen.detector.flashes if f < len(times)]
-    tempo_map = fit_tempo(cuts, bpm, meter)
+    # a person's spots may weigh their cuts (a name ending in "!"); detected cuts weigh the same
+    weights = None if spots is None else [s.weight for s in spots if s.kind == "cut"]
+    tempo_map = fit_tempo(cuts, bpm, meter, weights=weights)
     progress(1.0)
     height, width = seen.frame_size
     return Spotting(video=str(video), duration=duration, fps=seen.fps, frame_count=len(times), width=width,

@@ -34,46 +34,69 @@ def base_tempo(emotion: str, motion_speed: float, *,
 
 
 def fit_tempo(cuts: list[float], bpm: float, meter: tuple[int, int] = (4, 4), *,
-              tolerance: float = TEMPO_TOLERANCE) -> TempoMap:
-    """Piecewise tempo that puts cuts on beats (on downbeats as often as it can) within `tolerance` of `bpm`.
+              tolerance: float = TEMPO_TOLERANCE, weights: list[float] | None = None,
+              reach: int = 4) -> TempoMap:
+    """Piecewise tempo that puts cuts on beats, heavy ones on downbeats first, within `tolerance` of `bpm`.
 
     Each span from one anchored cut to the next gets a whole number of beats at a tempo within the
-    tolerance; a cut no whole number of beats can reach stays off the grid. Which number each span
-    gets decides where the later bar lines fall, so the choice is made for all spans together (a
-    dynamic programme over the beat within the measure): the most cuts on downbeats, then the tempi
-    nearest `bpm`. After the last anchor the base tempo resumes.
+    tolerance; a cut no whole number of beats can reach stays off the grid. Which cuts anchor and how
+    many beats each span gets decide where the later bar lines fall, so the choice is made for all
+    spans together (a dynamic programme over the last anchor and the beat within the measure): the
+    largest sum of each anchored cut's weight, doubled on a downbeat, then the most cuts on beats, then
+    the tempi nearest `bpm`. A cut may be passed over (left off the grid) only for a heavier one, so
+    with equal weights (`weights`, 1.0 each by default) every reachable cut anchors, and a heavy hit
+    may leave a light one off the grid to land on a bar line. Up to `reach` reachable cuts ahead are
+    tried from each anchor. After the last anchor the base tempo resumes.
     """
     per_measure = meter[0] * 4.0 / meter[1]
-    spans: list[tuple[float, float, list[int]]] = []  # (anchor, seconds to the next cut, beat counts)
-    anchor = 0.0
-    for cut in sorted(cuts):
-        span = cut - anchor
-        if span <= 0:
-            continue
+    given = [1.0] * len(cuts) if weights is None else list(weights)
+    hits = sorted((t, w) for t, w in zip(cuts, given, strict=True) if t > 0)
+    times = [0.0] + [t for t, _ in hits]
+    heft = [0.0] + [w for _, w in hits]
+
+    def beat_counts(span: float) -> range:
         low = max(1, math.ceil(span * bpm * (1 - tolerance) / 60.0 - 1e-9))
-        high = math.floor(span * bpm * (1 + tolerance) / 60.0 + 1e-9)
-        if low <= high:
-            spans.append((anchor, span, list(range(low, high + 1))))
-            anchor = cut
-    # phase (beats past the last bar line) -> (downbeats hit, summed tempo deviation, beat counts so far)
-    best: dict[float, tuple[int, float, tuple[int, ...]]] = {0.0: (0, 0.0, ())}
-    for _anchor, span, counts in spans:
-        reached: dict[float, tuple[int, float, tuple[int, ...]]] = {}
-        for phase, (downbeats, deviation, chosen) in best.items():
-            for n in counts:
-                after = round((phase + n) % per_measure, 6)
-                after = 0.0 if abs(after - per_measure) < 1e-6 else after
-                option = (downbeats + (after == 0.0), deviation + abs(60.0 * n / span - bpm), (*chosen, n))
-                held = reached.get(after)
-                if held is None or (option[0], -option[1]) > (held[0], -held[1]):
-                    reached[after] = option
-        best = reached
-    chosen = max(best.values(), key=lambda option: (option[0], -option[1]))[2]
+        return range(low, math.floor(span * bpm * (1 + tolerance) / 60.0 + 1e-9) + 1)
+
+    # (anchor index, phase: beats past its bar line) -> (weighted hits, anchors, -deviation, chosen spans)
+    Option = tuple[float, int, float, tuple[tuple[int, int], ...]]
+    states: dict[tuple[int, float], Option] = {(0, 0.0): (0.0, 0, 0.0, ())}
+    for anchor in range(len(times)):
+        here = [(phase, option) for (at, phase), option in states.items() if at == anchor]
+        tried, skipped = 0, 0.0  # reachable cuts passed over so far, and the heaviest of them
+        for target in range(anchor + 1, len(times)):
+            if tried == reach:
+                break
+            span = times[target] - times[anchor]
+            counts = beat_counts(span) if span > 0 else range(0)
+            if not counts:
+                continue
+            tried += 1
+            if skipped >= heft[target]:  # only a heavier hit may leave a reachable cut off the grid
+                skipped = max(skipped, heft[target])
+                continue
+            skipped = max(skipped, heft[target])
+            for phase, (score, anchors, deviation, chosen) in here:
+                for n in counts:
+                    after = round((phase + n) % per_measure, 6)
+                    after = 0.0 if abs(after - per_measure) < 1e-6 else after
+                    option = (score + heft[target] * (2.0 if after == 0.0 else 1.0), anchors + 1,
+                              deviation - abs(60.0 * n / span - bpm), (*chosen, (target, n)))
+                    held = states.get((target, after))
+                    if held is None or _better(option, held):
+                        states[(target, after)] = option
+    best = max(states.values(), key=lambda o: (round(o[0], 9), o[1], o[2]))
     changes: list[TempoChange] = []
-    for (start, span, _counts), n in zip(spans, chosen, strict=True):
-        _append(changes, TempoChange(start, 60.0 * n / span))
-    _append(changes, TempoChange(anchor, bpm))
+    start = 0
+    for target, n in best[3]:
+        _append(changes, TempoChange(times[start], 60.0 * n / (times[target] - times[start])))
+        start = target
+    _append(changes, TempoChange(times[start], bpm))
     return TempoMap(changes, meter)
+
+
+def _better(option: tuple, held: tuple) -> bool:
+    return (round(option[0], 9), option[1], option[2]) > (round(held[0], 9), held[1], held[2])
 
 
 def _append(changes: list[TempoChange], change: TempoChange) -> None:
