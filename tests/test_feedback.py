@@ -36,3 +36,38 @@ def test_a_single_shot_clip_reads_one_shot_and_has_no_empty_cut_table(tmp_path: 
     html = (out / "report.html").read_text()
     assert "1 shot," in html and "1 shots" not in html
     assert "cut (s)" not in html and "One shot, no cuts" in html
+
+
+def test_install_shows_pips_progress_line_by_line(capsys) -> None:  # noqa: ANN001
+    import importlib.util
+    import subprocess as sp
+
+    root = Path(__file__).parents[1]
+    spec = importlib.util.spec_from_file_location("fc_install_progress", root / "install.py")
+    install = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(install)
+    fake_pip = [sys.executable, "-c", "print('Requirement already satisfied: numpy');"
+                " print('Collecting mido==1.3'); print('Installing collected packages: mido');"
+                " print('Successfully installed mido-1.3')"]
+    install.run_pip(fake_pip)
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["install: pip: Collecting mido==1.3", "install: pip: Installing collected packages: mido",
+                   "install: pip: Successfully installed mido-1.3"]
+    try:
+        install.run_pip([sys.executable, "-c", "raise SystemExit(3)"])
+    except sp.CalledProcessError as err:
+        assert err.returncode == 3
+    else:
+        raise AssertionError("a failing pip must stop the install")
+
+
+def test_demo_says_what_it_does_before_any_work(tmp_path: Path) -> None:
+    proc = subprocess.Popen([*CLI, "demo", "-o", str(tmp_path / "out"), "-q"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stderr.readline()  # arrives before the clip is made, not after the ~12 s of work
+        assert first.startswith("demo: making a short clip")
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=60)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]

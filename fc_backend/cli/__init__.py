@@ -224,6 +224,7 @@ def _run_render(args: argparse.Namespace) -> int:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
+    print("demo: making a short clip with known cuts (ffmpeg), then scoring it", file=sys.stderr, flush=True)
     from ..demo import make_clip
 
     with tempfile.TemporaryDirectory() as tmp:
