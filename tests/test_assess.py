@@ -271,3 +271,25 @@ def test_assess_command_rejects_bad_files_in_one_line(tmp_path: Path, capsys: py
     assert main(["assess", str(path)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and problem in err and name in err
+
+
+# ------------------------------------------------------------------- nonsense must earn no pass
+
+def test_scales_and_whole_notes_fail_review() -> None:
+    """A C-major scale, the chromatic scale and four whole notes C-F-G-C are not tunes."""
+    from fc_backend.eval.reference import nonsense
+
+    for name, melody in nonsense().items():
+        result = assess(melody)
+        assert not result.passed, (name, result.total, [(c.key, c.score) for c in result.criteria])
+
+
+def test_human_tunes_pass_and_random_notes_in_their_key_mostly_fail() -> None:
+    """On a sample of the dev split (never the held-out one): most human tunes pass, most random
+    notes in the same keys fail."""
+    from fc_backend.eval.reference import human_melodies, random_in_key
+
+    humans = human_melodies("dev", 24, seed=19)
+    passed = np.mean([assess(m).passed for m in humans])
+    fakes = np.mean([assess(random_in_key(m, 900 + i)).passed for i, m in enumerate(humans)])
+    assert passed >= 0.8 and fakes <= 0.3, (passed, fakes)

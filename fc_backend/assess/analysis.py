@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..model import Melody, Spotting
-from ..theory import Key, chord_pitch_classes, estimate_chords, rank_keys
+from ..theory import Key, chord_pitch_classes, estimate_chords, key_correlation, rank_keys
 
 #: beats a note may start after a beat and still be the note heard on it (a 32nd note)
 ONSET_SLACK = 0.125
+#: a declared key whose profile correlates this much worse than the best key is not the key heard
+#: (hand-typed folk tunes label modal tunes by their signature: K:G for a tune in D mixolydian)
+MISLABELLED = 0.25
 
 
 @dataclass
@@ -110,8 +113,11 @@ def analyse(melody: Melody, spotting: Spotting | None) -> Analysis:
     measures = max(1, math.ceil(end / per - 1e-6))
     analysis = Analysis(melody, spotting, starts, ends, pitches, per, pulse, melody.key or Key(0),
                         melody.key is not None, measures)
+    ranked = rank_keys(analysis.histogram())
     if melody.key is None:  # the line as the reviewers hear it, in beats
-        analysis.key = rank_keys(analysis.histogram())[0][1]
+        analysis.key = ranked[0][1]
+    elif not melody.chords and ranked[0][0] - key_correlation(analysis.histogram(), melody.key) > MISLABELLED:
+        analysis.key, analysis.key_declared = ranked[0][1], False  # the notes say another key
     if melody.chords:
         analysis.chords = [HeldChord(tm.beat_at(c.start), tm.beat_at(c.end), c.root % 12, c.quality)
                            for c in sorted(melody.chords, key=lambda c: c.start)]

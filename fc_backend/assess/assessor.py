@@ -24,7 +24,8 @@ def assess(melody: Melody, spotting: Spotting | None = None, config: Config | No
     whose answers stay invalid is replaced by its rule-based self, and `decisions` says so).
 
     Example: ``assess(melody, spotting).passed`` is True when the total reaches
-    ``config.pass_threshold`` (14 of 19 by default).
+    ``config.pass_threshold`` (14.5 of 19 by default: 89 % of human tunes of the dev split pass, 16 % of
+    random notes in their keys, and no scale).
     """
     config = config or Config()
     if not melody.notes:

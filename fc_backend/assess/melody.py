@@ -20,7 +20,8 @@ def review(a: Analysis) -> list[Criterion]:
 
 
 def contour(a: Analysis) -> Criterion:
-    """Rises balanced by falls, and one climax that is neither the first note nor everywhere."""
+    """Rises balanced by falls, one climax that is neither the first note nor everywhere, and no long
+    run one way (a scale is not a tune: human tunes rarely run more than five steps one way)."""
     steps = np.diff(a.pitches)
     rises, falls = int((steps > 0).sum()), int((steps < 0).sum())
     if rises + falls == 0:
@@ -31,33 +32,39 @@ def contour(a: Analysis) -> Criterion:
     position = (a.starts[at_top[0]] - a.starts[0]) / max(1e-9, a.ends[-1] - a.starts[0])
     few = len(at_top) <= max(2, 0.12 * len(a.pitches))
     climax = (0.5 if few else 0.0) + (0.5 if 0.1 <= position <= 0.95 else 0.0)
-    return criterion("contour", REVIEWER, 0.5 * balance + 0.5 * climax,
+    run = longest_run(a.pitches)
+    return criterion("contour", REVIEWER, 0.3 * balance + 0.2 * climax + 0.5 * ramp(run, 7, 5),
                      f"{rises} rises / {falls} falls (balance {balance:.2f}); climax at {position:.0%} "
-                     f"of the theme, reached {len(at_top)} time(s)")
+                     f"of the theme, reached {len(at_top)} time(s); longest run one way {run} intervals")
+
+
+def longest_run(pitches: np.ndarray) -> int:
+    """Most consecutive intervals moving the same way (repeated notes break a run)."""
+    best = current = 0
+    previous = 0
+    for direction in np.sign(np.diff(pitches)):
+        current = current + 1 if direction != 0 and direction == previous else int(direction != 0)
+        previous = direction
+        best = max(best, current)
+    return best
 
 
 def interval_smoothness(a: Analysis) -> Criterion:
-    """Steps score 1, thirds 0.8; larger leaps count only when a step the other way recovers them."""
-    steps = np.diff(a.pitches)
+    """Mostly steps and thirds, as sung tunes move, yet not only steps (that is a scale).
+
+    Human tunes (music21 dev split): 54-85 % steps, 78-97 % within a major third (10th-90th
+    percentile); random notes in the key: 21-43 % and 35-65 %.
+    """
+    steps = np.abs(np.diff(a.pitches))
     if len(steps) == 0:
         return criterion("interval_smoothness", REVIEWER, 0.0, "a single note has no intervals")
-    scores = []
-    for i, step in enumerate(steps):
-        size = abs(int(step))
-        if size <= 2:
-            scores.append(1.0)
-        elif size <= 4:
-            scores.append(0.8)
-        else:
-            nxt = int(steps[i + 1]) if i + 1 < len(steps) else 0
-            recovered = nxt * step < 0 and abs(nxt) <= 4
-            base = 0.5 if size <= 7 else 0.2 if size <= 12 else 0.0
-            scores.append(base + (0.4 if recovered and size <= 12 else 0.0))
-    small = float(np.mean(np.abs(steps) <= 4))
-    mean = float(np.mean(scores))
-    return criterion("interval_smoothness", REVIEWER, ramp(mean, 0.4, 0.9),
-                     f"{small:.0%} of intervals are steps or thirds; mean |interval| "
-                     f"{np.mean(np.abs(steps)):.1f} semitones; smoothness {mean:.2f}")
+    step_share = float(np.mean(steps <= 2))
+    small_share = float(np.mean(steps <= 4))
+    score = 0.4 * ramp(step_share, 0.25, 0.5) + 0.6 * ramp(small_share, 0.5, 0.75)
+    score *= ramp(step_share, 1.0, 0.95)  # nothing but steps: a scale, not a tune
+    return criterion("interval_smoothness", REVIEWER, score,
+                     f"{step_share:.0%} of intervals are steps, {small_share:.0%} within a third; mean "
+                     f"|interval| {np.mean(steps):.1f} semitones")
 
 
 def pitch_range(a: Analysis) -> Criterion:
@@ -92,27 +99,39 @@ def _similarity(x: tuple, y: tuple) -> float:
 
 
 def motif_repetition(patterns: list) -> Criterion:
-    """Mean, over measures with a motif (2+ notes), of the best likeness to another measure."""
+    """A motif that comes back: the share of bars whose rhythm another bar repeats exactly, and the
+    mean best likeness (rhythm and intervals) of each bar to another.
+
+    Human tunes (dev split): 47-100 % of bars recur (10th-90th percentile); the same tunes with
+    their note values shuffled: 0-69 %.
+    """
     useful = [i for i, p in enumerate(patterns) if len(p[2]) >= 2]
     if len(useful) < 2:
         return criterion("motif_repetition", REVIEWER, 0.0, "fewer than two measures with a figure to repeat")
     best = [max(_similarity(patterns[i], patterns[j]) for j in useful if j != i) for i in useful]
-    mean, top = float(np.mean(best)), float(np.max(best))
-    return criterion("motif_repetition", REVIEWER, ramp(mean, 0.35, 0.8),
-                     f"measures recur with mean best self-similarity {mean:.2f} (max {top:.2f}) "
-                     f"over {len(useful)} measures")
+    mean = float(np.mean(best))
+    rhythms = [patterns[i][0] for i in useful]
+    recur = sum(rhythms.count(r) > 1 for r in rhythms) / len(rhythms)
+    score = 0.5 * ramp(recur, 0.15, 0.5) + 0.5 * ramp(mean, 0.35, 0.8)
+    return criterion("motif_repetition", REVIEWER, score,
+                     f"{recur:.0%} of {len(useful)} measures repeat another's rhythm; mean best "
+                     f"self-similarity {mean:.2f}")
 
 
 def variation(patterns: list) -> Criterion:
-    """Not every measure the same: the share of distinct measure patterns."""
-    filled = [(p[0], p[2]) for p in patterns if p[2]]
-    if not filled:
-        return criterion("variation", REVIEWER, 0.0, "no measure has notes")
-    distinct = len(set(filled))
-    share = distinct / len(filled)
-    score = ramp(share, 0.1, 0.45) if len(filled) > 1 else 0.5
-    return criterion("variation", REVIEWER, score,
-                     f"{distinct} distinct measure patterns of {len(filled)} ({share:.0%})")
+    """The motif developed, not copied or forgotten: the share of bars whose rhythm comes back
+    elsewhere on other pitches (a sequence, a varied restatement).
+
+    Human tunes (dev split) restate most bars' rhythms on new pitches; random notes rarely do.
+    """
+    filled = [(p[0], p[2]) for p in patterns if len(p[2]) >= 2]
+    if len(filled) < 2:
+        return criterion("variation", REVIEWER, 0.0, "fewer than two measures with a figure to vary")
+    varied = sum(any(r == r2 and q != q2 for j, (r2, q2) in enumerate(filled) if j != i)
+                 for i, (r, q) in enumerate(filled))
+    share = varied / len(filled)
+    return criterion("variation", REVIEWER, ramp(share, 0.1, 0.4),
+                     f"{varied} of {len(filled)} measures ({share:.0%}) come back on other pitches")
 
 
 def phrase_endings(a: Analysis) -> Criterion:
@@ -130,8 +149,9 @@ def phrase_endings(a: Analysis) -> Criterion:
     share = float(np.mean(inner)) if inner else float(final_ok)
     score = 0.4 * final_ok + 0.6 * ramp(share, 0.25, 0.9)
     final = f"final note {'is' if final_ok else 'is not'} on degree 1/3/5"
-    if not inner:
-        return criterion("phrase_endings", REVIEWER, score, f"0 inner phrase endings found; {final}")
+    if not inner:  # no rest and no held note anywhere: a run of notes, not phrases
+        return criterion("phrase_endings", REVIEWER, 0.4 * final_ok,
+                         f"0 inner phrase endings found (no rest or held note); {final}")
     return criterion("phrase_endings", REVIEWER, score,
                      f"{sum(inner)} of {len(inner)} inner phrase endings on degrees 1/3/5 ({share:.0%}); "
                      f"{final}")
