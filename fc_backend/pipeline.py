@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
@@ -252,7 +253,18 @@ def _compose_until_pass(
             break
     melody, assessment = best
     assessment.attempts = attempt + 1
+    if not assessment.passed:
+        print(failed_review_line(assessment), file=sys.stderr)
     return melody, assessment
+
+
+def failed_review_line(assessment: Assessment, *, weakest: int = 3) -> str:
+    """One line saying that even the best melody failed review, and on which criteria most."""
+    low = sorted(assessment.criteria, key=lambda c: c.score)[:weakest]
+    names = ", ".join(f"{c.key} {c.score:.2f}" for c in low)
+    return (f"filmcomposer: warning: the best of {assessment.attempts} melodies scored "
+            f"{assessment.total:.2f}/{len(assessment.criteria)}, under the pass mark "
+            f"{assessment.threshold:g}; weakest: {names} (the score is written anyway)")
 
 
 

@@ -293,3 +293,17 @@ def test_human_tunes_pass_and_random_notes_in_their_key_mostly_fail() -> None:
     passed = np.mean([assess(m).passed for m in humans])
     fakes = np.mean([assess(random_in_key(m, 900 + i)).passed for i, m in enumerate(humans)])
     assert passed >= 0.8 and fakes <= 0.3, (passed, fakes)
+
+
+def test_a_failed_best_melody_is_said_in_one_line_naming_the_weakest_criteria(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from contextlib import nullcontext
+
+    from fc_backend.pipeline import _compose_until_pass
+
+    melody, result = _compose_until_pass(_spotting(), Config(pass_threshold=19.0, max_attempts=2), "",
+                                         lambda name: nullcontext(lambda fraction: None))
+    assert not result.passed and result.attempts == 2 and melody.notes
+    err = capsys.readouterr().err.strip()
+    weakest = sorted(result.criteria, key=lambda c: c.score)[0].key
+    assert len(err.splitlines()) == 1 and "best of 2" in err and weakest in err, err
