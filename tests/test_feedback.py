@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from fc_backend.demo import make_clip
 
 CLI = [sys.executable, "-m", "fc_backend.cli"]
@@ -71,3 +73,26 @@ def test_demo_says_what_it_does_before_any_work(tmp_path: Path) -> None:
         proc.terminate()
         proc.communicate(timeout=60)
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
+def test_the_engraved_melody_ends_on_a_full_bar_and_shows_every_tempo() -> None:
+    from fc_backend.formats.abc import read_abc
+    from fc_backend.model import Melody, Note, TempoChange, TempoMap
+    from fc_backend.notate import notate
+    from fc_backend.report.notation import engrave
+    from fc_backend.theory import parse_key
+
+    tm = TempoMap([TempoChange(0.0, 60.0), TempoChange(6.0, 90.0)], (3, 4))  # 90 bpm from bar 3
+    pitches = [69, 71, 72, 74, 76, 74, 72, 71, 69, 72, 76]
+    notes = [Note(p, tm.time_at(b), tm.time_at(b + 0.9), 90) for b, p in enumerate(pitches)]  # ends in bar 4
+    abc = notate(Melody(notes, parse_key("A minor"), tm))
+    body = abc.split("\nK:", 1)[1]
+    assert body.rstrip().endswith("|]")
+    bars = [bar for bar in body.split("\n", 1)[1].replace("\\\n", "").split("|") if bar.strip(" ]\n")]
+    last = bars[-1]
+    assert "z" in last  # the bar is filled with a rest, not left short
+    assert bars[2].strip().startswith("[Q:1/4=90]") and body.count("[Q:") == 1  # bar 3, and only there
+    again = read_abc(abc)
+    assert [n.pitch for n in again.notes] == pitches
+    assert len(again.tempo_map.changes) == 2 and again.tempo_map.changes[1].bpm == pytest.approx(90, abs=0.01)
+    assert "<svg" in engrave(abc)

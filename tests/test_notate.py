@@ -41,7 +41,8 @@ def test_a_known_scale_is_written_as_abc() -> None:
     assert _field(abc, "L") == "1/8"
     assert _field(abc, "K") == "C"
     body = "".join(line for line in abc.splitlines() if not re.match(r"^[A-Za-z]:|^%", line))
-    assert re.sub(r"[\s|\\]", "", body) == "C2D2E2F2G2A2B2c2"
+    assert re.sub(r"[\s|\\\]]", "", body) == "C2D2E2F2G2A2B2c2"
+    assert abc.rstrip().endswith("|]")  # two full bars, then the final barline
 
 
 @pytest.mark.parametrize(("key", "sharps", "field"), [

@@ -52,7 +52,41 @@ def notate(melody: Melody) -> str:
     if done.returncode != 0 or "K:" not in done.stdout:
         why = done.stderr.strip() or done.stdout[-200:]
         raise RuntimeError(f"midi2abc failed ({done.returncode}): {why}")
-    return _fields(done.stdout, _title(melody), abc_key)
+    return _finish(_fields(done.stdout, _title(melody), abc_key), melody)
+
+
+def _finish(abc: str, melody: Melody) -> str:
+    """midi2abc stops at the last note, mid-bar, and keeps one Q: tempo: fill the last bar with a rest,
+    end on a final barline, and mark every later tempo of the map at the bar where it starts."""
+    tm = melody.tempo_map
+    per = tm.beats_per_measure
+    end = tm.beat_at(max((n.end for n in melody.notes), default=0.0))
+    eighths = round(((-end) % per) * 2)  # eighth notes (the ABC unit) missing from the last bar
+    text = abc.rstrip()
+    if 0 < eighths < round(per * 2):
+        text += f" z{eighths}" if eighths != 1 else " z"
+    text = text.rstrip("|") + "|]"
+    return _tempo_marks(text, melody) + "\n"
+
+
+def _tempo_marks(abc: str, melody: Melody) -> str:
+    """[Q:1/4=72] inline at the start of each bar in which the tempo map changes (after its first)."""
+    tm = melody.tempo_map
+    marks: dict[int, float] = {}
+    for change in tm.changes[1:]:
+        marks.setdefault(tm.measure_at(change.time), change.bpm)  # the bar's first change is the one shown
+    if not marks:
+        return abc
+    start = abc.find("\n", abc.find("\nK:") + 1)
+    head, body = abc[:start], abc[start:]
+    out, bar = [], 1
+    for i, char in enumerate(body):
+        out.append(char)
+        if char == "|" and body[i + 1:i + 2] != "]":
+            bar += 1
+            if bar in marks:
+                out.append(f"[Q:1/4={marks[bar]:.0f}]")
+    return head + "".join(out)
 
 
 def key_fields(key: Key | None) -> tuple[int, str | None]:
