@@ -232,3 +232,20 @@ def test_percussion_strikes_every_cut_of_a_driven_clip() -> None:
     for track in hits:
         inst = LIBRARY[track.instrument]
         assert all(inst.low <= n.pitch <= inst.high for n in track.notes)
+
+
+def test_other_seeds_get_other_orchestrations_from_the_same_palette() -> None:
+    """Re-rolls of one clip are not all the same colour: ten seeds give at least three ensembles."""
+    from fc_backend.arrange.instrument import PALETTES
+    from fc_backend.compose import compose
+    from tests.test_compose import make_spotting
+
+    spotting = make_spotting(emotion="dignified")
+    ensembles = set()
+    for seed in range(10):
+        melody = compose(spotting, seed=seed)
+        scheme = arrange(melody, spotting)
+        ensembles.add(tuple(t.instrument for t in scheme.tracks))
+        lead = next(t for t in scheme.tracks if t.role == "melody")
+        assert lead.instrument in PALETTES["dignified"]["melody"]
+    assert len(ensembles) >= 3, ensembles

@@ -49,7 +49,7 @@ def arrange(melody: Melody, spotting: Spotting, config: Config | None = None, *,
     analysis = analyze_cue(melody, spotting, config)
     progress(0.2)
     tracks = choose_parts(analysis)
-    choose_instruments(tracks, analysis, library)
+    choose_instruments(tracks, analysis, library, seed=melody.seed)
     progress(0.5)
     write_volume(tracks, analysis)
     mix(tracks, analysis, library)

@@ -6,6 +6,8 @@ must hold the melody, moved by whole octaves if need be (the scheme's `transpose
 
 from __future__ import annotations
 
+import random
+
 from ..model import SchemeTrack
 from ..schemes import Instrument
 from .analyze import CueAnalysis
@@ -46,14 +48,23 @@ FALLBACK = ["strings1_ensemble", "piano", "harp", "violins_1", "cellos", "basses
 
 
 def choose_instruments(tracks: list[SchemeTrack], analysis: CueAnalysis,
-                       library: dict[str, Instrument]) -> None:
-    """Fill in each track's instrument, display name, transpose and articulation, in place."""
+                       library: dict[str, Instrument], *, seed: int = 0) -> None:
+    """Fill in each track's instrument, display name, transpose and articulation, in place.
+
+    Seed 0 takes each role's first fitting candidate of the emotion's palette; another seed may take
+    any fitting candidate of the palette, so re-rolls of one clip get other colours.
+    """
     palette = PALETTES.get(analysis.emotion, PALETTES["calm"])
+    rng = random.Random(seed)
     used: set[str] = set()
     for track in tracks:
         candidates = [k for k in palette.get(track.role, []) + FALLBACK if k in library and k not in used]
         if track.role != "percussion":
             candidates = [k for k in candidates if not library[k].is_drum]
+        preferred = palette.get(track.role, [])
+        fitting = [k for k in candidates if k in preferred and fits(track, library[k], analysis)]
+        if seed and len(fitting) > 1:
+            candidates = [fitting[rng.randrange(len(fitting))], *candidates]
         choice = next((k for k in candidates if fits(track, library[k], analysis)), candidates[0])
         used.add(choice)
         instrument = library[choice]
