@@ -66,3 +66,5 @@ class Config:
     #: composer and publisher written into the cue sheet (blank by default)
     cue_composer: str = ""
     cue_publisher: str = ""
+    #: burn the running timecode and the cue number into preview.mp4's picture (re-encodes it)
+    burn_in: bool = False

@@ -30,6 +30,7 @@ from .notate import notate
 from .plan import plan as make_plan
 from .progress import Progress, stage_bar
 from .realize import realize
+from .realize.preview import write_preview
 from .report import draw, report
 from .report.cuesheet import write_cuesheet
 from .schemes import validate_scheme
@@ -39,6 +40,7 @@ from .scorefolder import (
     CUESHEET,
     MELODY,
     PLAN,
+    PREVIEW,
     RENDERED,
     SCHEME,
     SPOTTING,
@@ -212,6 +214,9 @@ def _realize_and_report(plan: Plan, staging: Path, config: Config,
             realize(plan, staging, config, video=Path(plan.video) if plan.video else None, progress=progress)
         write_cuesheet(plan, staging / CUESHEET, composer=config.cue_composer,
                        publisher=config.cue_publisher)
+        if video is not None and video.is_file() and (staging / "master.wav").is_file():
+            write_preview(video, staging / "master.wav", staging / PREVIEW, plan.duration,
+                          burn_in=(plan.clock(), plan.cue_list()) if config.burn_in else None)
         with stage("report") as progress:
             report(staging, video=video, progress=progress, drawing=drawing.result())
 

@@ -26,15 +26,15 @@ MANIFEST = ".filmcomposer.json"
 SPOTTING, MELODY, MELODY_MIDI, MELODY_ABC = "spotting.json", "melody.json", "melody.mid", "melody.abc"
 ASSESSMENT, SCHEME, PLAN = "assessment.json", "scheme.json", "plan.json"
 ARRANGEMENT, PROJECT, MASTER, REPORT = "arrangement.mid", "project.rpp", "master.wav", "report.html"
-CUESHEET = "cuesheet.csv"
+CUESHEET, PREVIEW = "cuesheet.csv", "preview.mp4"
 STEMS = "stems"
 STILLS = "stills"  # the one name; spot.stills re-exports it
 
 #: what `score` writes into OUT, in the order the stages make them
 ARTIFACTS = (SPOTTING, MELODY, MELODY_MIDI, MELODY_ABC, ASSESSMENT, SCHEME, PLAN, ARRANGEMENT, PROJECT,
-             MASTER, CUESHEET, REPORT)
+             MASTER, CUESHEET, PREVIEW, REPORT)
 #: what realize and report write on every run (the others a render or re-roll may keep)
-RENDERED = (ARRANGEMENT, PROJECT, MASTER, CUESHEET, REPORT)
+RENDERED = (ARRANGEMENT, PROJECT, MASTER, CUESHEET, PREVIEW, REPORT)
 #: what a re-roll writes besides RENDERED
 COMPOSED = (MELODY, MELODY_MIDI, MELODY_ABC, ASSESSMENT, SCHEME, PLAN)
 #: folders whose files we write one by one; a user's files inside them stay

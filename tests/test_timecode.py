@@ -151,3 +151,52 @@ def test_spot_prints_every_time_in_timecode_with_each_hits_weight_and_frames_off
     for hit in spotting.rhythm_spots:
         line = next(x for x in out.splitlines() if x.strip().startswith(hit.kind) and tc.label(hit.time) in x)
         assert f"({hit.time:7.3f} s)" in line and f"weight {hit.weight:.2f}" in line and "frames off" in line
+
+
+# ------------------------------------------------------------------ a whole score of a 29.97 DF clip
+
+
+@pytest.fixture(scope="module")
+def scored_df(tmp_path_factory: pytest.TempPathFactory):
+    from fc_backend.pipeline import score
+
+    folder = tmp_path_factory.mktemp("df")
+    clip = folder / "reel.mov"
+    make_clip(clip, SHOT_FRAMES, fps="30000/1001", size=(96, 54), timecode="01:00:00;00")
+    out = folder / "out"
+    score(clip, out, Config(hardware_decode=False, burn_in=True, reel=4, cue_publisher="Pub"),
+          show_progress=False)
+    return clip, out
+
+
+def _duration(path: Path, stream: str) -> float:
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", stream, "-show_entries",
+                          "stream=duration", "-of", "csv=p=0", str(path)], capture_output=True, text=True,
+                         check=True).stdout
+    return float(out.strip().splitlines()[0])
+
+
+def test_a_scored_drop_frame_reel_reads_back_as_the_clip(scored_df) -> None:
+    clip, out = scored_df
+    root = rpp.loads((out / "project.rpp").read_text(encoding="utf-8"))
+    timemode = root.find("TIMEMODE")
+    assert (int(timemode[2]), int(timemode[4]), int(timemode[5])) == (3, 30, 1)  # 29.97 drop-frame
+    assert frames_to_tc(round(float(root.find("PROJOFFS")[1]) * NTSC), NTSC, True) == "01:00:00;00"
+    regions = [m for m in root.findall("MARKER") if int(m[4]) & 1]
+    assert [r[3] for r in regions] == ["4M1", ""]
+    (row,) = list(csv.DictReader((out / "cuesheet.csv").open(encoding="utf-8")))
+    frames = _frame_count(clip)
+    last = frames_to_tc(107892 + frames, NTSC, True)
+    assert (row["cue"], row["in"], row["out"]) == ("4M1", "01:00:00;00", last)
+    assert row["publisher"] == "Pub"
+
+
+def test_preview_has_the_clips_picture_and_the_master_within_a_frame(scored_df) -> None:
+    clip, out = scored_df
+    preview = out / "preview.mp4"
+    video, audio = _duration(preview, "v:0"), _duration(preview, "a:0")
+    frame = 1001 / 30000
+    assert abs(video - _duration(clip, "v:0")) <= frame
+    assert abs(audio - video) <= frame
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert 'src="preview.mp4"' in page and "4M1" in page and "01:00:00;00" in page

@@ -121,6 +121,8 @@ def _add_score_options(cmd: argparse.ArgumentParser) -> None:
                      help="copy the clip into OUT so the project folder is self-contained")
     add_output_options(cmd)
     _add_picture_options(cmd)
+    cmd.add_argument("--burn-in", action="store_true",
+                     help="burn the running timecode and the cue number into preview.mp4")
     cmd.add_argument("--composer", default="", help="composer named in cuesheet.csv (default blank)")
     cmd.add_argument("--publisher", default="", help="publisher named in cuesheet.csv (default blank)")
     add_llm_options(cmd)
@@ -191,7 +193,8 @@ def _add_decode_option(cmd: argparse.ArgumentParser) -> None:
 def _config(args: argparse.Namespace) -> Config:
     return llm_config(args, Config(seed=args.seed, loudness=args.loudness, soundfont=args.soundfont,
                                    hardware_decode=args.hardware_decode, tail=args.tail,
-                                   start_tc=args.start_tc, reel=args.reel, cue_composer=args.composer,
+                                   start_tc=args.start_tc, reel=args.reel, burn_in=args.burn_in,
+                                   cue_composer=args.composer,
                                    cue_publisher=args.publisher))
 
 

@@ -15,7 +15,6 @@ from ..errors import FilmComposerError
 from ..model import Cue, Timecode
 from ..tools import require
 
-PREVIEW = "preview.mp4"
 #: video codecs an MP4 holds as they are
 MP4_VIDEO = ("h264", "hevc", "mpeg4", "av1", "vp9")
 

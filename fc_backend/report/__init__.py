@@ -119,6 +119,8 @@ saliency its mean surge (eq. 5); a dash is an attribute the image statistics can
 <section id="scheme"><h2>Arrangement scheme</h2>{page.scheme_tables(scheme)}
 {page.img(d.envelope_png, "image/png", "volume envelopes over measures")}</section>
 <section id="decisions"><h2>Who decided</h2>{page.decisions_table(assessment, scheme)}</section>
+<section id="picture"><h2>Picture and cue sheet</h2>
+{page.picture_section(plan, (out / "preview.mp4").is_file())}</section>
 <section id="audio"><h2>Master</h2>{audio_html}</section>
 """
     html = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -153,3 +153,18 @@ def loudness_table(figures: dict[str, Any]) -> str:
             ["format", f"{figures['sample_rate']} Hz, {figures['bit_depth']}-bit, {figures['channels']} ch, "
                        f"{figures['duration_s']:.2f} s"]]
     return table(["measure", "value"], rows)
+
+
+def picture_section(plan: Plan, preview: bool) -> str:
+    """The picture with the score (preview.mp4 beside the page) and the cue sheet (cuesheet.csv)."""
+    from .cuesheet import COLUMNS, cue_rows
+
+    clock = plan.clock()
+    player = ('<video controls preload="metadata" src="preview.mp4" style="max-width:100%"></video>'
+              '<p class=note>The player plays preview.mp4 (the clip with the master), which sits beside this'
+              ' page; keep the two together when moving the page.</p>' if preview else
+              '<p class=note>No preview.mp4 in this folder (the clip was not found at render time).</p>')
+    facts = (f"<p>Timecode {clock.fps:.3f} fps{' drop-frame' if clock.drop_frame else ''},"
+             f" first frame {clock.start}.</p>")
+    rows = [[row[c] for c in COLUMNS] for row in cue_rows(plan)]
+    return player + facts + table(list(COLUMNS), rows)
