@@ -19,7 +19,7 @@ from PIL import Image
 
 from fc_backend.report import report
 
-SECTIONS = ("summary", "shots", "motion", "melody", "assessment", "scheme", "audio")
+SECTIONS = ("summary", "shots", "motion", "melody", "assessment", "scheme", "decisions", "picture", "audio")
 #: plots besides one still per shot: motion, assessment, envelopes, loudness
 PLOTS = 4
 DATA_URI = re.compile(r'<img class="(\w+)" alt="([^"]*)" src="data:(image/[a-z]+);base64,([A-Za-z0-9+/=]+)">')
