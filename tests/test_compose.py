@@ -232,3 +232,13 @@ def test_the_theme_is_built_from_few_recurring_cells(variant: dict) -> None:
     melodies = [compose(spotting, seed=seed) for seed in range(6)]
     assert np.mean([bar_recurrence(m) for m in melodies]) >= 0.4
     assert np.mean([distinct_values(m) for m in melodies]) <= 4.0
+
+
+def test_a_sunny_picture_is_scored_in_major_unless_the_emotion_is_dark() -> None:
+    from fc_backend.model import VisualAttributes
+
+    for emotion, mode in (("dignified", "major"), ("dreamy", "major"), ("sad", "minor")):
+        spotting = make_spotting(emotion=emotion)
+        for shot in spotting.shots:
+            shot.attributes = VisualAttributes(brightness="bright", hue="green", setting="nature")
+        assert {compose(spotting, seed=s).key.mode for s in range(4)} == {mode}, emotion

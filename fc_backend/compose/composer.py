@@ -23,7 +23,7 @@ from .development import develop
 from .harmony import Section, plan_sections, progression
 from .line import write_line
 from .motif import TRANSFORMS, Motif, choose_transform, pulse_of
-from .tonality import HIGH_INDEX, LOW_INDEX, choose_key
+from .tonality import HIGH_INDEX, LOW_INDEX, choose_key, is_sunny
 
 #: rhythm spots at least this strong get a note onset, like every cut
 STRONG_SPOT = 0.7
@@ -39,7 +39,7 @@ def compose_symbolic(spotting: Spotting, config: Config | None = None, *, descri
     rng = random.Random(seed)
     tm = spotting.tempo_map
     per = tm.beats_per_measure
-    key = choose_key(spotting.emotion, rng)
+    key = choose_key(spotting.emotion, rng, sunny=is_sunny(spotting.shots))
     end_beat = tm.beat_at(spotting.duration)
     measures = musical_measures(end_beat, per)
     final_beat = float(max(math.ceil(end_beat - 1e-6), 1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from ..model import Shot
 from ..theory import PITCH_CLASSES, Key
 
 #: the picture's emotion decides the mode (paper: music matches the film's mood)
@@ -23,9 +24,14 @@ COMFORTABLE_TONICS = {"major": ("C", "D", "Eb", "F", "G", "A", "Bb"),
 LOW_INDEX, HIGH_INDEX = -3, 8
 
 
-def choose_key(emotion: str, rng: random.Random) -> Key:
-    """Mode from the emotion, tonic from a comfortable set by the seed."""
-    mode = EMOTION_MODE.get(emotion, "major")
+#: emotions whose darkness a sunny picture does not lift
+DARK_EMOTIONS = ("sad", "fear", "tense")
+
+
+def choose_key(emotion: str, rng: random.Random, *, sunny: bool = False) -> Key:
+    """Mode from the emotion (major where the picture is `sunny` and the emotion not dark), tonic from
+    a comfortable set by the seed."""
+    mode = "major" if sunny and emotion not in DARK_EMOTIONS else EMOTION_MODE.get(emotion, "major")
     tonics = COMFORTABLE_TONICS[mode]
     return Key(PITCH_CLASSES[tonics[rng.randrange(len(tonics))]], mode)
 
@@ -33,3 +39,15 @@ def choose_key(emotion: str, rng: random.Random) -> Key:
 def melody_range(key: Key) -> tuple[int, int]:
     """Lowest and highest MIDI pitch the composer writes in `key`."""
     return key.pitch(LOW_INDEX), key.pitch(HIGH_INDEX, leading_tone=True)
+
+
+#: hues of daylight and meadows
+SUNNY_HUES = ("yellow", "orange", "green", "cyan")
+
+
+def is_sunny(shots: list[Shot]) -> bool:
+    """Most of the clip's time is bright, in daylight hues (the spotted shot attributes)."""
+    total = sum(s.duration for s in shots)
+    sunny = sum(s.duration for s in shots
+                if s.attributes.brightness == "bright" and s.attributes.hue in SUNNY_HUES)
+    return total > 0 and sunny >= total / 2
