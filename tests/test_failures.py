@@ -137,3 +137,19 @@ def test_a_bad_tail_is_refused_by_the_parser(scored, capsys: pytest.CaptureFixtu
     with pytest.raises(SystemExit) as exit_:
         main(["render", str(scored.out_dir), "--tail", "nan"])
     assert exit_.value.code == 2 and "--tail" in capsys.readouterr().err
+
+
+def test_a_read_only_out_is_refused_before_any_work(clip, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture) -> None:
+    """A real read-only filesystem: even root cannot write there."""
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(mount)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a read-only tmpfs here (needs root)")
+    try:
+        assert main(["score", str(clip[0]), "-o", str(mount / "out"), "-q"]) == 2
+        line = _one_line(capsys.readouterr().err)
+        assert "not writable" in line and str(mount) in line
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
