@@ -96,6 +96,19 @@ def print_scores(label: str, scored: list[tuple[Melody, float, bool, Scheme, Pla
           f"  (mean total {statistics.mean(t for _, t, _, _, _ in scored):.2f})")
 
 
+def print_mix(folders: list[Path]) -> None:
+    """What the mix does: the reverb return against the dry stems, the 5-10 kHz share of the master."""
+    from fc_backend.loudness import read_audio
+
+    wet = [music.reverb_vs_dry_lu(f / "stems") for f in folders]
+    bright = []
+    for f in folders:
+        audio, rate = read_audio(f / "master.wav")
+        bright.append(music.band_energy_db(audio, rate))
+    print(f"  reverb vs dry sum        {statistics.mean(wet):+6.1f} LU (max {max(wet):+.1f})   goal <= -6 LU")
+    print(f"  5-10 kHz vs total        {statistics.mean(bright):6.1f} dB (min {min(bright):.1f})")
+
+
 def print_humans(split: str, count: int) -> None:
     humans = ref.human_melodies(split, count)
     row = theme_row(humans)
@@ -129,6 +142,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.folders:
         print_scores("scored folders", from_folders(args.folders))
+        print_mix(args.folders)
     if not args.no_clips:
         for name, frames in CLIPS.items():
             print_scores(f"clip {name}", score_seeds(spotting_of(name, frames), range(1, args.seeds + 1)))

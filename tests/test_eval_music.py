@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fc_backend.eval import music
 from fc_backend.eval.reference import nonsense, pitch_scrambled, random_in_key, rhythm_shuffled, split_of
 from fc_backend.model import Melody, Note, Plan, PlanTrack, TempoMap
@@ -38,3 +40,17 @@ def test_reference_split_and_counterfeits_are_fixed() -> None:
     assert all(n.pitch % 12 in Key(0).scale_pitch_classes() for n in random_in_key(tune, 1).notes)
     assert set(nonsense()) == {"C-major scale", "chromatic scale", "whole notes C-F-G-C"}
     assert music.auc([2, 3], [1, 2]) == 0.875
+
+
+def test_reverb_against_dry_and_the_bright_band_are_measured(tmp_path) -> None:
+    import numpy as np
+    import soundfile as sf
+
+    rate = 48000
+    t = np.arange(rate * 2) / rate
+    tone = 0.3 * np.sin(2 * np.pi * 440 * t)
+    sf.write(tmp_path / "Violins.wav", np.stack([tone, tone], axis=1), rate)
+    sf.write(tmp_path / "FC_Reverb.wav", np.stack([tone, tone], axis=1) / 2, rate)  # 6 dB under
+    assert music.reverb_vs_dry_lu(tmp_path) == pytest.approx(-6.02, abs=0.1)
+    bright = 0.3 * np.sin(2 * np.pi * 7000 * t)
+    assert music.band_energy_db(tone, rate) < -60 < -1 < music.band_energy_db(tone + bright, rate) + 4

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
 
 from ..model import Melody, Plan, PlanTrack
 
@@ -117,3 +120,28 @@ def auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
         return float("nan")
     wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
     return wins / (len(positives) * len(negatives))
+
+
+def reverb_vs_dry_lu(stems_dir: str | Path, reverb_stem: str = "FC_Reverb.wav") -> float:
+    """Integrated loudness of the reverb return minus that of the dry stems' sum (LU; goal <= -6)."""
+    from ..loudness import integrated_loudness, read_audio
+
+    dry, rate = None, 48000
+    for path in sorted(Path(stems_dir).glob("*.wav")):
+        if path.name == reverb_stem:
+            continue
+        audio, rate = read_audio(path)
+        dry = audio if dry is None else dry + audio
+    wet, rate = read_audio(Path(stems_dir) / reverb_stem)
+    if dry is None:
+        raise ValueError(f"no dry stems in {stems_dir}")
+    return integrated_loudness(wet, rate) - integrated_loudness(dry, rate)
+
+
+def band_energy_db(audio: np.ndarray, rate: int, low: float = 5000.0, high: float = 10000.0) -> float:
+    """Energy between `low` and `high` Hz relative to the total (dB): how bright the mix sounds."""
+    mono = audio.mean(axis=1) if audio.ndim == 2 else audio
+    spectrum = np.abs(np.fft.rfft(mono)) ** 2
+    freqs = np.fft.rfftfreq(len(mono), 1.0 / rate)
+    band = spectrum[(freqs >= low) & (freqs < high)].sum()
+    return float(10 * np.log10(max(band, 1e-30) / max(spectrum.sum(), 1e-30)))

@@ -25,6 +25,9 @@ __all__ = ["plan"]
 
 #: fader gain of every generated track; the envelopes carry the dynamics
 FADER = 0.8
+#: the reverb return's fader (-5.2 dB): the room sits 6 LU or more under the dry orchestra
+#: (bench/bench_music.py measured -4.4 LU at unity on the 8-shot clip; clarity wants -6 or less)
+REVERB_RETURN = 0.55
 
 
 def plan(scheme: Scheme, melody: Melody, spotting: Spotting, config: Config | None = None, *,
@@ -60,7 +63,8 @@ def plan(scheme: Scheme, melody: Melody, spotting: Spotting, config: Config | No
     sends = [t.reverb_space for t in scheme.tracks]
     room = 0.35 + 0.6 * (sum(sends) / len(sends))
     return Plan(spotting.duration, tm, scheme.key, tracks, markers(spotting, scheme, tm),
-                ReverbBus(room_size=round(min(1.0, room), 3)), spotting.video, config.sample_rate,
+                ReverbBus(room_size=round(min(1.0, room), 3), volume=REVERB_RETURN), spotting.video,
+                config.sample_rate,
                 timecode=spotting.timecode, cues=spotting.cue_list(config.reel))
 
 
