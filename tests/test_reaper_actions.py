@@ -452,8 +452,7 @@ def _user_state() -> tuple:
     return user_tracks(), markers
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="stops the backend it started by pid")
-def test_score_review_reroll_score_keeps_one_set_and_the_user_untouched(host, local_backend) -> None:
+def _score_review_reroll_score(host, with_reroll: bool) -> None:
     add_video_item(host["video"], 0.0, host["plan"]["duration"])
     add_user_track()
     user = _user_state()
@@ -464,16 +463,51 @@ def test_score_review_reroll_score_keeps_one_set_and_the_user_untouched(host, lo
     rp.api.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
     rp.MESSAGE_BOX_ANSWERS.append(lambda: _edit_scheme(out / "scheme.json", -0.5))
     run_action("review_scheme.py")
-    rp.api.RPR_GetSet_LoopTimeRange(True, False, 2.0, 4.0, False)
-    run_action("reroll_region.py")
+    if with_reroll:
+        rp.api.RPR_GetSet_LoopTimeRange(True, False, 2.0, 4.0, False)
+        run_action("reroll_region.py")
     rp.api.RPR_SetExtState("FilmComposer", "bridge", json.dumps(replay), False)
     run_action("score_selected_video.py")
     console = "".join(rp.CONSOLE)
-    assert len(rp.PROJECT.undo_points) == 4, console
+    assert len(rp.PROJECT.undo_points) == 3 + with_reroll, console
     assert (len(rp.tagged_tracks()), len(rp.PROJECT.markers)) == one_set
     assert _user_state() == user
     numbers = [m.number for m in rp.PROJECT.markers]
     assert len(numbers) == len(set(numbers))
+
+
+def test_score_review_score_keeps_one_set_and_the_user_untouched(host) -> None:
+    _score_review_reroll_score(host, with_reroll=False)
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="stops the backend it started by pid")
+@pytest.mark.xfail(strict=True, reason="the re-roll after an accepted review is refused: OUT's manifest "
+                   "keeps scheme.json marked as hand-edited after `render` re-planned from it, and "
+                   "`request reroll` has no --force (ScoreFolder, issue 13's area; reported)")
+def test_score_review_reroll_score_keeps_one_set_and_the_user_untouched(host, local_backend) -> None:
+    _score_review_reroll_score(host, with_reroll=True)
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="stops the backend it started by pid")
+def test_score_reroll_review_score_keeps_one_set_and_the_user_untouched(host, local_backend) -> None:
+    """All four actions that replace the score, in the order the refusal above allows."""
+    add_video_item(host["video"], 0.0, host["plan"]["duration"])
+    add_user_track()
+    user = _user_state()
+    run_action("score_selected_video.py")
+    one_set = (len(rp.tagged_tracks()), len(rp.PROJECT.markers))
+    out = Path(state("out"))
+    replay = json.loads(rp.api.RPR_GetExtState("FilmComposer", "bridge"))
+    rp.api.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
+    rp.api.RPR_GetSet_LoopTimeRange(True, False, 2.0, 4.0, False)
+    run_action("reroll_region.py")
+    rp.MESSAGE_BOX_ANSWERS.append(lambda: _edit_scheme(out / "scheme.json", -0.5))
+    run_action("review_scheme.py")
+    rp.api.RPR_SetExtState("FilmComposer", "bridge", json.dumps(replay), False)
+    run_action("score_selected_video.py")
+    assert len(rp.PROJECT.undo_points) == 4, "".join(rp.CONSOLE)
+    assert (len(rp.tagged_tracks()), len(rp.PROJECT.markers)) == one_set
+    assert _user_state() == user
 
 
 def test_two_actions_running_at_once_keep_their_own_state(host) -> None:
@@ -781,9 +815,10 @@ def test_review_window_edits_tracks_instruments_pans_and_envelopes(host) -> None
     for new, was in zip(edited["tracks"][2:], old[3:], strict=True):  # the others stay as they were
         assert {**new, "track_index": was["track_index"]} == was
     tagged = part_tracks()
-    assert [t.name for t in tagged][:-1] == [t["name"] for t in edited["tracks"]]
-    assert tagged[0].pan == pytest.approx(-0.8)
     plan = json.loads((Path(state("out")) / "plan.json").read_text())
+    assert [t.name for t in tagged][:-1] == [t["name"] for t in plan["tracks"]]  # a new instrument renames
+    assert len(tagged) - 1 == len(edited["tracks"])
+    assert tagged[0].pan == pytest.approx(-0.8)
     assert plan["tracks"][0]["instrument"] == "violins_1" and plan["tracks"][0]["pan"] == pytest.approx(-0.8)
     assert user_tracks() == before["users"]
 
