@@ -472,7 +472,7 @@ def _score_review_reroll_score(host, with_reroll: bool) -> None:
     assert len(rp.PROJECT.undo_points) == 3 + with_reroll, console
     assert (len(rp.tagged_tracks()), len(rp.PROJECT.markers)) == one_set
     assert _user_state() == user
-    numbers = [m.number for m in rp.PROJECT.markers]
+    numbers = [(m.number, m.isrgn) for m in rp.PROJECT.markers]
     assert len(numbers) == len(set(numbers))
 
 
