@@ -68,3 +68,5 @@ class Config:
     cue_publisher: str = ""
     #: burn the running timecode and the cue number into preview.mp4's picture (re-encodes it)
     burn_in: bool = False
+    #: add a track whose REAPER video processor draws a streamer and punch for every hit
+    streamers: bool = False

@@ -707,6 +707,8 @@ class Plan(Record):
     timecode: Timecode | None = None
     #: one REAPER region each, named by cue number
     cues: list[Cue] = field(default_factory=list)
+    #: a track whose video processor draws streamers and punches over the picture (REAPER only)
+    streamers: bool = False
 
     def clock(self) -> Timecode:
         """The picture's timecode, or 00:00:00:00 at 30 fps (REAPER's default) for a plan without one."""

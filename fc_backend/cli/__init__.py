@@ -123,6 +123,8 @@ def _add_score_options(cmd: argparse.ArgumentParser) -> None:
     _add_picture_options(cmd)
     cmd.add_argument("--burn-in", action="store_true",
                      help="burn the running timecode and the cue number into preview.mp4")
+    cmd.add_argument("--streamers", action="store_true",
+                     help="add a REAPER track that draws streamers and punches on every hit")
     cmd.add_argument("--composer", default="", help="composer named in cuesheet.csv (default blank)")
     cmd.add_argument("--publisher", default="", help="publisher named in cuesheet.csv (default blank)")
     add_llm_options(cmd)
@@ -194,6 +196,7 @@ def _config(args: argparse.Namespace) -> Config:
     return llm_config(args, Config(seed=args.seed, loudness=args.loudness, soundfont=args.soundfont,
                                    hardware_decode=args.hardware_decode, tail=args.tail,
                                    start_tc=args.start_tc, reel=args.reel, burn_in=args.burn_in,
+                                   streamers=args.streamers,
                                    cue_composer=args.composer,
                                    cue_publisher=args.publisher))
 

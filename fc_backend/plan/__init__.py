@@ -65,7 +65,7 @@ def plan(scheme: Scheme, melody: Melody, spotting: Spotting, config: Config | No
     return Plan(spotting.duration, tm, scheme.key, tracks, markers(spotting, scheme, tm),
                 ReverbBus(room_size=round(min(1.0, room), 3), volume=REVERB_RETURN), spotting.video,
                 config.sample_rate,
-                timecode=spotting.timecode, cues=spotting.cue_list(config.reel))
+                timecode=spotting.timecode, cues=spotting.cue_list(config.reel), streamers=config.streamers)
 
 
 def _plan_track(track: SchemeTrack, inst: Instrument, ctx: Context, factor: float) -> PlanTrack:

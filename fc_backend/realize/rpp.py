@@ -37,6 +37,8 @@ from ..model import Plan, PlanTrack, ReverbBus
 from .envelope import envelope_breakpoints
 from .rpp_picture import projoffs_line, region_state, regions, smptesync_line, timemode_line
 from .stems import stem_names
+from .streamers import NAME as STREAMERS_NAME
+from .streamers import streamer_code, streamer_events, video_processor
 
 log = logging.getLogger(__name__)
 
@@ -202,9 +204,12 @@ def project_text(plan: Plan, *, video: str | Path | None = None, timestamp: int 
     _ext_state(w, plan, made, video, scheme)
 
     offset = 0
+    if plan.streamers:  # above the picture: its video processor draws over the tracks below
+        _streamer_track(w, plan)
+        offset += 1
     if video is not None:
         _video_track(w, plan, Path(video))
-        offset = 1
+        offset += 1
     names = stem_files(plan)
     _folder_track(w, plan, STEMS_FOLDER, muted=False)
     seconds = _stem_seconds(plan)
@@ -287,6 +292,15 @@ def _track_head(w: _Writer, guid: str, name: str, volume: float, pan: float, tag
 def _track_tail(w: _Writer) -> None:
     w.line("MIDIOUT -1")
     w.line("MAINSEND 1 0")
+
+
+def _streamer_track(w: _Writer, plan: Plan) -> None:
+    """A track with no items whose video processor draws streamers and punches (realize/streamers.py)."""
+    guid = _guid(plan.tag, "streamers")
+    _track_head(w, guid, STREAMERS_NAME, 1.0, 0.0, plan.tag)
+    _track_tail(w)
+    _fx_chain(w, [video_processor(streamer_code(streamer_events(plan)))], guid)
+    w.close()
 
 
 def _folder_track(w: _Writer, plan: Plan, name: str, *, muted: bool) -> None:
