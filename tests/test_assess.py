@@ -307,3 +307,16 @@ def test_a_failed_best_melody_is_said_in_one_line_naming_the_weakest_criteria(
     err = capsys.readouterr().err.strip()
     weakest = sorted(result.criteria, key=lambda c: c.score)[0].key
     assert len(err.splitlines()) == 1 and "best of 2" in err and weakest in err, err
+
+
+def test_the_same_notes_get_the_same_total_from_json_mid_and_abc(tmp_path: Path) -> None:
+    from fc_backend.notate import notate
+
+    spotting = _spotting("sad")
+    melody = compose(spotting, seed=5)
+    parts = [MidiPart("Melody", melody.notes, 0)]
+    write_midi(tmp_path / "melody.mid", melody.tempo_map, parts, key=melody.key)
+    (tmp_path / "melody.abc").write_text(notate(melody), encoding="utf-8")
+    totals = [assess(m).total for m in (melody, read_melody(tmp_path / "melody.mid"),
+                                        read_melody(tmp_path / "melody.abc"))]
+    assert max(totals) - min(totals) < 1e-6, totals

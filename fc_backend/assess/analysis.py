@@ -16,6 +16,8 @@ from ..theory import Key, chord_pitch_classes, estimate_chords, key_correlation,
 
 #: beats a note may start after a beat and still be the note heard on it (a 32nd note)
 ONSET_SLACK = 0.125
+#: positions are read to 1/GRAIN of a beat
+GRAIN = 48
 #: a declared key whose profile correlates this much worse than the best key is not the key heard
 #: (hand-typed folk tunes label modal tunes by their signature: K:G for a tune in D mixolydian)
 MISLABELLED = 0.25
@@ -101,8 +103,9 @@ class Analysis:
 def analyse(melody: Melody, spotting: Spotting | None) -> Analysis:
     tm = melody.tempo_map
     notes = sorted(melody.notes, key=lambda n: (n.start, -n.pitch))
-    starts = np.array([tm.beat_at(n.start) for n in notes], dtype=float)
-    ends = np.array([tm.beat_at(n.end) for n in notes], dtype=float)
+    # to a 48th of a beat: a file's tick rounding (.mid) or notation (.abc) must not change a verdict
+    starts = np.round(np.array([tm.beat_at(n.start) for n in notes], dtype=float) * GRAIN) / GRAIN
+    ends = np.round(np.array([tm.beat_at(n.end) for n in notes], dtype=float) * GRAIN) / GRAIN
     pitches = np.array([n.pitch for n in notes], dtype=int)
     if len(notes) > 1:  # a line: a note ends where the next begins (reviewers read a melody, not chords)
         ends[:-1] = np.minimum(ends[:-1], np.maximum(starts[1:], starts[:-1] + 1e-3))
