@@ -249,3 +249,20 @@ def test_other_seeds_get_other_orchestrations_from_the_same_palette() -> None:
         lead = next(t for t in scheme.tracks if t.role == "melody")
         assert lead.instrument in PALETTES["dignified"]["melody"]
     assert len(ensembles) >= 3, ensembles
+
+
+def test_a_bright_cue_doubles_the_tune_an_octave_up() -> None:
+    """Joyous or bright pictures get a top octave: flute or violins on the tune, an octave higher."""
+    from fc_backend.compose import compose
+    from fc_backend.plan import plan
+    from tests.test_compose import make_spotting
+
+    spotting = make_spotting(emotion="joyous")
+    melody = compose(spotting, seed=1)
+    scheme = arrange(melody, spotting)
+    doubling = [t for t in scheme.tracks if t.role == "doubling"]
+    assert len(doubling) == 1 and doubling[0].instrument in ("flutes", "violins_1", "piccolo", "celesta")
+    result = plan(scheme, melody, spotting)
+    lead = next(t for t in result.tracks if t.role == "melody")
+    above = next(t for t in result.tracks if t.role == "doubling")
+    assert [n.pitch - 12 for n in above.notes] == [n.pitch for n in lead.notes]

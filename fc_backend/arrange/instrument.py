@@ -43,6 +43,8 @@ PALETTES: dict[str, dict[str, list[str]]] = {
                "ostinato": ["violins_2", "cellos"], "bass": ["trombones", "basses", "tuba"],
                "percussion": ["timpani", "orchestral_percussion"]},
 }
+#: who doubles the tune an octave up in a bright cue
+DOUBLING = ["flutes", "violins_1", "piccolo", "celesta"]
 #: wide-ranged instruments that can hold almost any line, the last resort for each role
 FALLBACK = ["strings1_ensemble", "piano", "harp", "violins_1", "cellos", "basses", "timpani"]
 
@@ -58,10 +60,10 @@ def choose_instruments(tracks: list[SchemeTrack], analysis: CueAnalysis,
     rng = random.Random(seed)
     used: set[str] = set()
     for track in tracks:
-        candidates = [k for k in palette.get(track.role, []) + FALLBACK if k in library and k not in used]
+        preferred = DOUBLING if track.role == "doubling" else palette.get(track.role, [])
+        candidates = [k for k in preferred + FALLBACK if k in library and k not in used]
         if track.role != "percussion":
             candidates = [k for k in candidates if not library[k].is_drum]
-        preferred = palette.get(track.role, [])
         fitting = [k for k in candidates if k in preferred and fits(track, library[k], analysis)]
         if seed and len(fitting) > 1:
             candidates = [fitting[rng.randrange(len(fitting))], *candidates]
@@ -70,7 +72,8 @@ def choose_instruments(tracks: list[SchemeTrack], analysis: CueAnalysis,
         instrument = library[choice]
         track.instrument = choice
         track.name = instrument.name
-        track.transpose = melody_transpose(analysis, instrument) if track.source == "melody" else 0
+        lead = track.source == "melody" and track.role != "doubling"  # a doubling finds its octave in plan
+        track.transpose = melody_transpose(analysis, instrument) if lead else 0
         track.articulation = articulation(track.role, instrument, analysis)
 
 

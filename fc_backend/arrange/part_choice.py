@@ -16,6 +16,13 @@ MAX_TRACKS = 6
 FLOWING_EMOTIONS = {"calm", "graceful", "dreamy", "sad", "joyous"}
 #: emotions that ask for drums or timpani once the picture moves
 DRIVEN_EMOTIONS = {"heroic", "tense", "fear", "dignified"}
+#: emotions whose cues are bright enough for a top octave
+BRIGHT_EMOTIONS = {"joyous", "heroic", "graceful"}
+
+
+def bright_cue(analysis: CueAnalysis) -> bool:
+    """A bright picture (the shots' majority brightness) or a bright emotion."""
+    return analysis.attributes.get("brightness") == "bright" or analysis.emotion in BRIGHT_EMOTIONS
 
 
 def choose_parts(analysis: CueAnalysis) -> list[SchemeTrack]:
@@ -28,11 +35,13 @@ def choose_parts(analysis: CueAnalysis) -> list[SchemeTrack]:
     if mean >= 0.5 or analysis.emotion in FLOWING_EMOTIONS:
         wanted.append(("ostinato", "ostinato"))
     wanted.append(("bass", "bass"))
+    if bright_cue(analysis):  # the tune doubled an octave up, so the mix has a top octave
+        wanted.insert(1, ("doubling", "melody"))
     # a calm cue lets its harp mark the cuts
     marks_cuts = analysis.hits and analysis.emotion not in FLOWING_EMOTIONS
     if marks_cuts or mean >= 0.55 or peak >= 0.75 or (analysis.emotion in DRIVEN_EMOTIONS and peak >= 0.5):
         wanted.append(("percussion", "bass"))
-    for expendable in ("counter", "ostinato"):  # what a smaller ensemble gives up first
+    for expendable in ("counter", "ostinato", "doubling"):  # what a smaller ensemble gives up first
         if len(wanted) > MAX_TRACKS:
             wanted = [w for w in wanted if w[0] != expendable]
     calm = softened_measures(analysis)
