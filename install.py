@@ -210,6 +210,7 @@ REAPER_ACTIONS = (
     ("review_scheme.py", "FilmComposer: Review scheme"),
     ("reroll_region.py", "FilmComposer: Re-roll melody in region"),
     ("render_master.py", "FilmComposer: Render master (48 kHz, 24-bit)"),
+    ("render_cues.py", "FilmComposer: Render cues (master and stems per region)"),
 )
 #: the reaper.ini keys that turn on ReaScript's Python and point it at a shared libpython
 PYTHON_KEYS = ("reascript", "pythonlibpath64", "pythonlibdll64")

@@ -24,16 +24,24 @@ PATTERN = "master_reaper"
 TITLE = "FilmComposer: Render master (48 kHz, 24-bit)"
 
 
-def configure(project, folder: str) -> None:
-    """Set the delivery render settings into `folder`."""
+#: per cue: the master and every stem of each region, named by the region (its cue number, 1M1)
+CUE_PATTERN = "cues/$region/$region $track"
+CUES_TITLE = "FilmComposer: Render cues (master and stems per region)"
+
+
+def configure(project, folder: str, *, per_cue: bool = False) -> None:
+    """Set the delivery render settings into `folder`; `per_cue`: master and stems of every region
+    (one region per cue, named by its number), each file named after its region ($region)."""
     placement = fc_apply.get_state("placement")
-    project.set_info_value("RENDER_SETTINGS", 0)  # master mix
+    project.set_info_value("RENDER_SETTINGS", 1 if per_cue else 0)  # stems + master mix, or master mix
     project.set_info_value("RENDER_SRATE", 48000)
     project.set_info_value("RENDER_CHANNELS", 2)
     project.set_info_string("RENDER_FORMAT", WAV_24)
     project.set_info_string("RENDER_FILE", folder)
-    project.set_info_string("RENDER_PATTERN", PATTERN)
-    if placement:
+    project.set_info_string("RENDER_PATTERN", CUE_PATTERN if per_cue else PATTERN)
+    if per_cue:
+        project.set_info_value("RENDER_BOUNDSFLAG", 3)  # all project regions
+    elif placement:
         place = Placement.from_json(placement)
         project.set_info_value("RENDER_BOUNDSFLAG", 0)  # custom time bounds: the video item
         project.set_info_value("RENDER_STARTPOS", place.position)
@@ -42,7 +50,7 @@ def configure(project, folder: str) -> None:
         project.set_info_value("RENDER_BOUNDSFLAG", 1)  # entire project
 
 
-def run(message_box) -> None:
+def run(message_box, *, per_cue: bool = False) -> None:
     if fc_apply.problem:
         message_box(f"FilmComposer cannot run: {fc_apply.problem}.", TITLE, 0)
         return
@@ -55,10 +63,12 @@ def run(message_box) -> None:
         return
     project = reapy.Project()
     with reapy.undo_block("FilmComposer: render settings 48 kHz, 24-bit WAV", -1):
-        configure(project, folder)
+        configure(project, folder, per_cue=per_cue)
     targets = [f for f in project.get_info_string("RENDER_TARGETS").split(";") if f]
-    for target in targets:  # only ever our own file: OUT/master_reaper.wav
-        if os.path.basename(target) == PATTERN + ".wav" and os.path.isfile(target):
+    cues = os.path.join(folder, "cues") + os.sep
+    for target in targets:  # only ever our own files: OUT/master_reaper.wav, OUT/cues/<cue>/...
+        ours = target.startswith(cues) if per_cue else os.path.basename(target) == PATTERN + ".wav"
+        if ours and os.path.isfile(target):
             os.remove(target)
     project.perform_action(CMD_RENDER)
     done = [f for f in targets if os.path.isfile(f)]

@@ -29,7 +29,8 @@ SCRIPTS = ROOT / "reaper_scripts"
 SIM = Path(__file__).resolve().parent / "reaper_sim"
 _VENV_CLI = Path(sys.executable).with_name("filmcomposer")
 FILMCOMPOSER = [str(_VENV_CLI)] if _VENV_CLI.is_file() else [sys.executable, "-m", "fc_backend.cli"]
-ACTIONS = ("score_selected_video.py", "reroll_region.py", "render_master.py", "review_scheme.py")
+ACTIONS = ("score_selected_video.py", "reroll_region.py", "render_master.py", "render_cues.py",
+           "review_scheme.py")
 HELPERS = {"fc_apply", "fc_bridge", "fc_plan", "fc_reapy", "fc_review", "action_score", "action_reroll",
            "action_review", "action_render"}
 
@@ -858,6 +859,24 @@ def test_render_sets_48k_24bit_wav_over_the_video_and_renders(host) -> None:
     assert render["targets"] in "".join(rp.CONSOLE)
     run_action("render_master.py")  # the same file again: no overwrite prompt stops it
     assert len(rp.PROJECT.renders) == 2 and rp.PROJECT.renders[1]["targets"] == render["targets"]
+
+
+def test_render_cues_renders_master_and_stems_of_every_region_named_by_cue(host) -> None:
+    """One region per cue (1M1) is what REAPER's region render needs: stems and master, all regions,
+    each file named by its region; an earlier render of ours is replaced without a prompt."""
+    add_video_item(host["video"], 1.5, host["plan"]["duration"])
+    run_action("score_selected_video.py")
+    assert [(m.name, m.pos) for m in rp.PROJECT.markers if m.isrgn] == [("1M1", 1.5)]
+    run_action("render_cues.py")
+    (render,) = rp.PROJECT.renders
+    info, names = render["info"], render["info_str"]
+    assert info["RENDER_SETTINGS"] == 1  # stems and the master mix
+    assert info["RENDER_BOUNDSFLAG"] == 3  # all project regions
+    assert (info["RENDER_SRATE"], info["RENDER_CHANNELS"]) == (48000, 2)
+    assert "$region" in names["RENDER_PATTERN"] and "$track" in names["RENDER_PATTERN"]
+    assert names["RENDER_PATTERN"].startswith("cues/")
+    run_action("render_cues.py")
+    assert len(rp.PROJECT.renders) == 2
 
 
 # ------------------------------------------------------------------------------- end to end, real

@@ -124,7 +124,7 @@ def test_install_reaper_copies_registers_and_configures(install, monkeypatch, re
     kb = (resource / "reaper-kb.ini").read_bytes().decode()
     assert kb.startswith(KB_INI.decode())
     ours = [line for line in kb.splitlines() if "FilmComposer/" in line]
-    assert len(ours) == 4
+    assert len(ours) == len(install.REAPER_ACTIONS)
     for line, (script, name) in zip(ours, install.REAPER_ACTIONS, strict=True):
         assert re.fullmatch(r'SCR 4 0 RS[0-9a-f]{40} "Custom: ' + re.escape(name) + r'" "FilmComposer/'
                             + re.escape(script) + '"', line)
