@@ -200,3 +200,4 @@ def test_preview_has_the_clips_picture_and_the_master_within_a_frame(scored_df) 
     assert abs(audio - video) <= frame
     page = (out / "report.html").read_text(encoding="utf-8")
     assert 'src="preview.mp4"' in page and "4M1" in page and "01:00:00;00" in page
+    assert "Sync check" in page and "frames off" in page

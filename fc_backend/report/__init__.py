@@ -120,7 +120,8 @@ saliency its mean surge (eq. 5); a dash is an attribute the image statistics can
 {page.img(d.envelope_png, "image/png", "volume envelopes over measures")}</section>
 <section id="decisions"><h2>Who decided</h2>{page.decisions_table(assessment, scheme)}</section>
 <section id="picture"><h2>Picture and cue sheet</h2>
-{page.picture_section(plan, (out / "preview.mp4").is_file())}</section>
+{page.picture_section(plan, (out / "preview.mp4").is_file())}
+{_sync_section(out / "master.wav", plan)}</section>
 <section id="audio"><h2>Master</h2>{audio_html}</section>
 """
     html = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -174,3 +175,18 @@ def _audio_section(master: Path, duration: float) -> str:
 
 
 REPORT_AUDIO = "master.wav"
+
+
+def _sync_section(master: Path, plan: Plan) -> str:
+    """How far the master's attack lands from each hit, in ms and frames (report/sync.py)."""
+    if not master.is_file():
+        return ""
+    from .sync import hit_sync
+
+    audio, rate = read_audio(master)
+    clock = plan.clock()
+    rows = [[clock.label(h.time), f"{h.time:.3f}", h.kind,
+             "no attack" if h.offset is None else f"{h.offset * 1000:+.0f}",
+             "" if h.offset is None else f"{h.frames(clock.fps):+.1f}"] for h in hit_sync(audio, rate, plan)]
+    return ("<h3>Sync check: the master's attack at each hit</h3>"
+            + page.table(["hit", "seconds", "kind", "ms off", "frames off"], rows))
