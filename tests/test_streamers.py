@@ -10,7 +10,7 @@ import rpp
 
 from fc_backend.model import Cue, Marker, Plan, TempoMap, Timecode
 from fc_backend.realize.rpp import project_text
-from fc_backend.realize.streamers import COLORS, NAME, streamer_code, streamer_events
+from fc_backend.realize.streamers import CLICK_NAME, COLORS, NAME, streamer_code, streamer_events
 
 DOCS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "reaper-docs" / "video-processor-api.md"
 #: what the code calls, each documented for the video processor (gfx_*) or in its EEL2 appendix (abs)
@@ -99,3 +99,14 @@ def test_the_streamer_track_sits_above_the_picture_in_the_project() -> None:
     assert code[0] == "|// FilmComposer streamers and punches" and len(code) == len(streamer_code(
         streamer_events(plan)))
     assert Plan.from_json(plan.to_json()).streamers is True
+
+
+def test_a_click_track_on_every_beat_is_written_muted() -> None:
+    plan = _plan()
+    root = rpp.loads(project_text(plan, timestamp=0))
+    (click,) = [t for t in root.findall("TRACK") if t.find("NAME")[1] == CLICK_NAME]
+    assert click.find("MUTESOLO")[1] == "1"
+    events = click.find(".//SOURCE").findall("E")
+    ons = [e for e in events if int(e[2], 16) & 0xF0 == 0x90 and int(e[4], 16) > 0]
+    assert len(ons) == len(plan.tempo_map.beat_times(plan.duration)) == 11  # 6 s at 100 bpm: beats 0..10
+    assert sum(int(e[3], 16) == 76 for e in ons) == 3  # the downbeats of bars 1, 2 and 3

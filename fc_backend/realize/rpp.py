@@ -38,7 +38,7 @@ from .envelope import envelope_breakpoints
 from .rpp_picture import projoffs_line, region_state, regions, smptesync_line, timemode_line
 from .stems import stem_names
 from .streamers import NAME as STREAMERS_NAME
-from .streamers import streamer_code, streamer_events, video_processor
+from .streamers import click_track, streamer_code, streamer_events, video_processor
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +220,8 @@ def project_text(plan: Plan, *, video: str | Path | None = None, timestamp: int 
     for index, track in enumerate(plan.tracks):
         _instrument_track(w, plan, track, index)
     _reverb_track(w, plan, [(first + i, t) for i, t in enumerate(plan.tracks)])
+    if plan.streamers:  # the players' click, muted until they want it
+        _instrument_track(w, plan, click_track(plan), len(plan.tracks), muted=True, channel=9)
     w.close()
     return "\n".join(w.lines) + "\n"
 
@@ -391,9 +393,10 @@ def midi_events(plan: Plan, track: PlanTrack, channel: int, end_tick: int) -> li
     return lines
 
 
-def _instrument_track(w: _Writer, plan: Plan, track: PlanTrack, index: int) -> None:
+def _instrument_track(w: _Writer, plan: Plan, track: PlanTrack, index: int, *, muted: bool = False,
+                      channel: int | None = None) -> None:
     guid = _guid(plan.tag, "track", index, track.name)
-    _track_head(w, guid, track.name, track.volume, track.pan, plan.tag)
+    _track_head(w, guid, track.name, track.volume, track.pan, plan.tag, muted=muted)
     _track_tail(w)
     breakpoints = envelope_breakpoints(track.volume_envelope)
     if breakpoints:
@@ -425,7 +428,8 @@ def _instrument_track(w: _Writer, plan: Plan, track: PlanTrack, index: int) -> N
     w.line(f"GUID {_guid(guid, 'take')}")
     w.open("SOURCE MIDI")
     w.line(f"HASDATA 1 {PPQ} QN")
-    for line in midi_events(plan, track, _midi_channel(plan, index), end_tick):
+    channel = _midi_channel(plan, index) if channel is None else channel
+    for line in midi_events(plan, track, channel, end_tick):
         w.line(line)
     w.line(f"GUID {_guid(guid, 'source')}")
     w.line(f"IGNTEMPO 0 {_n(tm.changes[0].bpm)} {num} {den}")

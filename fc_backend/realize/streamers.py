@@ -10,7 +10,7 @@ module writes: each event is one line that runs only near its time, using the do
 
 from __future__ import annotations
 
-from ..model import RHYTHM_SPOT_KINDS, Plan
+from ..model import RHYTHM_SPOT_KINDS, Note, Plan, PlanTrack
 
 #: (r, g, b) of a streamer and its punch, by what it announces
 COLORS = {"start": (0.0, 1.0, 0.0), "hit": (1.0, 1.0, 0.0), "end": (1.0, 0.0, 0.0)}
@@ -57,3 +57,19 @@ def video_processor(code: list[str]) -> list[str]:
     params = " ".join(["2.0000000000"] + ["0.0000000000"] * 39)
     return ['VIDEO_EFFECT "Video processor" ""', "<CODE", *("|" + line for line in code), ">",
             f"CODEPARM {params}"]
+
+
+CLICK_NAME = "FC Click"
+
+
+def click_track(plan: Plan) -> PlanTrack:
+    """A click on every beat of the tempo map (a higher one on downbeats) for players recording to
+    picture; the .RPP writes it muted, to be unmuted into the players' headphones."""
+    tm = plan.tempo_map
+    notes = []
+    for time in tm.beat_times(plan.duration):
+        bar = tm.beat_at(time) / tm.beats_per_measure
+        downbeat = abs(bar - round(bar)) < 1e-6
+        notes.append(Note(76 if downbeat else 77, time, time + 0.06, 110 if downbeat else 80))
+    return PlanTrack(CLICK_NAME, "click", "woodblock", 115, ["ReaSynth"], notes, is_drum=True,
+                     reverb_send=0.0)
