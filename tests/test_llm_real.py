@@ -45,12 +45,12 @@ def model_server() -> Iterator[str]:
 
 def test_a_real_model_answers_every_role_within_its_schema_and_changes_the_scheme(model_server: str) -> None:
     clip = make_spotting(
-        "calm", [5.0, 4.0, 5.0], [0.03, 0.0, 0.02], brightness="dark", view_scale="long shot"
+        "calm", [2.5, 2.5, 2.5], [0.03, 0.0, 0.02], brightness="dark", view_scale="long shot"
     )
-    melody = make_melody(measures=6)  # 14 s at 96 bpm: six measures
+    melody = make_melody(measures=3)  # 7.5 s at 96 bpm: three measures keep the answers (and CI) short
     rules = arrange(melody, clip)
     config = Config(
-        llm_base_url=model_server, llm_model=MODEL, llm_max_retries=1, llm_timeout=600, llm_time_limit=900
+        llm_base_url=model_server, llm_model=MODEL, llm_max_retries=0, llm_timeout=600, llm_time_limit=900
     )
     with llm_session(config) as session:
         assert session is not None and session.structured  # the server constrains answers to the schema
@@ -60,8 +60,8 @@ def test_a_real_model_answers_every_role_within_its_schema_and_changes_the_schem
     assert [d["agent"] for d in record] == list(ROLES)
     used = [d for d in record if d["by"] == "llm"]
     assert all(d["model"] == MODEL for d in used)
-    assert len(used) >= 5, record  # >= 90 % of 6 rounds up to all but at most one
-    assert session.valid >= 0.9 * session.endpoint.usage.requests - 1
+    assert len(used) >= 5, record  # at least 5 of 6: one role may still fail a check
+    assert session.endpoint.usage.requests == len(ROLES)  # no retries asked for: one answer a role
     assert session.endpoint.usage.completion_tokens > 0
     plain = {k: v for k, v in scheme.to_dict().items() if k != "decisions"}
     assert plain != rules.to_dict()  # the model's answers, not the rules', made this scheme

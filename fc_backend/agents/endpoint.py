@@ -84,8 +84,11 @@ class Endpoint:
             if err.status not in UNSUPPORTED:
                 raise
             self.chat(messages, schema=None, name="probe", max_tokens=16)
-            return False
-        return True
+            structured = False
+        else:
+            structured = True
+        self.usage = Usage(seconds=self.usage.seconds)  # the counts are the agents' requests, not the probe's
+        return structured
 
     # ------------------------------------------------------------------------------------- chat
 
