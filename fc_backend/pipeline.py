@@ -173,14 +173,15 @@ def _notate_arrange_plan(melody: Melody, spotting: Spotting, config: Config,
 
 
 def _write_composition(staging: Path, melody: Melody, abc: str, assessment: Assessment, scheme: Scheme,
-                       plan: Plan) -> None:
+                       plan: Plan, *, scheme_too: bool = True) -> None:
     """What composing, assessing, arranging and planning made, as the artifacts later runs start from."""
     melody.save(staging / "melody.json")  # keeps key and chords; melody.mid is for people and DAWs
     write_midi(staging / "melody.mid", melody.tempo_map, [MidiPart("Melody", melody.notes, 0)],
                key=melody.key)
     (staging / "melody.abc").write_text(abc, encoding="utf-8")
     assessment.save(staging / "assessment.json")
-    scheme.save(staging / "scheme.json")
+    if scheme_too:  # not a user's edited scheme: it stays byte for byte as they left it
+        scheme.save(staging / "scheme.json")
     plan.save(staging / "plan.json")
 
 
@@ -292,8 +293,9 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
     """Compose anew the measures of OUT's melody that overlap [t0, t1] s and re-run every later stage.
 
     Notes outside those measures stay bit-identical in melody.json; melody.mid, melody.abc,
-    assessment.json, scheme.json, plan.json and what realize writes are replaced atomically (an edited
-    scheme.json is re-arranged too). Without `seed`, the melody's seed + 1, so each re-roll is new.
+    assessment.json, scheme.json, plan.json and what realize writes are replaced atomically. A
+    scheme.json edited since we wrote it is honoured: the new melody is planned on it and it stays as
+    the user left it. Without `seed`, the melody's seed + 1, so each re-roll is new.
     """
     config = config or Config()
     out = ScoreFolder(Path(out_dir))
@@ -304,7 +306,10 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
     check_span(out_dir, t0, t1, spotting.duration)
     if not previous.notes:
         raise InputError(out / "melody.json", "holds no notes to re-roll around")
-    out.refuse_foreign(COMPOSED + RENDERED, force=force)
+    kept = None  # the user's edited scheme, planned on as it is
+    if (out / SCHEME).is_file() and out.edited(SCHEME):  # (a server's copy of OUT has no manifest: kept)
+        kept = validate_scheme(out.read_json(SCHEME, "Scheme"), str(out / SCHEME))
+    out.refuse_foreign(tuple(n for n in COMPOSED if n != SCHEME or kept is None) + RENDERED, force=force)
     soundfont(config.soundfont)
     seed = previous.seed + 1 if seed is None else int(seed)
     stage = _stage_reporter(show_progress, on_progress)
@@ -313,9 +318,16 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
             melody = compose(spotting, config, seed=seed, melody=previous, region=(t0, t1), progress=progress)
         with stage("assess") as progress:
             assessment = assess(melody, spotting, config, progress=progress)
-        abc, scheme, plan = _notate_arrange_plan(melody, spotting, config, stage)
+        if kept is None:
+            abc, scheme, plan = _notate_arrange_plan(melody, spotting, config, stage)
+        else:
+            with stage("notate"):
+                abc = notate(melody)
+            scheme = kept
+            with stage("plan") as progress:
+                plan = make_plan(scheme, melody, spotting, config, progress=progress)
         plan.video = old_plan.video
-        _write_composition(staging, melody, abc, assessment, scheme, plan)
+        _write_composition(staging, melody, abc, assessment, scheme, plan, scheme_too=kept is None)
         _realize_and_report(plan, staging, config, stage, earlier=out_dir)
     files = {name: out_dir / name for name in ARTIFACTS}
     return ScoreResult(out_dir, spotting, melody, assessment, scheme, plan, files,

@@ -75,3 +75,18 @@ def test_stems_sum_to_the_master_for_every_arrangement(scored, tmp_path: Path, n
     assert error < -60, f"stems differ from the master by {error:.1f} dB"
     level = 10 * math.log10(np.mean(total**2) / np.mean(master**2))
     assert abs(level) < 0.01
+
+
+def test_reroll_plans_on_the_edited_scheme_and_keeps_it(scored, tmp_path: Path) -> None:
+    from fc_backend.pipeline import reroll
+
+    def edit(scheme: dict) -> None:
+        scheme["tracks"][0]["panning"] = -0.9
+
+    out = _edited(scored, tmp_path, edit)
+    edited = (out / "scheme.json").read_bytes()
+    melody_before = (out / "melody.json").read_bytes()
+    reroll(out, 2.0, 4.0, Config(), seed=7, show_progress=False)
+    assert (out / "scheme.json").read_bytes() == edited
+    assert (out / "melody.json").read_bytes() != melody_before
+    assert json.loads((out / "plan.json").read_text())["tracks"][0]["pan"] == pytest.approx(-0.9)
