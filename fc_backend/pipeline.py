@@ -307,7 +307,7 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
     if not previous.notes:
         raise InputError(out / "melody.json", "holds no notes to re-roll around")
     kept = None  # the user's edited scheme, planned on as it is
-    if (out / SCHEME).is_file() and out.edited(SCHEME):  # (a server's copy of OUT has no manifest: kept)
+    if (out / SCHEME).is_file() and out.manifest() and out.edited(SCHEME):  # a server's copy: no manifest
         kept = validate_scheme(out.read_json(SCHEME, "Scheme"), str(out / SCHEME))
     out.refuse_foreign(tuple(n for n in COMPOSED if n != SCHEME or kept is None) + RENDERED, force=force)
     soundfont(config.soundfont)
