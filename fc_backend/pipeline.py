@@ -289,13 +289,15 @@ def _adopt(given: Melody, path: Path, spotting: Spotting, config: Config, descri
 
 def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = None, *,
            seed: int | None = None, show_progress: bool = True,
-           on_progress: RunProgress | None = None, force: bool = False) -> ScoreResult:
+           on_progress: RunProgress | None = None, force: bool = False,
+           keep_scheme: bool | None = None) -> ScoreResult:
     """Compose anew the measures of OUT's melody that overlap [t0, t1] s and re-run every later stage.
 
     Notes outside those measures stay bit-identical in melody.json; melody.mid, melody.abc,
     assessment.json, scheme.json, plan.json and what realize writes are replaced atomically. A
     scheme.json edited since we wrote it is honoured: the new melody is planned on it and it stays as
-    the user left it. Without `seed`, the melody's seed + 1, so each re-roll is new.
+    the user left it. Without `seed`, the melody's seed + 1, so each re-roll is new. `keep_scheme`
+    says so where OUT's own record cannot (a server's copy of OUT carries none: its client tells it).
     """
     config = config or Config()
     out = ScoreFolder(Path(out_dir))
@@ -307,7 +309,7 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
     if not previous.notes:
         raise InputError(out / "melody.json", "holds no notes to re-roll around")
     kept = None  # the user's edited scheme, planned on as it is
-    if (out / SCHEME).is_file() and out.manifest() and out.edited(SCHEME):  # a server's copy: no manifest
+    if keep_scheme if keep_scheme is not None else out.holds_edited_scheme():
         kept = validate_scheme(out.read_json(SCHEME, "Scheme"), str(out / SCHEME))
     out.refuse_foreign(tuple(n for n in COMPOSED if n != SCHEME or kept is None) + RENDERED, force=force)
     soundfont(config.soundfont)

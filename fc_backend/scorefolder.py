@@ -112,6 +112,11 @@ class ScoreFolder:
         """True when `name` exists and differs from what we wrote (a person changed it)."""
         return bool(self.foreign([name]))
 
+    def holds_edited_scheme(self) -> bool:
+        """True when OUT's scheme.json is a person's edit of ours (a re-roll then plans on it as it is).
+        A folder with no record of ours (a server's copy) cannot tell: False."""
+        return (self.path / SCHEME).is_file() and bool(self.manifest()) and self.edited(SCHEME)
+
     def refuse_foreign(self, names: list[str] | tuple[str, ...], *, force: bool) -> None:
         """Up-front check: stop before any work if the run would overwrite files that are not ours."""
         self.check_usable()

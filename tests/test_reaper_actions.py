@@ -482,9 +482,6 @@ def test_score_review_score_keeps_one_set_and_the_user_untouched(host) -> None:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="stops the backend it started by pid")
-@pytest.mark.xfail(strict=True, reason="the re-roll after an accepted review is refused: OUT's manifest "
-                   "keeps scheme.json marked as hand-edited after `render` re-planned from it, and "
-                   "`request reroll` has no --force (ScoreFolder, issue 13's area; reported)")
 def test_score_review_reroll_score_keeps_one_set_and_the_user_untouched(host, local_backend) -> None:
     _score_review_reroll_score(host, with_reroll=True)
 

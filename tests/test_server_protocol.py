@@ -60,6 +60,14 @@ def test_relative_names_allow_artifacts() -> None:
     assert p.relative_name("stems/Violins I (div).wav") == "stems/Violins I (div).wav"
 
 
+def test_reroll_options_carry_whether_the_scheme_is_the_users_own() -> None:
+    """An edited scheme.json is said by the client (the server's copy of OUT keeps no record of it)."""
+    assert p.reroll_options({"from": 1.0, "to": 2.0})["keep_scheme"] is False
+    assert p.reroll_options({"from": 1.0, "to": 2.0, "keep_scheme": True})["keep_scheme"] is True
+    with pytest.raises(ProtocolError, match="keep_scheme"):
+        p.reroll_options({"from": 1.0, "to": 2.0, "keep_scheme": "yes"})
+
+
 @pytest.mark.parametrize(("endpoint", "local"), [
     ("tcp://127.0.0.1:5555", True), ("tcp://localhost:1", True), ("tcp://[::1]:5555", True),
     ("ipc:///tmp/x", True), ("tcp://0.0.0.0:5555", False), ("tcp://*:5555", False),

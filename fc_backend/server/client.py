@@ -27,6 +27,7 @@ import zmq
 from ..config import Config
 from ..errors import InputError
 from ..ranges import read_artifact
+from ..scorefolder import ScoreFolder
 from ..staging import staged_output
 from . import protocol as p
 from .auth import keys_for, secure_client
@@ -179,7 +180,8 @@ class Client:
         sent = {name: sha256_file(path) for name, path in inputs.items()}
         files = [{"name": name, "size": sizes[name], "sha256": sent[name]} for name in inputs]
         accepted = self._call({"op": "reroll", "files": files,
-                               "options": {"from": t0, "to": t1, "seed": seed, "loudness": loudness}},
+                               "options": {"from": t0, "to": t1, "seed": seed, "loudness": loudness,
+                                           "keep_scheme": ScoreFolder(out).holds_edited_scheme()}},
                               "accepted")
         job = self._upload(accepted["job"], [(name, path, sizes[name]) for name, path in inputs.items()],
                            on_event, send_digest=False)

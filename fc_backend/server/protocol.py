@@ -245,8 +245,9 @@ def score_options(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def reroll_options(raw: dict[str, Any]) -> dict[str, Any]:
-    """The options of a reroll job: the span in seconds, an optional seed and the loudness target."""
-    allowed = {"from", "to", "seed", "loudness"}
+    """The options of a reroll job: the span in seconds, an optional seed, the loudness target, and
+    whether the client's scheme.json is the user's own edit, to be planned on as it is (`keep_scheme`)."""
+    allowed = {"from", "to", "seed", "loudness", "keep_scheme"}
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise ProtocolError(BAD_REQUEST, f"unknown reroll options: {', '.join(map(str, unknown))[:200]}")
@@ -263,7 +264,10 @@ def reroll_options(raw: dict[str, Any]) -> dict[str, Any]:
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32):
         raise ProtocolError(BAD_REQUEST, "seed must be an integer in [0, 2^32) or absent")
     loudness = score_options({"loudness": raw.get("loudness", Config.loudness)})["loudness"]
-    return {"from": span[0], "to": span[1], "seed": seed, "loudness": loudness}
+    keep_scheme = raw.get("keep_scheme", False)
+    if not isinstance(keep_scheme, bool):
+        raise ProtocolError(BAD_REQUEST, "reroll: 'keep_scheme' must be true or false")
+    return {"from": span[0], "to": span[1], "seed": seed, "loudness": loudness, "keep_scheme": keep_scheme}
 
 
 def is_local_endpoint(endpoint: str) -> bool:

@@ -112,6 +112,7 @@ def _reroll(folder: Path, clip: str | None, options: dict[str, Any], max_duratio
     try:
         result = reroll(out, t0, t1, Config(loudness=options["loudness"], soundfont=soundfont),
                         seed=options["seed"], show_progress=False, on_progress=progress,
+                        keep_scheme=options["keep_scheme"],
                         force=True)  # the job's own copy of OUT: the client checks the user's OUT
     finally:
         if sent_spotting is not None:  # as the client sent it, so it does not travel back as changed
