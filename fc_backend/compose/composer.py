@@ -16,12 +16,12 @@ from ..config import Config
 from ..errors import InputError
 from ..model import Chord, Melody, Note, Spotting, TempoMap
 from ..progress import Progress, no_progress
-from ..theory import Key, Triad, stable
+from ..theory import Key, Triad
 from .align import BeatNote, restrike_on_cuts
 from .cells import choose_cells
 from .development import develop
 from .harmony import Section, plan_sections, progression
-from .line import write_line
+from .line import fold, resting_index, sign, write_line
 from .motif import TRANSFORMS, Motif, choose_transform, pulse_of
 from .tonality import HIGH_INDEX, LOW_INDEX, choose_key, is_sunny
 
@@ -173,9 +173,9 @@ class _LineWriter:
             in_measure = offset - (measure - first) * self.per
             strong = any(abs(in_measure - s) < 1e-6 for s in self.strong)
             if step is None:
-                index = self._resting_index(triad, final)
+                index = resting_index(triad, self._prev, final=final)
             else:
-                index = _fold(base + step)
+                index = fold(base + step)
                 if strong or duration >= 1.5:
                     index = self._chord_tone_near(index, triad)
             pitch = self.key.pitch(index, leading_tone=triad.leading_tone)
@@ -207,19 +207,12 @@ class _LineWriter:
 
     def _chord_tone_near(self, index: int, triad: Triad) -> int:
         """The chord tone nearest `index` that keeps the motif's direction from the previous note."""
-        direction = _sign(index - self._prev)
+        direction = sign(index - self._prev)
         options = [c for c in range(max(LOW_INDEX, index - 3), min(HIGH_INDEX, index + 3) + 1)
                    if triad.contains(c)]
         if not options:
             return index
-        return min(options, key=lambda c: (_sign(c - self._prev) != direction, abs(c - index), c))
-
-    def _resting_index(self, triad: Triad, final: bool) -> int:
-        """A phrase comes to rest on a stable chord tone near the last note; the theme ends on the tonic."""
-        wanted = [c for c in range(LOW_INDEX, HIGH_INDEX + 1)
-                  if (c % 7 == 0 if final else stable(c) and triad.contains(c))]
-        wanted = wanted or [c for c in range(LOW_INDEX, HIGH_INDEX + 1) if triad.contains(c)]
-        return min(wanted, key=lambda c: (abs(c - self._prev), c))
+        return min(options, key=lambda c: (sign(c - self._prev) != direction, abs(c - index), c))
 
     def accent_pitch(self, beat: float, previous: int) -> int:
         """Pitch for a note added on a rhythm spot: a chord tone near, but not on, the previous pitch."""
@@ -227,16 +220,3 @@ class _LineWriter:
         pitches = [self.key.pitch(c, leading_tone=triad.leading_tone)
                    for c in range(LOW_INDEX, HIGH_INDEX + 1) if triad.contains(c)]
         return min(pitches, key=lambda p: (p == previous, abs(p - previous), p))
-
-
-def _sign(value: int) -> int:
-    return (value > 0) - (value < 0)
-
-
-def _fold(index: int) -> int:
-    """Bring an index back into the melody range by octaves."""
-    while index < LOW_INDEX:
-        index += 7
-    while index > HIGH_INDEX:
-        index -= 7
-    return index

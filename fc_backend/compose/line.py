@@ -29,11 +29,11 @@ def write_line(bars: list[Bar], key: Key, triads: list[Triad], per: float, stron
         velocity = int(64 + 36 * levels[bar.measure])
         offset = 0.0
         for i, (value, step) in enumerate(zip(bar.values, bar.steps, strict=True)):
-            index = _fold(base + step)
+            index = fold(base + step)
             is_strong = any(abs(offset - s) < 1e-6 for s in strong)
             last = i == len(bar.values) - 1
             if last and bar.closes:
-                index = _resting(triad, previous, final=bar.final)
+                index = resting_index(triad, previous, final=bar.final)
             elif is_strong or value >= 1.5:
                 index = _chord_tone_near(index, previous, triad)
             start = bar.measure * per + offset
@@ -46,27 +46,28 @@ def write_line(bars: list[Bar], key: Key, triads: list[Triad], per: float, stron
 
 def _chord_tone_near(index: int, previous: int, triad: Triad) -> int:
     """The chord tone nearest `index` that keeps the contour's direction from the previous note."""
-    direction = _sign(index - previous)
+    direction = sign(index - previous)
     near = range(max(LOW_INDEX, index - 2), min(HIGH_INDEX, index + 2) + 1)
     options = [c for c in near if triad.contains(c)]
     if not options:
         return index
-    return min(options, key=lambda c: (_sign(c - previous) != direction, abs(c - index), c))
+    return min(options, key=lambda c: (sign(c - previous) != direction, abs(c - index), c))
 
 
-def _resting(triad: Triad, previous: int, *, final: bool) -> int:
-    """A stable chord tone near the previous note; the tonic at the end of the theme."""
+def resting_index(triad: Triad, previous: int, *, final: bool) -> int:
+    """A phrase comes to rest on a stable chord tone near the previous note; the theme ends on the tonic."""
     wanted = [c for c in range(LOW_INDEX, HIGH_INDEX + 1)
               if (c % 7 == 0 if final else stable(c) and triad.contains(c))]
     wanted = wanted or [c for c in range(LOW_INDEX, HIGH_INDEX + 1) if triad.contains(c)]
     return min(wanted, key=lambda c: (abs(c - previous), c))
 
 
-def _sign(value: int) -> int:
+def sign(value: int) -> int:
     return (value > 0) - (value < 0)
 
 
-def _fold(index: int) -> int:
+def fold(index: int) -> int:
+    """Bring a scale index back into the melody range by octaves."""
     while index < LOW_INDEX:
         index += 7
     while index > HIGH_INDEX:
