@@ -30,6 +30,7 @@ from .notate import notate
 from .plan import plan as make_plan
 from .progress import Progress, stage_bar
 from .realize import realize
+from .realize.cue_files import write_cue_files
 from .realize.preview import write_preview
 from .report import draw, report
 from .report.cuesheet import write_cuesheet
@@ -131,11 +132,13 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
 
 
 def render(out_dir: str | Path, config: Config | None = None, *, from_plan: bool = False,
-           show_progress: bool = True, on_progress: RunProgress | None = None, force: bool = False) -> Plan:
+           show_progress: bool = True, on_progress: RunProgress | None = None, force: bool = False,
+           cues: bool = False) -> Plan:
     """Re-plan from an edited `scheme.json` (or take an edited `plan.json` as it is) and re-realize.
 
     Only the plan and what realize writes are replaced; spotting, melody, assessment and the (edited)
-    scheme stay. An edited plan.json is replaced by a re-plan only with `force`.
+    scheme stay. An edited plan.json is replaced by a re-plan only with `force`. With `cues`, the new
+    master and stems are also cut into cues/<number>/ per cue (a music editor's per-cue files).
     """
     config = config or Config()
     out = ScoreFolder(Path(out_dir))
@@ -157,6 +160,9 @@ def render(out_dir: str | Path, config: Config | None = None, *, from_plan: bool
             new_plan.video = previous.video
             new_plan.save(staging / PLAN)
         _realize_and_report(new_plan, staging, config, stage, earlier=out_dir)
+        if cues:
+            with stage("cues"):
+                write_cue_files(new_plan, staging)
     return new_plan
 
 

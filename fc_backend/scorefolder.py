@@ -28,6 +28,7 @@ ASSESSMENT, SCHEME, PLAN = "assessment.json", "scheme.json", "plan.json"
 ARRANGEMENT, PROJECT, MASTER, REPORT = "arrangement.mid", "project.rpp", "master.wav", "report.html"
 CUESHEET, PREVIEW = "cuesheet.csv", "preview.mp4"
 STEMS = "stems"
+CUES = "cues"  # render --cues: cues/<number>/<number> master.wav, ...
 STILLS = "stills"  # the one name; spot.stills re-exports it
 
 #: what `score` writes into OUT, in the order the stages make them
@@ -38,7 +39,7 @@ RENDERED = (ARRANGEMENT, PROJECT, MASTER, CUESHEET, PREVIEW, REPORT)
 #: what a re-roll writes besides RENDERED
 COMPOSED = (MELODY, MELODY_MIDI, MELODY_ABC, ASSESSMENT, SCHEME, PLAN)
 #: folders whose files we write one by one; a user's files inside them stay
-MANAGED_DIRS = (STEMS, STILLS)
+MANAGED_DIRS = (STEMS, STILLS, CUES)
 
 
 class OverwriteRefused(FilmComposerError):

@@ -84,6 +84,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="take an edited plan.json as it is instead of re-planning from scheme.json")
     render.add_argument("--loudness", type=float, default=Config.loudness, choices=LOUDNESS_TARGETS)
     render.add_argument("--soundfont", help="General MIDI .sf2 for the offline render")
+    render.add_argument("--cues", action="store_true",
+                        help="also cut master and stems per cue into OUT/cues/<cue>/ (1M1 master.wav, ...)")
     add_output_options(render)
     render.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     render.set_defaults(run=_run_render)
@@ -223,9 +225,11 @@ def _run_render(args: argparse.Namespace) -> int:
     from ..pipeline import render
 
     plan = render(args.out, Config(loudness=args.loudness, soundfont=args.soundfont, tail=args.tail),
-                  from_plan=args.plan, show_progress=not args.quiet, force=args.force)
+                  from_plan=args.plan, show_progress=not args.quiet, force=args.force, cues=args.cues)
     source = "plan.json" if args.plan else "scheme.json"
     print(f"re-rendered {len(plan.tracks)} tracks from {source} into {args.out}")
+    if args.cues:
+        print(f"cut {len(plan.cue_list())} cue(s) into {args.out / 'cues'}")
     return 0
 
 
