@@ -662,6 +662,8 @@ class Marker(Record):
     time: float
     name: str
     kind: str = "cut"  # a rhythm-spot kind, or "section"
+    #: how close the rendered master's attack landed (ranges.SYNC_COLORS); "" until a render checked it
+    sync: str = ""
 
 
 @dataclass

@@ -25,20 +25,23 @@ from .config import Config
 from .errors import InputError
 from .formats.melody_file import read_melody
 from .formats.midi import MidiPart, write_midi
-from .model import Assessment, Melody, Plan, Scheme, Spotting
+from .loudness.delivery import read_audio
+from .model import RHYTHM_SPOT_KINDS, Assessment, Melody, Plan, Scheme, Spotting
 from .notate import notate
 from .plan import plan as make_plan
 from .progress import Progress, stage_bar
-from .realize import realize
+from .realize import realize, write_project
 from .realize.cue_files import write_cue_files
 from .realize.preview import write_preview
 from .report import draw, report
 from .report.cuesheet import write_cuesheet
+from .report.sync import colour_hits, hit_sync
 from .schemes import validate_scheme
 from .scorefolder import (
     ARTIFACTS,
     COMPOSED,
     CUESHEET,
+    MASTER,
     MELODY,
     PLAN,
     PREVIEW,
@@ -203,6 +206,8 @@ def _realize_and_report(plan: Plan, staging: Path, config: Config,
     """
     if video is None and plan.video:
         video = Path(plan.video) if earlier is None else (earlier / plan.video)
+    # a user's edited plan.json (render --plan) stays as they wrote it; the .rpp still shows the sync
+    user_plan = earlier is not None and not (staging / PLAN).exists() and ScoreFolder(earlier).edited(PLAN)
     if earlier is not None:
         ours = ScoreFolder(earlier).manifest()
         for name in ARTIFACTS:
@@ -219,6 +224,7 @@ def _realize_and_report(plan: Plan, staging: Path, config: Config,
         drawing = pool.submit(draw, staging, video=video)
         with stage("realize") as progress:
             realize(plan, staging, config, video=Path(plan.video) if plan.video else None, progress=progress)
+        _mark_sync(plan, staging, save_plan=not user_plan)
         write_cuesheet(plan, staging / CUESHEET, composer=config.cue_composer,
                        publisher=config.cue_publisher)
         if video is not None and video.is_file() and (staging / "master.wav").is_file():
@@ -226,6 +232,20 @@ def _realize_and_report(plan: Plan, staging: Path, config: Config,
                           burn_in=(plan.clock(), plan.cue_list()) if config.burn_in else None)
         with stage("report") as progress:
             report(staging, video=video, progress=progress, drawing=drawing.result())
+
+
+def _mark_sync(plan: Plan, staging: Path, *, save_plan: bool) -> None:
+    """Colour each hit marker by how close the master's attack landed (report/sync.py), in project.rpp
+    and in plan.json, which the live Score action reads: REAPER shows the sync check on the hits."""
+    master = staging / MASTER
+    if not master.is_file() or not any(m.kind in RHYTHM_SPOT_KINDS for m in plan.markers):
+        return
+    audio, rate = read_audio(master)
+    colour_hits(plan, hit_sync(audio, rate, plan))
+    del audio
+    write_project(plan, staging, video=Path(plan.video) if plan.video else None)
+    if save_plan:
+        plan.save(staging / PLAN)
 
 
 def _check_duration(video: Path, config: Config) -> float:

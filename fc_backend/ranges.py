@@ -26,6 +26,10 @@ MAX_DURATION = 3600.0
 MAX_TAIL = 60.0
 #: sample rates the offline renderer writes
 SAMPLE_RATES = (22050, 32000, 44100, 48000, 88200, 96000)
+#: a hit marker's sync colour after the render ("" = not checked: coloured by kind); the frames each
+#: colour allows (green within 1 frame, yellow within 2, red beyond or no attack found)
+SYNC_COLORS = ("", "green", "yellow", "red")
+SYNC_FRAMES = {"green": 1.0, "yellow": 2.0}
 #: largest artifact file read; refused before parsing (a real plan of a long clip is a few MB)
 MAX_JSON_BYTES = 32 << 20
 MAX_TRACKS = 64
@@ -170,6 +174,7 @@ PLAN: dict[str, Rule] = {
     "markers": AtMost(MAX_MARKERS),
     "markers[].time": _SECONDS,
     "markers[].name": Text(256),
+    "markers[].sync": OneOf(SYNC_COLORS),
     "reverb.room_size": _UNIT,
     "reverb.damping": _UNIT,
     "reverb.volume": _GAIN,

@@ -27,7 +27,6 @@ import wave
 from fc_plan import (
     CMD_SHOW_VOLUME_ENVELOPE,
     INSTRUMENTS_FOLDER,
-    MARKER_COLORS,
     REAVERBATE_DAMP,
     REAVERBATE_DRY,
     REAVERBATE_ROOM,
@@ -37,6 +36,7 @@ from fc_plan import (
     Placement,
     bpm_at,
     envelope_breakpoints,
+    marker_rgb,
     midi_channel,
     stem_files,
 )
@@ -208,7 +208,7 @@ def _add_markers(project, plan: dict, place: Placement) -> dict[int, dict]:
         at = place.project_time(marker["time"])
         if place.position - 1e-9 <= at < place.end:
             kind = marker.get("kind", "cut")
-            made = project.add_marker(at, marker["name"], MARKER_COLORS.get(kind, 0))
+            made = project.add_marker(at, marker["name"], marker_rgb(marker) or 0)
             kinds[made.index] = kind
     return {number: {"kind": kinds[number], "pos": pos, "color": color}
             for isrgn, pos, _, number, color in project_markers(project) if not isrgn and number in kinds}

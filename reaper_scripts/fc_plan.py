@@ -27,6 +27,13 @@ RAMP = 0.03
 #: marker colours (r, g, b) by rhythm-spot kind; REAPER wants ColorToNative(r, g, b) | 0x1000000
 MARKER_COLORS = {"cut": (230, 60, 60), "motion": (60, 140, 230), "accent": (230, 180, 40),
                  "section": (120, 200, 120)}
+#: a hit's colour once the render checked its sync (the plan marker's "sync"), in place of its kind's
+SYNC_COLORS = {"green": (40, 200, 60), "yellow": (250, 220, 0), "red": (255, 0, 0)}
+
+
+def marker_rgb(marker: dict) -> tuple[int, int, int] | None:
+    """The (r, g, b) a plan marker is drawn in: its sync colour when checked, else its kind's."""
+    return SYNC_COLORS.get(marker.get("sync") or "") or MARKER_COLORS.get(marker.get("kind", "cut"))
 
 
 #: the two folders a score builds (fc_backend.realize.rpp's): the rendered stems, heard; the parts as MIDI

@@ -892,3 +892,22 @@ def test_score_through_the_real_bridge_and_a_local_backend(host, clip, local_bac
     assert [t.name for t in part_tracks()][:-1] == [t["name"] for t in plan["tracks"]]
     assert all(t.items[0].length == 4.0 for t in part_tracks()[:-1])
     assert sum(len(tk.notes) for t in rp.tagged_tracks() for i in t.items for tk in i.takes) > 0
+
+
+def test_score_colours_hit_markers_by_sync_and_still_recognises_them(host) -> None:
+    """The plan's sync colours reach REAPER's markers; the ExtState record holds them, so a re-score
+    still finds (and replaces) every one of its markers and leaves none behind."""
+    from fc_backend.realize.rpp import marker_color
+
+    add_video_item(host["video"], 0.0, host["plan"]["duration"])
+    run_action("score_selected_video.py")
+    made = {int(k): v for k, v in json.loads(state("markers")).items()}
+    wanted = sorted(host["plan"]["markers"], key=lambda m: m["time"])
+    ours = sorted((m for m in rp.PROJECT.markers if not m.isrgn and m.number in made), key=lambda m: m.pos)
+    assert len(ours) == len(wanted)
+    assert any(m.get("sync") for m in wanted)
+    for marker, plan_marker in zip(ours, wanted, strict=True):
+        assert marker.color == marker_color(plan_marker.get("kind", "cut"), plan_marker.get("sync", ""))
+        assert made[marker.number]["color"] == marker.color
+    run_action("score_selected_video.py")
+    assert len([m for m in rp.PROJECT.markers if not m.isrgn]) == len(wanted)

@@ -30,7 +30,7 @@ from .mixdown import mixdown
 from .rpp import write_rpp
 from .stems import stem_names as _stem_names
 
-__all__ = ["realize"]
+__all__ = ["realize", "write_project"]
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +53,21 @@ def realize(plan: Plan, out_dir: str | Path, config: Config | None = None, *, vi
                [MidiPart(t.name, t.notes, t.gm_program, t.is_drum) for t in plan.tracks],
                key=plan.key)
     os.replace(partial, paths["arrangement.mid"])
-    partial = out / ".project.rpp.partial"
-    write_rpp(plan, partial, video=video if video is not None else plan.video, scheme=_scheme(out))
-    os.replace(partial, paths["project.rpp"])
+    write_project(plan, out, video=video)
     progress(0.02)
 
     stems = _render_master(plan, out, config, lambda f: progress(0.02 + 0.97 * f))
     paths["stems"] = stems
     progress(1.0)
     return paths
+
+
+def write_project(plan: Plan, out: Path, *, video: str | Path | None = None) -> Path:
+    """out/project.rpp for `plan`, complete or not at all; again after the sync check colours the hits."""
+    partial = out / ".project.rpp.partial"
+    write_rpp(plan, partial, video=video if video is not None else plan.video, scheme=_scheme(out))
+    os.replace(partial, out / "project.rpp")
+    return out / "project.rpp"
 
 
 def _scheme(out: Path) -> dict | None:

@@ -51,6 +51,8 @@ SECTION = "FilmComposer"
 #: marker colours (r, g, b) by rhythm-spot kind, as the REAPER actions colour them (fc_plan.MARKER_COLORS)
 MARKER_COLORS = {"cut": (230, 60, 60), "motion": (60, 140, 230), "accent": (230, 180, 40),
                  "section": (120, 200, 120)}
+#: a checked hit's colour by its sync (ranges.SYNC_COLORS), in place of its kind's (fc_plan.SYNC_COLORS)
+SYNC_COLORS = {"green": (40, 200, 60), "yellow": (250, 220, 0), "red": (255, 0, 0)}
 #: the two folders: the rendered stems (heard), the parts as MIDI on their instruments (muted)
 STEMS_FOLDER, INSTRUMENTS_FOLDER = "FC Stems", "FC Instruments"
 _NAMESPACE = uuid.UUID("6f1c3b52-4a8e-4d55-9c1e-0b9e5f3a7d21")
@@ -138,10 +140,14 @@ class _Writer:
         self.line(">")
 
 
-def marker_color(kind: str) -> int:
-    """REAPER's stored colour for a marker of `kind`: native RGB (Windows/Linux order) | 0x1000000."""
-    r, g, b = MARKER_COLORS.get(kind, (0, 0, 0))
-    return (r | g << 8 | b << 16) | 0x1000000 if kind in MARKER_COLORS else 0
+def marker_color(kind: str, sync: str = "") -> int:
+    """REAPER's stored colour for a marker of `kind` (or of its sync colour once a render checked it):
+    native RGB (Windows/Linux order) | 0x1000000; 0 (REAPER's default) for an unknown kind."""
+    rgb = SYNC_COLORS.get(sync) or MARKER_COLORS.get(kind)
+    if rgb is None:
+        return 0
+    r, g, b = rgb
+    return (r | g << 8 | b << 16) | 0x1000000
 
 
 def project_text(plan: Plan, *, video: str | Path | None = None, timestamp: int | None = None,
@@ -191,7 +197,7 @@ def project_text(plan: Plan, *, video: str | Path | None = None, timestamp: int 
     made = {}
     entries: list[tuple[float, int, list[str]]] = []  # REAPER's order: by position, markers first
     for index, marker in enumerate(sorted(plan.markers, key=lambda m: m.time), start=1):
-        color = marker_color(marker.kind)
+        color = marker_color(marker.kind, marker.sync)
         line = f"MARKER {index} {_n(marker.time)} {_q(marker.name)} 0 {color} 1 R"
         entries.append((marker.time, 0, [line]))
         made[index] = {"kind": marker.kind, "pos": float(_n(marker.time)), "color": color}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import RHYTHM_SPOT_KINDS, Plan
+from ..ranges import SYNC_FRAMES
 
 HOP = 0.005
 
@@ -62,3 +63,24 @@ def hit_sync(audio: np.ndarray, rate: int, plan: Plan, *, window: float = 0.1,
         peak = first + int(np.argmax(span))
         out.append(HitSync(marker.time, marker.kind, peak * HOP - marker.time))
     return out
+
+
+def sync_color(frames: float | None) -> str:
+    """The hit's colour by how close the music landed: green within 1 frame, yellow 2, red beyond or
+    no attack at all (the convention a music editor reads at a glance on the timeline)."""
+    if frames is None:
+        return "red"
+    return next((color for color, limit in SYNC_FRAMES.items() if abs(frames) <= limit), "red")
+
+
+def colour_hits(plan: Plan, syncs: list[HitSync]) -> int:
+    """Set each hit marker's `sync` colour from `syncs` (hit_sync's result for this plan, in its order);
+    returns how many markers changed colour."""
+    fps = plan.clock().fps
+    hits = [m for m in sorted(plan.markers, key=lambda m: m.time) if m.kind in RHYTHM_SPOT_KINDS]
+    changed = 0
+    for marker, sync in zip(hits, syncs, strict=True):
+        color = sync_color(sync.frames(fps))
+        changed += color != marker.sync
+        marker.sync = color
+    return changed
