@@ -25,6 +25,7 @@ import os
 import wave
 
 from fc_plan import (
+    CLICK_NAME,
     CMD_SHOW_VOLUME_ENVELOPE,
     INSTRUMENTS_FOLDER,
     REAVERBATE_DAMP,
@@ -35,6 +36,7 @@ from fc_plan import (
     TAG_KEY,
     Placement,
     bpm_at,
+    click_notes,
     envelope_breakpoints,
     marker_rgb,
     midi_channel,
@@ -363,6 +365,7 @@ def apply_plan(plan: dict, place: Placement, warn=None, out_dir: str | None = No
         RPR.TrackFX_SetParamNormalized(bus.id, fx, REAVERBATE_DRY, 0.0)  # a send bus: 100 % wet
         RPR.TrackFX_SetParamNormalized(bus.id, fx, REAVERBATE_ROOM, float(reverb.get("room_size", 0.6)))
         RPR.TrackFX_SetParamNormalized(bus.id, fx, REAVERBATE_DAMP, float(reverb.get("damping", 0.5)))
+    clicks = _add_click(project, plan, tag, place)
     sends = 0
     for track, level in created:
         if level > 0:
@@ -377,7 +380,18 @@ def apply_plan(plan: dict, place: Placement, warn=None, out_dir: str | None = No
             track.unselect()
     project.set_ext_state(SECTION, "placement", place.to_json())
     return {"removed": removed, "tracks": len(created) + 1, "stems": len(stems), "notes": notes,
-            "markers": len(markers), "envelope_points": points, "sends": sends}
+            "markers": len(markers), "envelope_points": points, "sends": sends, "clicks": clicks}
+
+
+def _add_click(project, plan: dict, tag: str, place: Placement) -> int:
+    """With streamers on (the offline writer's option), the players' muted click track on every beat,
+    as project.rpp has it; returns the clicks made (0 without streamers)."""
+    if not plan.get("streamers"):
+        return 0
+    track = _new_track(project, CLICK_NAME, tag, 1.0, 0.0)
+    track.set_info_value("B_MUTE", 1)
+    track.add_fx("ReaSynth")
+    return _add_notes(track, click_notes(plan), 9, place)
 
 
 def apply_folder(out_dir: str, place: Placement, undo_name: str, warn=None,

@@ -12,6 +12,7 @@ position + (t - offset) / playrate (`Placement`).
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -106,6 +107,38 @@ def midi_channel(tracks: list[dict], index: int) -> int:
         return 9
     melodic = [c for c in range(16) if c != 9]
     return melodic[index % len(melodic)]
+
+
+#: the players' count-off click a plan with streamers gets, muted (fc_backend.realize.streamers.CLICK_NAME)
+CLICK_NAME = "FC Click"
+
+
+def click_notes(plan: dict) -> list[dict]:
+    """realize.streamers.click_track's notes restated: a click on every beat of the tempo map, a higher,
+    louder one on downbeats (General MIDI woodblocks, 60 ms), for players recording to picture."""
+    changes = sorted(plan["tempo_map"]["changes"], key=lambda c: c["time"])
+    num, den = plan["tempo_map"].get("meter", [4, 4])
+    per_measure = num * 4.0 / den
+    times, beats = [c["time"] for c in changes], [0.0]
+    for a, b in (changes[i - 1:i + 1] for i in range(1, len(changes))):
+        beats.append(beats[-1] + (b["time"] - a["time"]) * a["bpm"] / 60.0)
+
+    def beat_at(t: float) -> float:
+        i = max(0, bisect.bisect_right(times, t) - 1)
+        return beats[i] + (t - times[i]) * changes[i]["bpm"] / 60.0
+
+    def time_at(beat: float) -> float:
+        i = max(0, bisect.bisect_right(beats, beat) - 1)
+        return times[i] + (beat - beats[i]) * 60.0 / changes[i]["bpm"]
+
+    notes = []
+    for beat in range(int(math.floor(beat_at(plan["duration"]) + 1e-9)) + 1):
+        t = time_at(beat)
+        bar = beat_at(t) / per_measure
+        down = abs(bar - round(bar)) < 1e-6
+        notes.append({"pitch": 76 if down else 77, "start": t, "end": t + 0.06,
+                      "velocity": 110 if down else 80})
+    return notes
 
 
 def bpm_at(changes: list[dict], t: float) -> float:

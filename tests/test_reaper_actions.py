@@ -911,3 +911,45 @@ def test_score_colours_hit_markers_by_sync_and_still_recognises_them(host) -> No
         assert made[marker.number]["color"] == marker.color
     run_action("score_selected_video.py")
     assert len([m for m in rp.PROJECT.markers if not m.isrgn]) == len(wanted)
+
+
+def test_the_live_click_restates_the_offline_click_track() -> None:
+    """fc_plan (stdlib, inside REAPER) computes the same clicks as realize.streamers.click_track, tempo
+    changes and an odd meter included."""
+    from fc_backend.model import Plan, TempoChange, TempoMap
+    from fc_backend.realize.streamers import CLICK_NAME, click_track
+
+    plan = Plan(9.3, TempoMap([TempoChange(0.0, 100.0), TempoChange(2.9, 137.0), TempoChange(6.1, 88.0)],
+                              (3, 4)), None, [], [], streamers=True)
+    live = fc_plan.click_notes(json.loads(json.dumps(plan.to_dict())))
+    offline = [{"pitch": n.pitch, "start": n.start, "end": n.end, "velocity": n.velocity}
+               for n in click_track(plan).notes]
+    assert fc_plan.CLICK_NAME == CLICK_NAME
+    assert len(live) == len(offline) > 10 and {n["pitch"] for n in live} == {76, 77}
+    for a, b in zip(live, offline, strict=True):
+        assert a == {k: pytest.approx(v, abs=1e-9) for k, v in b.items()}
+
+
+def test_score_with_streamers_adds_the_muted_click_track_live(host) -> None:
+    """A plan scored with --streamers gets the players' click from the Score action too, muted; one
+    without gets none (the same option the offline writer follows)."""
+    add_video_item(host["video"], 0.0, host["plan"]["duration"])
+    run_action("score_selected_video.py")
+    assert fc_plan.CLICK_NAME not in [t.name for t in rp.PROJECT.tracks]
+
+    folder = host["tmp"] / "streamers" / "out"
+    shutil.copytree(json.loads(rp.api.RPR_GetExtState("FilmComposer", "bridge"))[2], folder)
+    plan = json.loads((folder / "plan.json").read_text())
+    plan["streamers"] = True
+    (folder / "plan.json").write_text(json.dumps(plan))
+    bridge = [sys.executable, str(SIM / "replay_bridge.py"), str(folder), str(host["log"])]
+    rp.api.RPR_SetExtState("FilmComposer", "bridge", json.dumps(bridge), False)
+    run_action("score_selected_video.py")
+    clicks = [t for t in rp.PROJECT.tracks if t.name == fc_plan.CLICK_NAME]
+    assert len(clicks) == 1 and clicks[0].ext.get("filmcomposer")
+    assert rp.api.RPR_GetMediaTrackInfo_Value(rp.api.RPR_GetTrack(0, rp.PROJECT.tracks.index(clicks[0])),
+                                              "B_MUTE") == 1
+    notes = [n for i in clicks[0].items for tk in i.takes for n in tk.notes]
+    assert len(notes) == len(fc_plan.click_notes(plan))
+    run_action("score_selected_video.py")  # a re-score replaces it: still one
+    assert [t.name for t in rp.PROJECT.tracks].count(fc_plan.CLICK_NAME) == 1
