@@ -27,20 +27,13 @@ SHOT_FRAMES = (120, 144, 156, 156)
 
 
 def start_server(threads: int) -> tuple[subprocess.Popen[str], str]:
-    """The model server as its own process; returns it and its base URL once the model is loaded."""
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tests.llm_server", "--threads", str(threads)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert server.stdout is not None
-    line = server.stdout.readline()
-    if not line.startswith("listening on "):
-        server.kill()
-        sys.exit(f"bench_llm: the model server did not start ({line.strip() or 'no output'})")
-    return server, line.split()[-1]
+    """The tests' model server as its own process, or the bench stops saying why."""
+    from tests.llm_server import start
+
+    try:
+        return start(threads)
+    except RuntimeError as err:
+        sys.exit(f"bench_llm: {err}")
 
 
 def main() -> int:

@@ -22,6 +22,7 @@ import importlib.util
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -259,6 +260,21 @@ def serve(model: Model, port: int, api_key: str | None) -> ThreadingHTTPServer:
     httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     httpd.daemon_threads = True
     return httpd
+
+
+def start(threads: int) -> tuple[subprocess.Popen[str], str]:
+    """This server as its own process (the model stays out of the caller's memory); returns it and its
+    base URL once the model is loaded, or raises RuntimeError with what it printed instead."""
+    root = Path(__file__).resolve().parent.parent
+    server = subprocess.Popen([sys.executable, "-m", "tests.llm_server", "--threads", str(threads)],
+                              cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert server.stdout is not None
+    line = server.stdout.readline()
+    if not line.startswith("listening on "):
+        server.kill()
+        server.wait()
+        raise RuntimeError(f"the model server did not start ({line.strip() or 'no output'})")
+    return server, line.split()[-1]
 
 
 def main() -> None:

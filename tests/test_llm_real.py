@@ -7,10 +7,7 @@ clip); bench/bench_llm.py scores a 24 s clip with all 11 agents and prints the f
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -18,26 +15,17 @@ from fc_backend.agents.session import llm_session
 from fc_backend.arrange import ROLES, arrange
 from fc_backend.config import Config
 from fc_backend.schemes import validate_scheme
+from tests.llm_server import start
 from tests.test_arrange import make_melody, make_spotting
 
-ROOT = Path(__file__).resolve().parent.parent
 MODEL = "SmolLM2-135M-Instruct"
 
 
 @pytest.fixture(scope="module")
 def model_server() -> Iterator[str]:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tests.llm_server", "--threads", "1"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert server.stdout is not None
-    line = server.stdout.readline()
+    server, url = start(threads=1)
     try:
-        assert line.startswith("listening on "), f"the model server did not start: {line!r}"
-        yield line.split()[-1]
+        yield url
     finally:
         server.terminate()
         server.wait(timeout=30)
