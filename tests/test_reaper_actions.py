@@ -453,7 +453,9 @@ def _user_state() -> tuple:
     return user_tracks(), markers
 
 
-def _score_review_reroll_score(host, with_reroll: bool) -> None:
+def _score_then_rescore(host, steps: tuple[str, ...]) -> None:
+    """Score, the actions in `steps` ("review" accepts a scheme edit, "reroll" a span), then Score again:
+    one undo point each, exactly one set of our tracks, markers and regions, the user's untouched."""
     add_video_item(host["video"], 0.0, host["plan"]["duration"])
     add_user_track()
     user = _user_state()
@@ -462,15 +464,17 @@ def _score_review_reroll_score(host, with_reroll: bool) -> None:
     out = Path(state("out"))
     replay = json.loads(rp.api.RPR_GetExtState("FilmComposer", "bridge"))
     rp.api.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
-    rp.MESSAGE_BOX_ANSWERS.append(lambda: _edit_scheme(out / "scheme.json", -0.5))
-    run_action("review_scheme.py")
-    if with_reroll:
-        rp.api.RPR_GetSet_LoopTimeRange(True, False, 2.0, 4.0, False)
-        run_action("reroll_region.py")
+    for step in steps:
+        if step == "review":
+            rp.MESSAGE_BOX_ANSWERS.append(lambda: _edit_scheme(out / "scheme.json", -0.5))
+            run_action("review_scheme.py")
+        else:
+            rp.api.RPR_GetSet_LoopTimeRange(True, False, 2.0, 4.0, False)
+            run_action("reroll_region.py")
     rp.api.RPR_SetExtState("FilmComposer", "bridge", json.dumps(replay), False)
     run_action("score_selected_video.py")
     console = "".join(rp.CONSOLE)
-    assert len(rp.PROJECT.undo_points) == 3 + with_reroll, console
+    assert len(rp.PROJECT.undo_points) == 2 + len(steps), console
     assert (len(rp.tagged_tracks()), len(rp.PROJECT.markers)) == one_set
     assert _user_state() == user
     numbers = [(m.number, m.isrgn) for m in rp.PROJECT.markers]
@@ -478,34 +482,18 @@ def _score_review_reroll_score(host, with_reroll: bool) -> None:
 
 
 def test_score_review_score_keeps_one_set_and_the_user_untouched(host) -> None:
-    _score_review_reroll_score(host, with_reroll=False)
+    _score_then_rescore(host, ("review",))
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="stops the backend it started by pid")
 def test_score_review_reroll_score_keeps_one_set_and_the_user_untouched(host, local_backend) -> None:
-    _score_review_reroll_score(host, with_reroll=True)
+    """The re-roll plans on the accepted scheme (the bridge tells the backend it is the user's own)."""
+    _score_then_rescore(host, ("review", "reroll"))
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="stops the backend it started by pid")
 def test_score_reroll_review_score_keeps_one_set_and_the_user_untouched(host, local_backend) -> None:
-    """All four actions that replace the score, in the order the refusal above allows."""
-    add_video_item(host["video"], 0.0, host["plan"]["duration"])
-    add_user_track()
-    user = _user_state()
-    run_action("score_selected_video.py")
-    one_set = (len(rp.tagged_tracks()), len(rp.PROJECT.markers))
-    out = Path(state("out"))
-    replay = json.loads(rp.api.RPR_GetExtState("FilmComposer", "bridge"))
-    rp.api.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
-    rp.api.RPR_GetSet_LoopTimeRange(True, False, 2.0, 4.0, False)
-    run_action("reroll_region.py")
-    rp.MESSAGE_BOX_ANSWERS.append(lambda: _edit_scheme(out / "scheme.json", -0.5))
-    run_action("review_scheme.py")
-    rp.api.RPR_SetExtState("FilmComposer", "bridge", json.dumps(replay), False)
-    run_action("score_selected_video.py")
-    assert len(rp.PROJECT.undo_points) == 4, "".join(rp.CONSOLE)
-    assert (len(rp.tagged_tracks()), len(rp.PROJECT.markers)) == one_set
-    assert _user_state() == user
+    _score_then_rescore(host, ("reroll", "review"))
 
 
 def test_two_actions_running_at_once_keep_their_own_state(host) -> None:
