@@ -96,3 +96,15 @@ def test_the_engraved_melody_ends_on_a_full_bar_and_shows_every_tempo() -> None:
     assert [n.pitch for n in again.notes] == pitches
     assert len(again.tempo_map.changes) == 2 and again.tempo_map.changes[1].bpm == pytest.approx(90, abs=0.01)
     assert "<svg" in engrave(abc)
+
+
+def test_stdout_stays_the_result_channel_on_a_ci_machine() -> None:
+    """pyFluidSynth prints where it found its library when CI is set; `score`'s summary and `assess
+    --json` are read from stdout, so importing the backend (and pretty_midi after it) must print nothing."""
+    import os
+
+    imports = "import fc_backend.cli, pretty_midi, fc_backend.realize.render"
+    run = subprocess.run([sys.executable, "-c", imports], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "CI": "1"})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == ""
