@@ -260,6 +260,12 @@ class Cue(Record):
     start: float
     end: float
     title: str = ""
+    #: the mood the cue plays (an `emotion` label of VOCABULARY), "" for the clip's own
+    mood: str = ""
+    #: why music starts here, in a spotting session's words ("new scene: exterior, daylight")
+    reason: str = ""
+    #: the theme the cue states or develops ("A", "B", ...): cues sharing a label share a theme
+    theme: str = ""
 
     def __post_init__(self) -> None:
         if self.end < self.start:
