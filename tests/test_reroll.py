@@ -232,3 +232,23 @@ def test_rerolling_the_last_measure_gives_a_new_ending_on_the_tonic(variant: dic
     assert kept_new == kept_old and inside_new != inside_old
     assert new.notes[-1].pitch % 12 == melody.key.pitch(0) % 12
     assert new.notes[-1].end == pytest.approx(melody.notes[-1].end)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_rerolled_region_keeps_the_grid_and_the_themes_cells(variant: dict, seed: int) -> None:
+    """The region is written the way the theme is: every onset on the grid, bars from the theme's own
+    rhythmic cells (so no new note values, bars that recur), not at the spots' exact times."""
+    from fc_backend.compose.reroll import bar_values, theme_cells
+    from fc_backend.eval.music import bar_recurrence, distinct_values
+    from tests.test_compose import on_grid
+
+    spotting = make_spotting(**variant)
+    melody = compose(spotting, seed=seed)
+    new = compose(spotting, seed=40 + seed, melody=melody, region=(6.0, 14.0))
+    tm = melody.tempo_map
+    assert all(on_grid(tm.beat_at(n.start)) for n in new.notes)
+    assert distinct_values(new) <= max(4, distinct_values(melody))
+    assert bar_recurrence(new) >= 0.4
+    cells = theme_cells(melody)
+    assert cells is not None and cells.a.values in bar_values(new)

@@ -53,6 +53,14 @@ class Cells:
     b: Cell
 
 
+def pulse_of(meter: tuple[int, int]) -> float:
+    """Beats in one felt pulse: a dotted quarter in 6/8, 9/8, 12/8; a quarter otherwise."""
+    num, den = meter
+    if den == 8 and num % 3 == 0 and num > 3:
+        return 1.5
+    return 0.5 if den == 8 else 1.0
+
+
 def choose_cells(rng: random.Random, meter: tuple[int, int], per: float) -> Cells:
     """Two cells for a bar of `per` beats in `meter`; the seed picks them."""
     statements, answers = _library(meter, per)

@@ -1,26 +1,33 @@
 """Re-roll: new melody for the measures overlapping [t0, t1], every other note kept bit-identical.
 
-The region is rewritten by the symbolic line writer over the melody's own key and chord plan with a
-fresh motif from the new seed, then fitted to what stays: the cuts and strong spots inside keep their
-onsets, the first new note continues from the last kept one without a leap (an octave or a chord tone
-nearer), and the last new note leads by step (or a common tone) into the first kept note after.
+The region is written by the composer's own one-way path (cells -> development -> line -> onsets on
+the grid position of each cut), so it obeys the same rules as the theme around it: onsets on the beat
+grid, bars built from the theme's rhythmic cells (read back from the melody itself), a cut marked by a
+re-strike on its grid position. It is then fitted to what stays: the first new note continues from
+the last kept one without a leap (an octave or a scale tone nearer), and the last new note leads by
+step (or a common tone) into the first kept note after.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from collections import Counter
 
-from ..model import Melody, Note, Spotting
-from ..theory import Key
-from .align import BeatNote, onset_at
-from .composer import _LineWriter, _measure_levels, _seconds, _spot_times, musical_measures
+from ..model import Melody, Note, Spotting, TempoMap
+from ..theory import Key, Triad
+from .align import BeatNote, restrike_on_cuts
+from .cells import Cell, Cells, choose_cells
+from .composer import _measure_levels, _spot_times, _strong_offsets, musical_measures, theme_home
+from .development import develop
 from .harmony import harmonize, plan_sections, triads_from_chords
-from .motif import make_motif
+from .line import write_line
 from .tonality import HIGH_INDEX, LOW_INDEX
 
 #: how many fresh seeds to try when a tiny region comes out exactly as it was
 _TRIES = 6
+#: note values are read back to this fraction of a beat (a 48th: sixteenths and triplets alike)
+_TICK = 48
 
 
 def region_measures(melody: Melody, t0: float, t1: float) -> tuple[int, int]:
@@ -53,11 +60,17 @@ def reroll(melody: Melody, spotting: Spotting, t0: float, t1: float, *, seed: in
     measures = musical_measures(tm.beat_at(spotting.duration), per)
     chords = melody.chords or harmonize(melody.notes, key, tm, measures)
     triads = triads_from_chords(chords, key, tm, measures)
+    theme = theme_cells(melody)
+    region = _Region(spotting, key, triads, first - 1, last - 1 if b1 < math.inf else measures - 1,
+                     b0, b1, before[-1] if before else None, after[0] if after else None,
+                     melody.notes[-1].end)
     old = [(n.pitch, round(n.start, 6)) for n in inside]
-    for attempt in range(_TRIES):  # the closing tonic alone comes back as it was: odd tries approach it
-        new = _region(melody, spotting, key, triads, b0, b1, seed + 7919 * attempt,
-                      before[-1] if before else None, after[0] if after else None,
-                      final_approach=attempt % 2 == 1)
+    new: list[Note] = []
+    for attempt in range(_TRIES):  # the theme's cells first; then a new answer, then new cells
+        rng = random.Random(seed + 7919 * attempt)
+        fresh = choose_cells(rng, tm.meter, per)
+        cells = fresh if theme is None or attempt > 1 else theme if attempt == 0 else Cells(theme.a, fresh.b)
+        new = region.write(cells, rng)
         if [(n.pitch, round(n.start, 6)) for n in new] != old:
             break
     notes = [*before, *new, *after]
@@ -65,76 +78,114 @@ def reroll(melody: Melody, spotting: Spotting, t0: float, t1: float, *, seed: in
                   description=melody.description)
 
 
-def _region(melody: Melody, spotting: Spotting, key: Key, triads: list, b0: float, b1: float, seed: int,
-            prev: Note | None, nxt: Note | None, *, final_approach: bool = False) -> list[Note]:
+def theme_cells(melody: Melody) -> Cells | None:
+    """The theme's own one-bar cells, read back from its bars: the statement is the commonest full bar
+    of three or more notes, the answer the commonest other bar that ends on its longest note.
+
+    None when the melody has no such bars (a user's tune in another idiom): the re-roll then draws
+    cells of its own.
+    """
+    counts = Counter(bar_values(melody))
+    ranked = [values for values, _ in counts.most_common()]
+    statements = [v for v in ranked if len(v) >= 3]
+    if not statements:
+        return None
+    a = statements[0]
+    answers = [v for v in ranked if v != a and v[-1] >= max(v) - 1e-9]
+    return Cells(Cell(a), Cell(answers[0])) if answers else None
+
+
+def bar_values(melody: Melody) -> list[tuple[float, ...]]:
+    """Each full bar's note values (beats), for bars whose notes fill them from the downbeat, without
+    a rest or a note tied over the bar line."""
     tm = melody.tempo_map
     per = tm.beats_per_measure
-    measures = len(triads)
-    rng = random.Random(seed)
-    motif = make_motif(rng, tm.meter, per)
-    writer = _LineWriter(key, triads, motif, tm.meter, per, rng, calm=spotting.emotion == "calm",
-                         final_approach=final_approach)
-    writer.write(plan_sections(spotting, measures), _measure_levels(spotting, measures))
-
-    start = b0 if prev is None else max(b0, tm.beat_at(prev.end))
-    # the region holding the last note lasts as long as the old last note did
-    stop = tm.beat_at(nxt.start) if nxt is not None else tm.beat_at(melody.notes[-1].end)
-    # a kept note held over the closing bar line leaves a gap after it: the last new note may sustain
-    # into that gap, but no new note may start at or past the bar line, outside the asked measures
-    onsets_before = min(stop, b1)
-    writer.notes[-1].end = max(writer.notes[-1].end, stop)  # the closing tonic holds to the end
-    line = [BeatNote(max(n.start, start), min(n.end, stop), n.pitch, n.velocity)
-            for n in writer.notes if n.end > start + 1e-9 and n.start < onsets_before - 1e-9]
-    line = [n for n in line if n.end - n.start > 1e-9]
-    if not line:
-        return []
-    line[0].start = start
-    line[-1].end = stop
-
-    spots = {tm.beat_at(t): t for t in _spot_times(spotting)}
-    inner = sorted(b for b in spots if start + 1e-6 < b < onsets_before - 1e-6)
-    keep = frozenset([start, *inner])
-    for beat in inner:
-        onset_at(line, beat, writer.accent_pitch, end=stop, keep=keep)
-
-    _join_left(line, prev, key)
-    _join_right(line, nxt, key, writer, per)
-    notes = [Note(n.pitch, _seconds(tm, n.start, spots), _seconds(tm, n.end, spots), n.velocity)
-             for n in line]
-    if prev is not None and prev.end >= notes[0].start - 1e-6:
-        notes[0].start = prev.end  # seamless: the kept note's own float, not a recomputed one
-    if nxt is not None:
-        notes[-1].end = nxt.start
-    else:
-        notes[-1].end = max(notes[-1].end, melody.notes[-1].end)
-    return [n for n in notes if n.end >= n.start]
+    bars: dict[int, list[tuple[float, float]]] = {}
+    for n in melody.notes:
+        start, end = tm.beat_at(n.start), tm.beat_at(n.end)
+        bar = int(start / per + 1e-6)
+        bars.setdefault(bar, []).append((start - bar * per, end - bar * per))
+    out = []
+    for notes in bars.values():
+        ticks = [(round(s * _TICK), round(e * _TICK)) for s, e in notes]
+        contiguous = all(a[1] == b[0] for a, b in zip(ticks, ticks[1:], strict=False))
+        if ticks[0][0] == 0 and ticks[-1][1] == round(per * _TICK) and contiguous:
+            out.append(tuple((e - s) / _TICK for s, e in ticks))
+    return out
 
 
-def _join_left(line: list[BeatNote], prev: Note | None, key: Key) -> None:
-    """No leap wider than a fifth out of the last kept note: move the whole new span by an octave if that
-    keeps it in range, else bring the first new note to the scale tone nearest the kept one."""
-    if prev is None or abs(line[0].pitch - prev.pitch) <= 7:
-        return
-    lo, hi = key.pitch(LOW_INDEX), key.pitch(HIGH_INDEX, leading_tone=True)
-    shift = -12 if line[0].pitch > prev.pitch else 12
-    if all(lo <= n.pitch + shift <= hi for n in line) and abs(line[0].pitch + shift - prev.pitch) <= 7:
-        for n in line:
-            n.pitch += shift
-        return
-    scale = [key.pitch(i) for i in range(LOW_INDEX, HIGH_INDEX + 1)]
-    line[0].pitch = min(scale, key=lambda p: (abs(abs(p - prev.pitch) - 2), p))
+class _Region:
+    """The measures being re-rolled, and the kept notes they must join."""
 
+    def __init__(self, spotting: Spotting, key: Key, triads: list[Triad], first: int, last: int,
+                 b0: float, b1: float, prev: Note | None, nxt: Note | None, theme_end: float) -> None:
+        self.spotting, self.key, self.triads = spotting, key, triads
+        self.tm: TempoMap = spotting.tempo_map
+        self.first, self.last = first, min(last, len(triads) - 1)  # 0-based measures
+        self.prev, self.nxt = prev, nxt
+        self.per = self.tm.beats_per_measure
+        self.start = b0 if prev is None else max(b0, self.tm.beat_at(prev.end))
+        # the region holding the last note lasts as long as the old last note did
+        self.stop = self.tm.beat_at(nxt.start) if nxt is not None else self.tm.beat_at(theme_end)
+        # a kept note held over the closing bar line leaves a gap after it: the last new note may
+        # sustain into that gap, but no new note may start at or past the bar line
+        self.onsets_before = min(self.stop, b1)
+        self.theme_end = theme_end
 
-def _join_right(line: list[BeatNote], nxt: Note | None, key: Key, writer: _LineWriter, per: float) -> None:
-    """The last new note leads into the first kept note by a step (a chord tone if one is a step away)."""
-    if nxt is None:
-        return
-    last = line[-1]
-    triad = writer.triads[min(len(writer.triads) - 1, int(last.start // per))]
-    scale = [key.pitch(i, leading_tone=triad.leading_tone) for i in range(LOW_INDEX - 1, HIGH_INDEX + 2)]
-    steps = [p for p in scale if 1 <= abs(p - nxt.pitch) <= 2]
-    if not steps:
-        steps = [nxt.pitch]
-    chord_pcs = {key.pitch(triad.degree + k, leading_tone=triad.leading_tone) % 12 for k in (0, 2, 4)}
-    before = line[-2].pitch if len(line) > 1 else last.pitch
-    last.pitch = min(steps, key=lambda p: (p % 12 not in chord_pcs, abs(p - before), p))
+    def write(self, cells: Cells, rng: random.Random) -> list[Note]:
+        """The region's notes in video time, developed from `cells` the way the whole theme is."""
+        tm, per = self.tm, self.per
+        measures = len(self.triads)
+        levels = _measure_levels(self.spotting, measures)
+        bars = develop(plan_sections(self.spotting, measures), cells, levels, rng)
+        mine = [b for b in bars if self.first <= b.measure <= self.last] or bars[-1:]
+        line = write_line(mine, self.key, self.triads, per, _strong_offsets(tm.meter, per), levels,
+                          home=theme_home(self.spotting))
+        line = [BeatNote(max(n.start, self.start), min(n.end, self.stop), n.pitch, n.velocity)
+                for n in line if n.end > self.start + 1e-9 and n.start < self.onsets_before - 1e-9]
+        line = [n for n in line if n.end - n.start > 1e-9]
+        if not line:
+            return []
+        line[0].start, line[-1].end = self.start, self.stop
+        restrike_on_cuts(line, [b for b in (tm.beat_at(t) for t in _spot_times(self.spotting))
+                                if self.start + 1e-6 < b < self.onsets_before - 1e-6])
+        line = [n for n in line if n.start < self.onsets_before - 1e-9]
+        line[-1].end = self.stop
+        self._join_left(line)
+        self._join_right(line)
+        notes = [Note(n.pitch, tm.time_at(n.start), tm.time_at(n.end), n.velocity) for n in line]
+        if self.prev is not None and self.prev.end >= notes[0].start - 1e-6:
+            notes[0].start = self.prev.end  # seamless: the kept note's own float, not a recomputed one
+        if self.nxt is not None:
+            notes[-1].end = self.nxt.start
+        else:
+            notes[-1].end = max(notes[-1].end, self.theme_end)
+        return [n for n in notes if n.end >= n.start]
+
+    def _join_left(self, line: list[BeatNote]) -> None:
+        """No leap wider than a fifth out of the last kept note: move the whole new span by an octave if
+        that keeps it in range, else bring the first new note to the scale tone nearest the kept one."""
+        prev, key = self.prev, self.key
+        if prev is None or abs(line[0].pitch - prev.pitch) <= 7:
+            return
+        lo, hi = key.pitch(LOW_INDEX), key.pitch(HIGH_INDEX, leading_tone=True)
+        shift = -12 if line[0].pitch > prev.pitch else 12
+        if all(lo <= n.pitch + shift <= hi for n in line) and abs(line[0].pitch + shift - prev.pitch) <= 7:
+            for n in line:
+                n.pitch += shift
+            return
+        scale = [key.pitch(i) for i in range(LOW_INDEX, HIGH_INDEX + 1)]
+        line[0].pitch = min(scale, key=lambda p: (abs(abs(p - prev.pitch) - 2), p))
+
+    def _join_right(self, line: list[BeatNote]) -> None:
+        """The last new note leads into the first kept note by a step (a chord tone if one is a step away)."""
+        nxt, key = self.nxt, self.key
+        if nxt is None:
+            return
+        last = line[-1]
+        triad = self.triads[min(len(self.triads) - 1, int(last.start // self.per))]
+        scale = [key.pitch(i, leading_tone=triad.leading_tone) for i in range(LOW_INDEX - 1, HIGH_INDEX + 2)]
+        steps = [p for p in scale if 1 <= abs(p - nxt.pitch) <= 2] or [nxt.pitch]
+        chord_pcs = {key.pitch(triad.degree + k, leading_tone=triad.leading_tone) % 12 for k in (0, 2, 4)}
+        before = line[-2].pitch if len(line) > 1 else last.pitch
+        last.pitch = min(steps, key=lambda p: (p % 12 not in chord_pcs, abs(p - before), p))
