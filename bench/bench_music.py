@@ -89,6 +89,9 @@ def print_scores(label: str, scored: list[tuple[Melody, float, bool, Scheme, Pla
     print(f"  distinct note values     {row['values']:6.1f}                 goal <= 4")
     print(f"  onsets off the grid      {row['off_grid']:6.1%}                 goal <= 1 %")
     print(f"  bar rhythm recurs        {row['recur']:6.1%}                 goal >= 40 %")
+    hits = [music.cut_hits(p) for *_, p in scored]
+    hit, cuts = sum(h for h, _ in hits), sum(c for _, c in hits)
+    print(f"  cuts hit (+-50 ms)       {hit / max(1, cuts):6.1%}  ({hit} of {cuts} cuts)  goal >= 95 %")
     print(f"  orchestrations: {sorted(orchestrations)[:3]}")
     print(f"  progressions / orchestr. {len(progressions):3d} / {len(orchestrations):<3d} modes {modes}"
           "       goal >= 4 / >= 3")

@@ -32,6 +32,17 @@ def test_melody_on_top_counts_only_accompaniment_above_the_tune() -> None:
     assert music.melody_on_top(plan) == 0.5
 
 
+def test_a_cut_counts_as_hit_only_with_an_onset_within_50_ms() -> None:
+    from fc_backend.model import Marker
+
+    pad = PlanTrack("Strings", "harmony", "strings1_ensemble", 48, ["ReaSynth"],
+                    [Note(48, 0.0, 1.04), Note(48, 1.04, 4.0)])  # struck again 40 ms after the cut at 1.0
+    timpani = PlanTrack("Timpani", "percussion", "timpani", 47, ["ReaSynth"], [Note(41, 2.94, 3.2)])
+    cuts = [Marker(1.0, "cut 1"), Marker(3.0, "cut 2"), Marker(3.5, "cut 3"), Marker(2.0, "A", "section")]
+    assert music.cut_hits(Plan(4.0, TM, Key(0), [pad, timpani], cuts)) == (1, 3)  # 60 ms early misses
+    assert music.cut_hits(Plan(4.0, TM, Key(0), [], cuts)) == (0, 3)
+
+
 def test_reference_split_and_counterfeits_are_fixed() -> None:
     assert split_of("essenFolksong/han1.abc X:1") == split_of("essenFolksong/han1.abc X:1")
     tune = line([(i, i + 1, 60 + i) for i in range(8)])

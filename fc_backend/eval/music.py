@@ -100,6 +100,21 @@ def melody_on_top(plan: Plan, *, step_beats: float = 0.25) -> float:
     return on_top / sampled if sampled else 0.0
 
 
+def cut_hits(plan: Plan, *, window: float = 0.05) -> tuple[int, int]:
+    """(cuts some part strikes a note within `window` seconds of, cuts): does the orchestra hit the picture?
+
+    The cuts are the plan's cut markers inside the clip; every track counts, drums included.
+    """
+    cuts = [m.time for m in plan.markers if m.kind == "cut" and 0.0 < m.time < plan.duration]
+    onsets = np.sort(np.array([n.start for t in plan.tracks for n in t.notes]))
+    if not cuts or not onsets.size:
+        return 0, len(cuts)
+    at = np.searchsorted(onsets, cuts)
+    near = [min(abs(onsets[max(0, i - 1)] - c), abs(onsets[min(onsets.size - 1, i)] - c))
+            for i, c in zip(at, cuts, strict=True)]
+    return sum(d <= window + 1e-9 for d in near), len(cuts)
+
+
 def _top_pitch(tracks: Sequence[PlanTrack], time: float) -> int | None:
     pitches = [n.pitch for t in tracks for n in t.notes if n.start <= time < n.end]
     return max(pitches) if pitches else None
