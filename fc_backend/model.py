@@ -272,6 +272,18 @@ class Cue(Record):
             raise ValueError(f"cue {self.number} ends ({self.end}) before it starts ({self.start})")
 
 
+def states_theme(cues: list[Cue]) -> list[bool]:
+    """For each of `cues` (in time order): True where it states its theme (the first cue with its
+    label, or a cue with no label, whose theme is its own), False where it develops an earlier one."""
+    seen: set[str] = set()
+    out = []
+    for cue in cues:
+        label = cue.theme.strip()
+        out.append(not label or label not in seen)
+        seen.add(label)
+    return out
+
+
 # ---------------------------------------------------------------------------------------- spotting
 
 
@@ -437,6 +449,24 @@ class Chord(Record):
 
 
 @dataclass
+class Theme(Record):
+    """A theme's material, so a later cue can develop what an earlier one stated: its two one-bar
+    rhythm cells (note values in beats) and the statement's contour (diatonic steps from its first note)."""
+
+    statement: tuple[float, ...]
+    answer: tuple[float, ...]
+    contour: tuple[int, ...]
+    #: the cue sheet's label ("A", "B", ...); "" for a clip scored as one piece
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.statement or not self.answer or len(self.contour) != len(self.statement):
+            raise ValueError("a theme needs statement and answer cells and a contour step per statement note")
+        if min(*self.statement, *self.answer) <= 0:
+            raise ValueError("a theme's note values must be positive")
+
+
+@dataclass
 class Melody(Record):
     """The main theme: notes, the key it is in, the harmony under it and the tempo map it follows."""
 
@@ -446,9 +476,17 @@ class Melody(Record):
     chords: list[Chord] = field(default_factory=list)
     seed: int = 0
     description: str = ""
+    #: the material the composer built it from (None for a user's melody); a later cue develops it
+    theme: Theme | None = None
 
     def __post_init__(self) -> None:
         self.key = _as_key(self.key)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        if data.get("theme") is None:  # melodies without one stay as they were written
+            data.pop("theme", None)
+        return data
 
     def heard_key(self) -> Key:
         """The declared key, or the key its notes suggest when it has none."""

@@ -22,6 +22,7 @@ from .arrange import arrange
 from .assess import assess
 from .compose import compose
 from .config import Config
+from .cues import is_multi_cue, replan_cues, reroll_cue, score_cues, write_cue_scores
 from .errors import InputError
 from .formats.melody_file import read_melody
 from .formats.midi import MidiPart, write_midi
@@ -110,11 +111,21 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
     with llm_session(config) as session, staged_output(out_dir, force=force) as staging:  # probe first
         with stage("spot") as progress:
             spotting = spot(video, config, progress=progress, rhythm_spots=spots, stills_to=staging / STILLS)
-        if given is None:
-            melody, assessment = _compose_until_pass(spotting, config, description, stage)
+        if is_multi_cue(spotting):  # a film in cues: each scored on its own clock, then merged
+            if given is not None:
+                raise InputError(Path(melody), f"a melody file scores the clip as one cue; it has "
+                                               f"{len(spotting.cues)} cues (score without --melody)")
+            film = score_cues(spotting, config, stage, description=description)
+            write_cue_scores(film, staging)
+            melody, assessment, scheme, plan = film.melody, film.assessment, film.scheme, film.plan
+            with stage("notate"):
+                abc = notate(melody)
         else:
-            melody, assessment = _adopt(given, Path(melody), spotting, config, description, stage)
-        abc, scheme, plan = _notate_arrange_plan(melody, spotting, config, stage)
+            if given is None:
+                melody, assessment = _compose_until_pass(spotting, config, description, stage)
+            else:
+                melody, assessment = _adopt(given, Path(melody), spotting, config, description, stage)
+            abc, scheme, plan = _notate_arrange_plan(melody, spotting, config, stage)
 
         video_ref = video.resolve()
         if copy_video:
@@ -148,15 +159,28 @@ def render(out_dir: str | Path, config: Config | None = None, *, from_plan: bool
     out_dir = out.path
     soundfont(config.soundfont)
     previous = out.load(Plan, PLAN)
+    film = None
     if not from_plan:
-        scheme = validate_scheme(out.read_json(SCHEME, "Scheme"), str(out / SCHEME))
         spotting = out.load(Spotting, SPOTTING)
-        melody = out.load(Melody, MELODY)
+        if is_multi_cue(spotting):  # each cue re-planned from its own cues/<number>/scheme.json
+            if out.edited(SCHEME):
+                raise InputError(out / SCHEME, "is the film's overview; edit a cue's own scheme "
+                                               "(cues/<number>/scheme.json) and render again")
+        else:
+            scheme = validate_scheme(out.read_json(SCHEME, "Scheme"), str(out / SCHEME))
+            melody = out.load(Melody, MELODY)
     out.refuse_foreign(RENDERED if from_plan else (PLAN, *RENDERED), force=force)
     stage = _stage_reporter(show_progress, on_progress)
     with staged_output(out_dir, force=force) as staging:
         if from_plan:
             new_plan = previous
+        elif is_multi_cue(spotting):
+            film = replan_cues(out, spotting, config, stage)
+            new_plan = film.plan
+            new_plan.video = previous.video
+            write_cue_scores(film, staging, earlier=out_dir)
+            film.scheme.save(staging / SCHEME)
+            new_plan.save(staging / PLAN)
         else:
             with stage("plan") as progress:
                 new_plan = make_plan(scheme, melody, spotting, config, progress=progress)
@@ -332,6 +356,9 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
     previous = out.load(Melody, MELODY)
     old_plan = out.load(Plan, PLAN)
     check_span(out_dir, t0, t1, spotting.duration)
+    if is_multi_cue(spotting):
+        return _reroll_cue(out, spotting, old_plan, t0, t1, config, seed=seed, force=force,
+                           stage=_stage_reporter(show_progress, on_progress))
     if not previous.notes:
         raise InputError(out / "melody.json", "holds no notes to re-roll around")
     kept = None  # the user's edited scheme, planned on as it is
@@ -360,6 +387,24 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
     files = {name: out_dir / name for name in ARTIFACTS}
     return ScoreResult(out_dir, spotting, melody, assessment, scheme, plan, files,
                        session.summary([*assessment.decisions, *scheme.decisions]) if session else None)
+
+
+def _reroll_cue(out: ScoreFolder, spotting: Spotting, old_plan: Plan, t0: float, t1: float, config: Config,
+                *, seed: int | None, force: bool, stage: StageReporter) -> ScoreResult:
+    """`reroll` in a film of cues: the cue the span falls in is composed anew (cues/reroll_cue), the
+    other cues stay as they were; the merged artifacts and what realize writes are replaced."""
+    out.refuse_foreign(COMPOSED + RENDERED, force=force)
+    soundfont(config.soundfont)
+    with staged_output(out.path, force=force) as staging:
+        film, _ = reroll_cue(out, spotting, t0, t1, config, stage, seed=seed)
+        film.plan.video = old_plan.video
+        write_cue_scores(film, staging, earlier=out.path)
+        with stage("notate"):
+            abc = notate(film.melody)
+        _write_composition(staging, film.melody, abc, film.assessment, film.scheme, film.plan)
+        _realize_and_report(film.plan, staging, config, stage, earlier=out.path)
+    files = {name: out.path / name for name in ARTIFACTS}
+    return ScoreResult(out.path, spotting, film.melody, film.assessment, film.scheme, film.plan, files)
 
 
 def check_span(out_dir: Path, t0: float, t1: float, duration: float) -> None:

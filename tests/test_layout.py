@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "fc_backend"
 #: the stages in pipeline order (DESIGN.md), then the report drawn from their artifacts
 STAGES = ("spot", "compose", "notate", "assess", "arrange", "plan", "realize", "report")
 #: what drives the stages: may import them, never imported by them
-DRIVERS = ("pipeline", "cli", "server", "demo", "eval")
+DRIVERS = ("pipeline", "cues", "cli", "server", "demo", "eval")
 
 
 def _modules() -> dict[str, tuple[Path, bool]]:

@@ -69,6 +69,16 @@ def choose_cells(rng: random.Random, meter: tuple[int, int], per: float) -> Cell
     return Cells(Cell(a), Cell(fitting[rng.randrange(len(fitting))]))
 
 
+def fit_cells(statement: tuple[float, ...], answer: tuple[float, ...], per: float) -> Cells:
+    """An earlier theme's cells in a bar of `per` beats: as they were when the bar is as long, else cut
+    or stretched at the end (a theme stated in 4/4 and developed in 3/4 keeps its head)."""
+    return Cells(Cell(_fitted(statement, per)), Cell(_fitted(answer, per)))
+
+
+def _fitted(values: tuple[float, ...], per: float) -> tuple[float, ...]:
+    return tuple(values) if abs(sum(values) - per) < 1e-9 else _fill(tuple(values), per)
+
+
 def _library(meter: tuple[int, int], per: float) -> tuple[tuple[tuple[float, ...], ...], ...]:
     num, den = meter
     if den == 8 and num % 3 == 0 and num > 3:

@@ -14,11 +14,11 @@ import random
 
 from ..config import Config
 from ..errors import InputError
-from ..model import Chord, Melody, Note, Spotting
+from ..model import Chord, Melody, Note, Spotting, Theme
 from ..progress import Progress, no_progress
 from .align import restrike_on_cuts
-from .cells import choose_cells, pulse_of
-from .development import develop
+from .cells import choose_cells, fit_cells, pulse_of
+from .development import contour, develop
 from .harmony import plan_sections, progression
 from .line import write_line
 from .tonality import choose_key, is_sunny
@@ -28,8 +28,13 @@ STRONG_SPOT = 0.7
 
 
 def compose_symbolic(spotting: Spotting, config: Config | None = None, *, description: str = "",
-                     seed: int | None = None, progress: Progress = no_progress) -> Melody:
-    """Compose the main theme for `spotting` by rule; the same seed gives the same melody."""
+                     seed: int | None = None, progress: Progress = no_progress,
+                     theme: Theme | None = None) -> Melody:
+    """Compose the main theme for `spotting` by rule; the same seed gives the same melody.
+
+    With `theme` (an earlier cue's `Melody.theme`), its cells and contour are developed instead of
+    new ones drawn: the seed still picks this cue's key, harmony and devices, so it comes back varied.
+    """
     config = config or Config()
     seed = config.seed if seed is None else int(seed)
     if not spotting.duration > 0:
@@ -45,9 +50,15 @@ def compose_symbolic(spotting: Spotting, config: Config | None = None, *, descri
     # one way: sections and harmony -> rhythmic cells -> development -> line -> onsets on the cuts
     sections = plan_sections(spotting, measures)
     triads = progression(key, sections, rng)
-    cells = choose_cells(rng, tm.meter, per)
+    if theme is None:
+        cells = choose_cells(rng, tm.meter, per)
+        statement = contour(rng, len(cells.a.values))
+    else:  # an earlier cue's theme: its cells and contour, developed over this cue's harmony and key
+        cells = fit_cells(theme.statement, theme.answer, per)
+        statement = tuple(theme.contour[:len(cells.a.values)])
+        statement += (statement[-1],) * (len(cells.a.values) - len(statement))
     levels = _measure_levels(spotting, measures)
-    bars = develop(sections, cells, levels, rng)
+    bars = develop(sections, cells, levels, rng, statement=statement)
     progress(0.3)
     line = write_line(bars, key, triads, per, _strong_offsets(tm.meter, per), levels,
                       home=theme_home(spotting))
@@ -60,7 +71,9 @@ def compose_symbolic(spotting: Spotting, config: Config | None = None, *, descri
     chords = [Chord(tm.time_at(m * per), tm.time_at(final_beat if m == measures - 1 else (m + 1) * per),
                     t.root_pc(key), t.quality(key)) for m, t in enumerate(triads)]
     progress(1.0)
-    return Melody(notes=notes, key=key, tempo_map=tm, chords=chords, seed=seed, description=description)
+    used = Theme(cells.a.values, cells.b.values, statement, theme.label if theme else "")
+    return Melody(notes=notes, key=key, tempo_map=tm, chords=chords, seed=seed, description=description,
+                  theme=used)
 
 
 def musical_measures(end_beat: float, per: float) -> int:

@@ -62,10 +62,14 @@ def answer_contour(notes: int) -> tuple[int, ...]:
 
 
 def develop(sections: Sequence[Section], cells: Cells, levels: Sequence[float],
-            rng: random.Random) -> list[Bar]:
-    """One `Bar` per measure of `sections`; `levels` is the picture's motion per measure (0.1..0.9)."""
+            rng: random.Random, *, statement: tuple[int, ...] | None = None) -> list[Bar]:
+    """One `Bar` per measure of `sections`; `levels` is the picture's motion per measure (0.1..0.9).
+
+    `statement` is the contour of cell `a` (an earlier cue's theme, developed here); by default the
+    seed draws a new one.
+    """
     measures = sum(s.count for s in sections)
-    a_steps = contour(rng, len(cells.a.values))
+    a_steps = contour(rng, len(cells.a.values)) if statement is None else statement
     b_steps = answer_contour(len(cells.b.values))
     used = set(cells.a.values) | set(cells.b.values)
     climax = _climax_measure(sections, measures)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..config import Config
-from ..model import Melody, Spotting
+from ..model import Melody, Spotting, Theme
 from ..progress import Progress, no_progress
 from .adopt import adopt
 from .composer import compose_symbolic
@@ -15,7 +15,7 @@ BACKENDS = ("symbolic", "musicgen")
 
 def compose(spotting: Spotting, config: Config | None = None, *, description: str = "",
             seed: int | None = None, progress: Progress = no_progress, melody: Melody | None = None,
-            region: tuple[float, float] | None = None) -> Melody:
+            region: tuple[float, float] | None = None, theme: Theme | None = None) -> Melody:
     """The main theme for `spotting`, in video time; the same seed gives the same melody.
 
     Parameters
@@ -27,6 +27,8 @@ def compose(spotting: Spotting, config: Config | None = None, *, description: st
         else estimated) and a chord per measure.
     region : with `melody`, (t0, t1) in seconds: only the measures overlapping it are composed anew
         (always by the symbolic writer, over the melody's key and chords); every other note is kept.
+    theme : an earlier cue's `Melody.theme` to develop (same cells and contour, this cue's key,
+        harmony and devices) instead of stating a new one; the symbolic composer's option.
 
     Example: ``melody = compose(spotting, Config(seed=3))``; ``melody.key`` -> ``"D minor"``.
     """
@@ -41,7 +43,8 @@ def compose(spotting: Spotting, config: Config | None = None, *, description: st
         return result
     backend = (config or Config()).composer
     if backend == "symbolic":
-        return compose_symbolic(spotting, config, description=description, seed=seed, progress=progress)
+        return compose_symbolic(spotting, config, description=description, seed=seed, progress=progress,
+                                theme=theme)
     if backend == "musicgen":
         from .musicgen import compose_musicgen  # torch and transformers only on this path
 

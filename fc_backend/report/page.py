@@ -6,7 +6,7 @@ import base64
 from html import escape
 from typing import Any
 
-from ..model import VOCABULARY, Assessment, Melody, Plan, Scheme, Spotting
+from ..model import VOCABULARY, Assessment, Melody, Plan, Scheme, Spotting, states_theme
 from ..theory import NAMES
 
 STYLE = """
@@ -167,4 +167,15 @@ def picture_section(plan: Plan, preview: bool) -> str:
     facts = (f"<p>Timecode {clock.fps:.3f} fps{' drop-frame' if clock.drop_frame else ''},"
              f" first frame {clock.start}.</p>")
     rows = [[row[c] for c in COLUMNS] for row in cue_rows(plan)]
-    return player + facts + table(list(COLUMNS), rows)
+    return player + facts + table(list(COLUMNS), rows) + themes_table(plan)
+
+
+def themes_table(plan: Plan) -> str:
+    """Which cue uses which theme, whether it states it or develops an earlier cue's, its mood and why
+    music starts there (the spotting session's reason)."""
+    cues = sorted(plan.cue_list(), key=lambda c: c.start)
+    rows = [[cue.number, cue.title, cue.theme or "its own", "states" if states else "develops",
+             cue.mood or "the clip's", cue.reason]
+            for cue, states in zip(cues, states_theme(cues), strict=True)]
+    header = ["cue", "title", "theme", "uses it", "mood", "reason"]
+    return "<h3>Cues and their themes</h3>" + table(header, rows)
