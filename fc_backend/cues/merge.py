@@ -53,29 +53,50 @@ def merge_tempo(cues: Sequence[Cue], maps: Sequence[TempoMap]) -> TempoMap:
     """The film's tempo map: each cue's own map from its start (a tempo marker there), and between
     cues a tempo that makes the rest whole measures, so every cue starts on a bar line in REAPER.
 
-    The rest is counted from the last bar line inside the previous cue; where a whole measure cannot
-    fit at a tempo REAPER takes (a cue right after another ends mid-bar), the cue starts off the
-    bar line, still with its own tempo marker.
+    The rest is counted from the last bar line inside the previous cue (or the one before, when
+    the last leaves too little for a whole measure at no more than twice the tempo); where neither
+    fits (a cue shorter than two bars right before another), the cue starts off the bar line, still
+    with its own tempo marker.
     """
     meter = maps[0].meter
     per = maps[0].beats_per_measure
-    changes: dict[float, float] = {}
-    anchor, anchor_bpm = 0.0, maps[0].changes[0].bpm
+    changes: dict[float, float] = {0.0: maps[0].changes[0].bpm}
     for i, (cue, tm) in enumerate(zip(cues, maps, strict=True)):
-        gap = cue.start - anchor
-        if gap > _SAME_TIME:
-            count = max(1, round(gap * anchor_bpm / 60.0 / per))
-            bpm = count * per * 60.0 / gap
-            fits = anchor_bpm / 2 <= bpm <= min(MAX_BPM, 2 * anchor_bpm)
-            _put(changes, anchor, bpm if fits else anchor_bpm)
+        start = cue.start
+        if i == 0 and start > _SAME_TIME:  # the opening rest: whole measures at the first cue's tempo
+            _put(changes, 0.0, _whole_measures(start, tm.changes[0].bpm, per) or tm.changes[0].bpm)
+        elif i > 0:
+            _bar_line_before(changes, cues[i - 1], maps[i - 1], start, per)
         for change in tm.changes:
-            _put(changes, cue.start + change.time, change.bpm)
-        if i + 1 < len(cues):  # the next rest counts from this cue's last bar line
-            local = tm.measure_start(tm.measure_at(max(0.0, cue.end - cue.start - _SAME_TIME)))
-            anchor, anchor_bpm = cue.start + local, tm.bpm_at(local)
-            for time in [t for t in changes if t > anchor + _SAME_TIME]:
-                del changes[time]
+            _put(changes, start + change.time, change.bpm)
     return TempoMap([TempoChange(t, b) for t, b in sorted(changes.items())], meter)
+
+
+def _bar_line_before(changes: dict[float, float], previous: Cue, tm: TempoMap, start: float,
+                     per: float) -> None:
+    """Make the time from one of `previous`' last bar lines to `start` whole measures (a tempo change
+    there, the previous cue's later changes dropped); leave the map as it is when none fits."""
+    last = tm.measure_at(max(0.0, previous.end - previous.start - _SAME_TIME))
+    for measure in (last, last - 1):
+        if measure < 1:
+            break
+        local = tm.measure_start(measure)
+        anchor = previous.start + local
+        bpm = _whole_measures(start - anchor, tm.bpm_at(local), per)
+        if bpm is not None:
+            for time in [t for t in changes if t >= anchor - _SAME_TIME and t > previous.start]:
+                del changes[time]
+            _put(changes, anchor, bpm)
+            return
+
+
+def _whole_measures(span: float, bpm: float, per: float) -> float | None:
+    """The tempo nearest `bpm` that fills `span` seconds with whole measures, if within half to twice it."""
+    if span <= _SAME_TIME:
+        return None
+    count = max(1, round(span * bpm / 60.0 / per))
+    fitted = count * per * 60.0 / span
+    return fitted if bpm / 2 <= fitted <= min(MAX_BPM, 2 * bpm) else None
 
 
 def _put(changes: dict[float, float], time: float, bpm: float) -> None:
