@@ -766,3 +766,32 @@ class Plan(Record):
 
     def __post_init__(self) -> None:
         self.key = _as_key(self.key)
+
+
+# --------------------------------------------------------------------------------- a film in cues
+
+
+@dataclass
+class CueScore(Record):
+    """What composing made for one cue of a film, on the cue's own clock (its spotting starts at 0 s):
+    re-roll and render plan it again from these and the cue's scheme in `CueSchemes`."""
+
+    cue: Cue
+    spotting: Spotting
+    melody: Melody
+    assessment: Assessment
+
+
+@dataclass
+class CueScores(Record):
+    """cue_scores.json: every cue of a film as composing left it, in time order."""
+
+    cues: list[CueScore]
+
+
+@dataclass
+class CueSchemes(Record):
+    """cue_schemes.json: each cue's arrangement by cue number, the schemes a person edits (scheme.json
+    is then the film's overview) and render plans from."""
+
+    schemes: dict[str, Scheme]

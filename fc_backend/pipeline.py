@@ -41,6 +41,8 @@ from .schemes import validate_scheme
 from .scorefolder import (
     ARTIFACTS,
     COMPOSED,
+    CUE_SCHEMES,
+    CUE_SCORES,
     CUESHEET,
     MASTER,
     MELODY,
@@ -162,10 +164,10 @@ def render(out_dir: str | Path, config: Config | None = None, *, from_plan: bool
     film = None
     if not from_plan:
         spotting = out.load(Spotting, SPOTTING)
-        if is_multi_cue(spotting):  # each cue re-planned from its own cues/<number>/scheme.json
+        if is_multi_cue(spotting):  # each cue re-planned from its own scheme in cue_schemes.json
             if out.edited(SCHEME):
-                raise InputError(out / SCHEME, "is the film's overview; edit a cue's own scheme "
-                                               "(cues/<number>/scheme.json) and render again")
+                raise InputError(out / SCHEME, f"is the film's overview; edit a cue's own scheme in "
+                                               f"{CUE_SCHEMES} and render again")
         else:
             scheme = validate_scheme(out.read_json(SCHEME, "Scheme"), str(out / SCHEME))
             melody = out.load(Melody, MELODY)
@@ -178,7 +180,6 @@ def render(out_dir: str | Path, config: Config | None = None, *, from_plan: bool
             film = replan_cues(out, spotting, config, stage)
             new_plan = film.plan
             new_plan.video = previous.video
-            write_cue_scores(film, staging, earlier=out_dir)
             film.scheme.save(staging / SCHEME)
             new_plan.save(staging / PLAN)
         else:
@@ -357,7 +358,8 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
     old_plan = out.load(Plan, PLAN)
     check_span(out_dir, t0, t1, spotting.duration)
     if is_multi_cue(spotting):
-        return _reroll_cue(out, spotting, old_plan, t0, t1, config, seed=seed, force=force,
+        keep = keep_scheme if keep_scheme is not None else out.holds_edited_scheme()
+        return _reroll_cue(out, spotting, old_plan, t0, t1, config, seed=seed, force=force, keep_scheme=keep,
                            stage=_stage_reporter(show_progress, on_progress))
     if not previous.notes:
         raise InputError(out / "melody.json", "holds no notes to re-roll around")
@@ -390,15 +392,17 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
 
 
 def _reroll_cue(out: ScoreFolder, spotting: Spotting, old_plan: Plan, t0: float, t1: float, config: Config,
-                *, seed: int | None, force: bool, stage: StageReporter) -> ScoreResult:
-    """`reroll` in a film of cues: the cue the span falls in is composed anew (cues/reroll_cue), the
-    other cues stay as they were; the merged artifacts and what realize writes are replaced."""
-    out.refuse_foreign(COMPOSED + RENDERED, force=force)
+                *, seed: int | None, force: bool, keep_scheme: bool, stage: StageReporter) -> ScoreResult:
+    """`reroll` in a film of cues: the cue the span falls in is composed anew (cues.reroll_cue), the
+    other cues stay as they were; the merged artifacts and what realize writes are replaced, and a
+    person's edited cue_schemes.json is planned on and kept as they left it."""
+    ours = tuple(n for n in (*COMPOSED, CUE_SCORES, CUE_SCHEMES) if n != CUE_SCHEMES or not keep_scheme)
+    out.refuse_foreign(ours + RENDERED, force=force)
     soundfont(config.soundfont)
     with staged_output(out.path, force=force) as staging:
-        film, _ = reroll_cue(out, spotting, t0, t1, config, stage, seed=seed)
+        film, _ = reroll_cue(out, spotting, t0, t1, config, stage, seed=seed, keep_scheme=keep_scheme)
         film.plan.video = old_plan.video
-        write_cue_scores(film, staging, earlier=out.path)
+        write_cue_scores(film, staging, schemes=not keep_scheme)
         with stage("notate"):
             abc = notate(film.melody)
         _write_composition(staging, film.melody, abc, film.assessment, film.scheme, film.plan)

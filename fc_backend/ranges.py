@@ -235,8 +235,18 @@ MELODY: dict[str, Rule] = {
     "description": Text(MAX_TEXT),
 }
 
+def _within(prefix: str, rules: dict[str, Rule]) -> dict[str, Rule]:
+    """`rules` of an artifact nested at `prefix` of another (a film's cues hold spottings and melodies)."""
+    return {f"{prefix}.{key}" if key else prefix: rule for key, rule in rules.items()}
+
+
+CUE_SCORES: dict[str, Rule] = {"cues": AtMost(MAX_CUES), **_within("cues[].spotting", SPOTTING),
+                               **_within("cues[].melody", MELODY), "cues[].assessment.criteria": AtMost(64)}
+CUE_SCHEMES: dict[str, Rule] = {"schemes": AtMost(MAX_CUES), **_within("schemes.*", SCHEME)}
+
 #: artifact type name -> its rules; other artifacts get the finite-number and default-count checks
-RULES: dict[str, dict[str, Rule]] = {"Plan": PLAN, "Scheme": SCHEME, "Spotting": SPOTTING, "Melody": MELODY}
+RULES: dict[str, dict[str, Rule]] = {"Plan": PLAN, "Scheme": SCHEME, "Spotting": SPOTTING, "Melody": MELODY,
+                                     "CueScores": CUE_SCORES, "CueSchemes": CUE_SCHEMES}
 
 
 def read_artifact(path: str | Path, kind: str, *, max_duration: float = MAX_DURATION) -> Any:

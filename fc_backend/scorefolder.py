@@ -30,6 +30,8 @@ CUESHEET, PREVIEW = "cuesheet.csv", "preview.mp4"
 STEMS = "stems"
 CUES = "cues"  # render --cues: cues/<number>/<number> master.wav, ...
 STILLS = "stills"  # the one name; spot.stills re-exports it
+#: a film in cues: each cue's spotting, melody and assessment, and each cue's (editable) scheme
+CUE_SCORES, CUE_SCHEMES = "cue_scores.json", "cue_schemes.json"
 
 #: what `score` writes into OUT, in the order the stages make them
 ARTIFACTS = (SPOTTING, MELODY, MELODY_MIDI, MELODY_ABC, ASSESSMENT, SCHEME, PLAN, ARRANGEMENT, PROJECT,
@@ -116,7 +118,8 @@ class ScoreFolder:
     def holds_edited_scheme(self) -> bool:
         """True when OUT's scheme.json is a person's edit of ours (a re-roll then plans on it as it is).
         A folder with no record of ours (a server's copy) cannot tell: False."""
-        return (self.path / SCHEME).is_file() and bool(self.manifest()) and self.edited(SCHEME)
+        return any((self.path / name).is_file() and bool(self.manifest()) and self.edited(name)
+                   for name in (SCHEME, CUE_SCHEMES))
 
     def refuse_foreign(self, names: list[str] | tuple[str, ...], *, force: bool) -> None:
         """Up-front check: stop before any work if the run would overwrite files that are not ours."""

@@ -20,7 +20,7 @@ from fc_backend.cues.spotting import cue_spotting, is_multi_cue
 from fc_backend.demo import make_clip
 from fc_backend.errors import InputError
 from fc_backend.eval.themes import theme_similarity
-from fc_backend.model import Cue, Melody, Plan, Scheme, TempoChange, TempoMap, states_theme
+from fc_backend.model import Cue, CueScores, Plan, Scheme, TempoChange, TempoMap, states_theme
 from fc_backend.spot import spot as real_spot
 
 #: twelve 3-second shots; three cues, a rest of 3 s between the second and the third
@@ -87,7 +87,6 @@ def test_a_film_in_cues_is_one_project_one_master_one_track_per_instrument(film)
     for cue in CUES:  # one region per cue, and a tempo marker at its start
         assert f'"{cue.number}" 1' in rpp
         assert any(abs(c.time - cue.start) < 1e-6 for c in plan.tempo_map.changes)
-        assert (out / "cues" / cue.number / "plan.json").is_file()
     # no music in the rest, the cues' own notes only inside them
     assert _notes_in(plan, REST[0], REST[1]) == []
     audio, rate = sf.read(out / "master.wav")
@@ -98,7 +97,7 @@ def test_a_film_in_cues_is_one_project_one_master_one_track_per_instrument(film)
     # one track per instrument part, not a track set per cue
     parts = [(t.instrument, t.name) for t in plan.tracks]
     assert len(parts) == len(set(parts))
-    per_cue = [Plan.load(out / "cues" / c.number / "plan.json") for c in CUES]
+    per_cue = [p.plan for p in film_cues(out)]
     assert len(plan.tracks) < sum(len(p.tracks) for p in per_cue)
     # each cue's notes are its own plan's, moved to its start
     for cue, own in zip(CUES, per_cue, strict=True):
@@ -113,7 +112,7 @@ def test_a_film_in_cues_is_one_project_one_master_one_track_per_instrument(film)
 
 @pytest.mark.slow
 def test_a_returning_label_develops_the_same_theme_and_a_new_label_gets_another(film) -> None:
-    melodies = [Melody.load(film.out_dir / "cues" / c.number / "melody.json") for c in CUES]
+    melodies = [c.melody for c in CueScores.load(film.out_dir / "cue_scores.json").cues]
     first, other, back = melodies
     assert back.theme.statement == first.theme.statement and back.theme.contour == first.theme.contour
     assert other.theme.statement != first.theme.statement
@@ -146,6 +145,19 @@ def test_themes_are_recognisable_on_the_notes_over_seeds(film) -> None:
     assert statistics.mean(same) > 3 * statistics.mean(different)
 
 
+def film_cues(out: Path):
+    """Each cue's plan as render makes it from cue_scores.json and cue_schemes.json."""
+    from fc_backend.cues.run import load_film, replan_cues
+    from fc_backend.model import Spotting
+    from fc_backend.scorefolder import ScoreFolder
+
+    folder = ScoreFolder(out)
+    spotting = Spotting.load(out / "spotting.json")
+    placed, spottings = load_film(folder, spotting)
+    quiet = pipeline._stage_reporter(False, None)
+    return replan_cues(folder, spotting, Config(seed=5), quiet, placed, spottings).cues
+
+
 @pytest.fixture()
 def copy(film, tmp_path: Path) -> Path:
     out = tmp_path / "out"
@@ -158,13 +170,13 @@ def test_reroll_of_a_cue_leaves_the_other_cues_as_they_were(film, copy: Path) ->
     before = Plan.load(copy / "plan.json")
     result = pipeline.reroll(copy, 24.0, 36.0, Config(seed=5), show_progress=False)
     after = result.plan
-    for cue in CUES[:2]:
+    old, new = (CueScores.load(folder / "cue_scores.json").cues for folder in (film.out_dir, copy))
+    for i, cue in enumerate(CUES[:2]):
         assert _notes_in(after, cue.start, cue.end) == _notes_in(before, cue.start, cue.end)
-        assert (copy / "cues" / cue.number / "melody.json").read_bytes() == (
-            film.out_dir / "cues" / cue.number / "melody.json").read_bytes()
+        assert new[i].melody == old[i].melody
     assert _notes_in(after, 24.0, 36.0) != _notes_in(before, 24.0, 36.0)
-    again = Melody.load(copy / "cues" / "1M3" / "melody.json")
-    assert again.theme.statement == Melody.load(copy / "cues" / "1M1" / "melody.json").theme.statement
+    assert new[2].melody.theme.statement == new[0].melody.theme.statement
+    assert new[2].melody.notes != old[2].melody.notes
     # a span inside a cue re-rolls only its measures there; a span in the rest is refused in one line
     part = pipeline.reroll(copy, 14.0, 16.0, Config(seed=5), show_progress=False).plan
     assert _notes_in(part, 0.0, 12.0) == _notes_in(after, 0.0, 12.0)
@@ -175,16 +187,39 @@ def test_reroll_of_a_cue_leaves_the_other_cues_as_they_were(film, copy: Path) ->
 
 @pytest.mark.slow
 def test_render_replans_each_cue_from_its_own_scheme(film, copy: Path) -> None:
-    path = copy / "cues" / "1M1" / "scheme.json"
-    scheme = json.loads(path.read_text())
-    scheme["tracks"][0]["panning"] = -0.9
-    path.write_text(json.dumps(scheme, indent=1))
+    path = copy / "cue_schemes.json"
+    schemes = json.loads(path.read_text())
+    schemes["schemes"]["1M1"]["tracks"][0]["panning"] = -0.9
+    path.write_text(json.dumps(schemes, indent=1))
     plan = pipeline.render(copy, Config(seed=5), show_progress=False)
     assert plan.tracks[0].pan == -0.9
-    assert path.read_text() == json.dumps(scheme, indent=1)  # the person's edit stays as they wrote it
+    assert path.read_text() == json.dumps(schemes, indent=1)  # the person's edit stays as they wrote it
     assert _notes_in(plan, 12.0, 36.0) == _notes_in(film.plan, 12.0, 36.0)
     overview = json.loads((copy / "scheme.json").read_text())
     overview["tracks"][0]["panning"] = 0.5
     (copy / "scheme.json").write_text(json.dumps(overview))
-    with pytest.raises(InputError, match="cues/<number>/scheme.json"):
+    with pytest.raises(InputError, match="cue_schemes.json"):
         pipeline.render(copy, Config(seed=5), show_progress=False)
+    # a re-roll then plans on the edited cue schemes and keeps the file as the person left it
+    pipeline.reroll(copy, 24.0, 36.0, Config(seed=5), show_progress=False, force=True)
+    assert path.read_text() == json.dumps(schemes, indent=1)
+
+
+@pytest.mark.slow
+def test_the_service_rerolls_a_cue_as_the_reaper_action_asks(film, copy: Path, tmp_path: Path) -> None:
+    """The REAPER Re-roll action sends `request reroll OUT --from --to` (a region's span) to the service:
+    the cue's artifacts travel with the others, and only that cue's music changes."""
+    from tests.test_server_support import events, request, running_server
+
+    before = Plan.load(copy / "plan.json")
+    with running_server(tmp_path / "serve", "--workers", "1", ready=1) as server:
+        proc = request(server.endpoint, "reroll", str(copy), "--from", "12.0", "--to", "21.0")
+        stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    rewritten = set(events(stdout)[-1]["files"])
+    assert {"cue_scores.json", "plan.json", "master.wav"} <= rewritten
+    after = Plan.load(copy / "plan.json")
+    for t0, t1 in ((0.0, 12.0), (24.0, 36.0)):
+        assert _notes_in(after, t0, t1) == _notes_in(before, t0, t1)
+    assert _notes_in(after, 12.0, 21.0) != _notes_in(before, 12.0, 21.0)
+    assert [c.number for c in after.cues] == [c.number for c in CUES]

@@ -1,15 +1,14 @@
 """A film scored as cues: each cue composed (stating or developing its theme), assessed, arranged and
 planned on its own clock, then merged onto the film's clock for one realize.
 
-What each cue's stages made is kept in cues/<number>/ (spotting, melody, assessment, scheme, plan),
-so `render` re-plans a cue from its own (edited) scheme and `reroll` replaces one cue while every
-other cue's plan is merged back as it was.
+What each cue's composing made is kept in cue_scores.json (its spotting, melody and assessment) and
+its arrangement in cue_schemes.json (a person edits it there): `render` plans every cue again from
+those, and `reroll` composes one cue anew while every other cue plans to the notes it had. Both are
+single files beside the other JSON artifacts, so the service's re-roll carries them like the rest.
 """
 
 from __future__ import annotations
 
-import re
-import shutil
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
@@ -21,11 +20,23 @@ from ..assess import assess
 from ..compose import compose
 from ..config import Config
 from ..errors import InputError
-from ..model import Assessment, Cue, Melody, Plan, Scheme, Spotting, states_theme
+from ..model import (
+    Assessment,
+    Cue,
+    CueSchemes,
+    CueScore,
+    CueScores,
+    Melody,
+    Plan,
+    Scheme,
+    Spotting,
+    TempoMap,
+    states_theme,
+)
 from ..plan import plan as make_plan
 from ..progress import Progress
 from ..schemes import validate_scheme
-from ..scorefolder import ASSESSMENT, CUES, MELODY, PLAN, SCHEME, SPOTTING, ScoreFolder
+from ..scorefolder import CUE_SCHEMES, CUE_SCORES, SPOTTING, ScoreFolder
 from .merge import Placed, merge_assessments, merge_melodies, merge_plans, merge_schemes, merge_tempo
 from .spotting import check_cues, cue_spotting
 
@@ -34,6 +45,8 @@ StageReporter = Callable[[str], AbstractContextManager[Progress]]
 _FRESH_TRIES = 12
 #: seeds of different cues lie this far apart, so a cue's retries never meet another cue's seed
 SEED_STRIDE = 1009
+#: the plan of a cue not planned yet (load_film, before replan_cues)
+_EMPTY = Plan(0.0, TempoMap.constant(120.0), None, [], [])
 
 
 @dataclass
@@ -47,11 +60,6 @@ class Film:
     assessment: Assessment
     scheme: Scheme
     plan: Plan
-
-
-def cue_folder(cue: Cue) -> str:
-    """cues/<number>: where a cue's own artifacts live (beside render --cues' audio)."""
-    return f"{CUES}/{re.sub(r'[^A-Za-z0-9._-]+', '_', cue.number).strip('._') or 'cue'}"
 
 
 def score_cues(spotting: Spotting, config: Config, stage: StageReporter, *, description: str = "") -> Film:
@@ -133,46 +141,40 @@ def _arrange_plan(melody: Melody, local: Spotting, config: Config, stage: StageR
     return scheme, plan
 
 
-def write_cue_scores(film: Film, staging: Path, *, earlier: Path | None = None) -> list[str]:
-    """Each cue's artifacts into staging/cues/<number>/; returns the paths written (relative).
-
-    With `earlier` (the OUT a render or re-roll started from), a cue scheme a person edited there is
-    copied byte for byte, so it stays their edit; every cue is written, so none is taken for outdated.
-    """
-    written = []
-    for item, local in zip(film.cues, film.spottings, strict=True):
-        folder = cue_folder(item.cue)
-        (staging / folder).mkdir(parents=True, exist_ok=True)
-        for name, record in ((SPOTTING, local), (MELODY, item.melody), (ASSESSMENT, item.assessment),
-                             (SCHEME, item.scheme), (PLAN, item.plan)):
-            path = f"{folder}/{name}"
-            if name == SCHEME and earlier is not None and ScoreFolder(earlier).edited(path):
-                shutil.copy2(earlier / path, staging / path)
-            else:
-                record.save(staging / path)
-            written.append(path)
-    return written
+def write_cue_scores(film: Film, staging: Path, *, schemes: bool = True) -> list[str]:
+    """cue_scores.json (and, unless a person's edit stays, cue_schemes.json) into staging."""
+    scores = [CueScore(p.cue, s, p.melody, p.assessment)
+              for p, s in zip(film.cues, film.spottings, strict=True)]
+    CueScores(scores).save(staging / CUE_SCORES)
+    if not schemes:
+        return [CUE_SCORES]
+    CueSchemes({p.cue.number: p.scheme for p in film.cues}).save(staging / CUE_SCHEMES)
+    return [CUE_SCORES, CUE_SCHEMES]
 
 
 def load_film(out: ScoreFolder, spotting: Spotting) -> tuple[list[Placed], list[Spotting]]:
-    """Every cue's artifacts as an earlier run wrote them into OUT/cues/<number>/."""
+    """Every cue as an earlier run left it in OUT (cue_scores.json, cue_schemes.json), planned again:
+    the part writer is deterministic, so an untouched cue plans to the notes it had."""
+    scores = out.load(CueScores, CUE_SCORES).cues
+    schemes = out.read_json(CUE_SCHEMES, "CueSchemes").get("schemes", {})
+    cues = check_cues(spotting, str(out / SPOTTING))
+    if [c.number for c in cues] != [s.cue.number for s in scores]:
+        raise InputError(out / CUE_SCORES, "does not hold the cues of spotting.json; score the clip again")
     placed, spottings = [], []
-    for cue in check_cues(spotting, str(out / SPOTTING)):
-        folder = cue_folder(cue)
-        spottings.append(out.load(Spotting, f"{folder}/{SPOTTING}"))
-        placed.append(Placed(cue, out.load(Melody, f"{folder}/{MELODY}"),
-                             out.load(Assessment, f"{folder}/{ASSESSMENT}"),
-                             _scheme(out, f"{folder}/{SCHEME}"), out.load(Plan, f"{folder}/{PLAN}")))
+    for cue, score in zip(cues, scores, strict=True):
+        if cue.number not in schemes:
+            raise InputError(out / CUE_SCHEMES, f"has no scheme for cue {cue.number}")
+        scheme = validate_scheme(schemes[cue.number], f"{out / CUE_SCHEMES}: {cue.number}")
+        placed.append(Placed(cue, score.melody, score.assessment, scheme, _EMPTY))
+        spottings.append(score.spotting)
     return placed, spottings
 
 
-def _scheme(out: ScoreFolder, name: str) -> Scheme:
-    return validate_scheme(out.read_json(name, "Scheme"), str(out / name))
-
-
-def replan_cues(out: ScoreFolder, spotting: Spotting, config: Config, stage: StageReporter) -> Film:
-    """`render`: every cue re-planned from its own (perhaps edited) cues/<number>/scheme.json."""
-    placed, spottings = load_film(out, spotting)
+def replan_cues(out: ScoreFolder, spotting: Spotting, config: Config, stage: StageReporter,
+                placed: list[Placed] | None = None, spottings: list[Spotting] | None = None) -> Film:
+    """Every cue planned from its own (perhaps edited) scheme in cue_schemes.json, then merged."""
+    if placed is None or spottings is None:
+        placed, spottings = load_film(out, spotting)
     again = []
     for item, local in zip(placed, spottings, strict=True):
         _, plan = _arrange_plan(item.melody, local, config, stage, item.cue, scheme=item.scheme)
@@ -191,10 +193,12 @@ def cue_at(cues: Sequence[Cue], t0: float, t1: float, where: str | Path) -> int:
 
 
 def reroll_cue(out: ScoreFolder, spotting: Spotting, t0: float, t1: float, config: Config,
-               stage: StageReporter, *, seed: int | None = None) -> tuple[Film, int]:
+               stage: StageReporter, *, seed: int | None = None,
+               keep_scheme: bool = False) -> tuple[Film, int]:
     """The cue [t0, t1] falls in composed anew (the whole cue when the span covers it: its theme
-    developed again with a new seed; else the measures the span overlaps), then arranged and planned;
-    every other cue's plan is merged back untouched. Returns the film and the cue's index."""
+    developed again with a new seed; else the measures the span overlaps), arranged again unless
+    `keep_scheme` (a person's edited cue_schemes.json), and every cue planned; the other cues' notes
+    come out as they were. Returns the film and the cue's index."""
     placed, spottings = load_film(out, spotting)
     index = cue_at([p.cue for p in placed], t0, t1, out.path)
     item, local = placed[index], spottings[index]
@@ -202,16 +206,20 @@ def reroll_cue(out: ScoreFolder, spotting: Spotting, t0: float, t1: float, confi
     frame = 1.0 / spotting.fps if spotting.fps > 0 else 0.05
     whole = t0 <= item.cue.start + frame and t1 >= item.cue.end - frame
     with stage(f"compose {item.cue.number}") as progress:
-        if whole or not item.melody.notes:
-            melody = compose(local, config, seed=new_seed, progress=progress, theme=item.melody.theme)
+        if whole or not item.melody.notes:  # a short cue may come out as it was: the next seed then
+            for tried in range(_FRESH_TRIES):
+                melody = compose(local, config, seed=new_seed + tried, progress=progress,
+                                 theme=item.melody.theme)
+                if melody.notes != item.melody.notes:
+                    break
         else:
             melody = compose(local, config, seed=new_seed, melody=item.melody, progress=progress,
                              region=(max(0.0, t0 - item.cue.start), min(local.duration, t1 - item.cue.start)))
             melody.theme = item.melody.theme
     with stage(f"assess {item.cue.number}") as progress:
         assessment = assess(melody, local, config, progress=progress)
-    edited = out.edited(f"{cue_folder(item.cue)}/{SCHEME}")
-    scheme, plan = _arrange_plan(melody, local, config, stage, item.cue,
-                                 scheme=item.scheme if edited else None)
-    placed[index] = Placed(item.cue, melody, assessment, scheme, plan)
-    return merge(spotting, placed, spottings), index
+    if not keep_scheme:
+        with stage(f"arrange {item.cue.number}") as progress:
+            item = replace(item, scheme=arrange(melody, local, config, progress=progress))
+    placed[index] = replace(item, melody=melody, assessment=assessment)
+    return replan_cues(out, spotting, config, stage, placed, spottings), index

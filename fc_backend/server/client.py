@@ -374,7 +374,7 @@ def _plan_without_clip(plan: Path) -> Any:
 
 #: the results REAPER and later runs read, by the model type each one holds
 RESULT_KINDS = {"plan.json": "Plan", "scheme.json": "Scheme", "spotting.json": "Spotting",
-                "melody.json": "Melody"}
+                "melody.json": "Melody", "cue_scores.json": "CueScores", "cue_schemes.json": "CueSchemes"}
 
 
 def _check_results(staging: Path) -> None:

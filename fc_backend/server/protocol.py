@@ -51,7 +51,7 @@ NO_WORKER = "no_worker"
 KINDS = ("score", "reroll")
 #: the artifacts a reroll reads from OUT (the first three must be there) and uploads; all small JSON
 REROLL_REQUIRED = ("spotting.json", "melody.json", "plan.json")
-REROLL_JSON = (*REROLL_REQUIRED, "assessment.json", "scheme.json")
+REROLL_JSON = (*REROLL_REQUIRED, "assessment.json", "scheme.json", "cue_scores.json", "cue_schemes.json")
 #: cap on the JSON artifacts of one reroll, all together (the clip counts against the upload cap)
 MAX_REROLL_JSON = 64 << 20
 
