@@ -176,8 +176,13 @@ def test_missing_spots_and_misaligned_onsets_are_measured() -> None:
     scores = {c.key: c for c in assess(shifted, spotting).criteria}
     assert scores["spot_alignment"].score == 0.0
     assert "0 of 5" in scores["spot_alignment"].reason
-    neutral = {c.key: c.score for c in assess(melody).criteria}
-    assert neutral["spot_alignment"] == 0.5 and neutral["emotion_match"] == 0.5
+    alone = assess(melody)
+    neutral = {c.key: c.score for c in alone.criteria}
+    # without a spotting the picture criteria give no free points: they score 0 and the pass mark is
+    # the same share of the 16 musical criteria
+    assert neutral["spot_alignment"] == neutral["emotion_match"] == neutral["dynamic_development"] == 0.0
+    assert alone.threshold == pytest.approx(Config().pass_threshold * 16 / 19, abs=1e-3)
+    assert assess(melody, spotting).threshold == Config().pass_threshold
 
 
 # ------------------------------------------------------------------ real tunes from the music21 corpus
@@ -276,7 +281,8 @@ def test_assess_command_rejects_bad_files_in_one_line(tmp_path: Path, capsys: py
 # ------------------------------------------------------------------- nonsense must earn no pass
 
 def test_scales_and_whole_notes_fail_review() -> None:
-    """A C-major scale, the chromatic scale and four whole notes C-F-G-C are not tunes."""
+    """A C-major scale, the chromatic scale, four whole notes C-F-G-C, one note repeated, an arpeggio
+    going round and a random walk by steps are not tunes."""
     from fc_backend.eval.reference import nonsense
 
     for name, melody in nonsense().items():
@@ -293,6 +299,53 @@ def test_human_tunes_pass_and_random_notes_in_their_key_mostly_fail() -> None:
     passed = np.mean([assess(m).passed for m in humans])
     fakes = np.mean([assess(random_in_key(m, 900 + i)).passed for i, m in enumerate(humans)])
     assert passed >= 0.8 and fakes <= 0.3, (passed, fakes)
+
+
+def _dev_tune(name: str = "airdsAirs/book1.abc X:0084") -> Melody:
+    from fc_backend.eval.reference import corpus_tunes
+
+    text = dict(corpus_tunes("dev"))[name]
+    return read_abc(text, source=name, strict=False)
+
+
+def test_a_known_dev_tune_passes_and_random_notes_in_its_key_fail() -> None:
+    """A fiddle tune of the dev split (with an upbeat) passes; random notes in its key from a fixed
+    seed fail, and so do its own notes in a random order and its values shuffled (seed 19)."""
+    from fc_backend.eval.reference import pitch_scrambled, random_in_key, rhythm_shuffled
+
+    tune = _dev_tune()
+    real = assess(tune)
+    assert real.passed, [(c.key, c.score) for c in real.criteria]
+    for fake in (random_in_key(tune, 19), pitch_scrambled(tune, 19), rhythm_shuffled(tune, 19)):
+        result = assess(fake)
+        assert not result.passed and result.total < real.total - 2, result.total
+
+
+def test_the_metre_and_the_line_are_judged_on_small_fixed_inputs() -> None:
+    """Shuffled note values syncopate and put short notes on strong beats (rhythmic clarity, beat
+    consistency); the same notes in a random order zigzag, leap, and leave non-chord tones unresolved
+    (contour, interval smoothness, chord-tone support)."""
+    from fc_backend.eval.reference import pitch_scrambled, rhythm_shuffled
+
+    tune = tune_melody("ode_to_joy")
+    real = {c.key: c.score for c in assess(tune).criteria}
+    shuffled = {c.key: c.score for c in assess(rhythm_shuffled(tune, 3)).criteria}
+    for key in ("rhythmic_clarity", "beat_consistency"):
+        assert real[key] >= 0.8 and shuffled[key] <= real[key] - 0.3, (key, real[key], shuffled[key])
+    tune = _dev_tune()  # a fiddle tune's leaps and range: its scramble is no longer stepwise by chance
+    real = {c.key: c.score for c in assess(tune).criteria}
+    scrambled = {c.key: c.score for c in assess(pitch_scrambled(tune, 3)).criteria}
+    for key in ("contour", "interval_smoothness", "chord_tone_support"):
+        assert real[key] >= 0.8 and scrambled[key] <= real[key] - 0.3, (key, real[key], scrambled[key])
+
+
+def test_an_abc_upbeat_comes_before_the_first_bar_line() -> None:
+    """An upbeat of one quarter in 3/4: the first downbeat (bar 2) is the note after it."""
+    tune = read_abc("X:1\nM:3/4\nL:1/4\nK:C\nG|c2 e|d2 B|c3|]\n")
+    tm = tune.tempo_map
+    assert [round(tm.beat_at(n.start), 3) for n in tune.notes][:3] == [2.0, 3.0, 5.0]
+    plain = read_abc("X:1\nM:3/4\nL:1/4\nK:C\nc2 e|d2 B|c3|]\n")
+    assert round(plain.tempo_map.beat_at(plain.notes[0].start), 3) == 0.0
 
 
 def test_a_failed_best_melody_is_said_in_one_line_naming_the_weakest_criteria(

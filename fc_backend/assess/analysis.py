@@ -93,6 +93,22 @@ class Analysis:
                 return chord
         return None
 
+    def metric_weight(self, beat: float) -> int:
+        """How strong a position of the bar is: 4 downbeat, 3 mid-bar (an even number of pulses),
+        2 another pulse, 1 half a pulse, 0 anything finer (the metric grid a listener infers)."""
+        pos = beat % self.per
+        pulses = round(self.per / self.pulse)
+
+        def on(step: float, at: float = 0.0) -> bool:
+            phase = (pos - at) / step
+            return abs(phase - round(phase)) * step <= 1e-3
+
+        if on(self.per):
+            return 4
+        if pulses % 2 == 0 and on(self.per, self.per / 2):
+            return 3
+        return 2 if on(self.pulse) else 1 if on(self.pulse / 2) else 0
+
     def strong_beats(self) -> list[float]:
         """Downbeats, and the middle of measures with an even number of pulses."""
         pulses = round(self.per / self.pulse)

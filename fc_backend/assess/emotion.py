@@ -42,7 +42,8 @@ def emotion_match(a: Analysis) -> Criterion:
     """Mode family, mean tempo and duration-weighted mean pitch against the emotion's profile."""
     emotion = a.spotting.emotion if a.spotting else None
     if emotion is None:
-        return criterion("emotion_match", REVIEWER, 0.5, "no spotting given: 0 emotions to match")
+        return criterion("emotion_match", REVIEWER, 0.0,
+                         "no spotting given: not judged (left out of the pass mark)")
     if emotion not in PROFILES:
         return criterion("emotion_match", REVIEWER, 0.5, f"emotion {emotion!r} has no profile: 0 to match")
     family, (lo_bpm, hi_bpm), (lo_pitch, hi_pitch) = PROFILES[emotion]
@@ -62,9 +63,12 @@ def emotion_match(a: Analysis) -> Criterion:
 def dynamic_development(a: Analysis) -> Criterion:
     """Correlation of each shot's note density and register with its motion speed."""
     s = a.spotting
-    if s is None or len(s.shots) < 2:
+    if s is None:
+        return criterion("dynamic_development", REVIEWER, 0.0,
+                         "no spotting given: not judged (left out of the pass mark)")
+    if len(s.shots) < 2:
         return criterion("dynamic_development", REVIEWER, 0.5,
-                         "one shot or no spotting: no development to follow")
+                         "one shot: no development to follow")
     onsets = np.array([n.start for n in a.melody.notes])
     pitches = np.array([n.pitch for n in a.melody.notes])
     rows = []

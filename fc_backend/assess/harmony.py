@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+import numpy as np
+
 from ..model import Criterion
 from ..theory import NAMES
 from .analysis import Analysis, HeldChord
@@ -40,19 +42,29 @@ def _source(a: Analysis) -> str:
 
 
 def chord_tone_support(a: Analysis) -> Criterion:
-    """Share of strong beats whose sounding melody note is a tone of the chord there."""
-    hits = total = 0
-    for beat in a.strong_beats():
-        i, chord = a.sounding(beat), a.chord_at(beat)
-        if i is None or chord is None:
+    """The harmony carries the tune: notes outside the measure's chord are embellishments, a passing
+    or neighbour note on a weak beat reached or left by step, or an appoggiatura resolving by step.
+
+    Human tunes (dev split): 88 % of their non-chord tones are (10th percentile 69 %); the same notes
+    in a random order 57 %, random notes in the key 50 %.
+    """
+    outside = handled = 0
+    for i, pitch in enumerate(a.pitches):
+        chord = a.chord_at(float(a.starts[i]))
+        if chord is None or int(pitch) % 12 in chord.tones:
             continue
-        total += 1
-        hits += int(a.pitches[i]) % 12 in chord.tones
-    if total == 0:
-        return criterion("chord_tone_support", REVIEWER, 0.0, "no strong beat has both a note and a chord")
-    share = hits / total
-    return criterion("chord_tone_support", REVIEWER, ramp(share, 0.35, 0.85),
-                     f"{hits} of {total} strong-beat notes ({share:.0%}) are chord tones of {_source(a)}")
+        outside += 1
+        into = i > 0 and abs(int(pitch) - int(a.pitches[i - 1])) <= 2
+        out = i + 1 < len(a.pitches) and abs(int(a.pitches[i + 1]) - int(pitch)) <= 2
+        weak = a.metric_weight(float(a.starts[i])) < 3
+        handled += (weak and (into or out)) or (into and out) or (not weak and out)
+    if outside == 0:
+        return criterion("chord_tone_support", REVIEWER, 1.0,
+                         f"every note is a tone of {_source(a)}")
+    share = handled / outside
+    return criterion("chord_tone_support", REVIEWER, ramp(share, 0.55, 0.85),
+                     f"{handled} of {outside} notes outside {_source(a)} ({share:.0%}) are passing, "
+                     "neighbour or appoggiatura notes moving by step")
 
 
 def progression_coherence(a: Analysis, changes: list[HeldChord]) -> Criterion:
@@ -74,17 +86,20 @@ def progression_coherence(a: Analysis, changes: list[HeldChord]) -> Criterion:
 
 
 def harmonic_variety(a: Analysis, changes: list[HeldChord]) -> Criterion:
-    """Several distinct chords, changing about once or twice a measure (not one chord, not busy)."""
+    """More than one chord (a tune implies at least tonic and dominant), changing at most twice a measure."""
     distinct = len({(c.root, c.quality) for c in a.chords})
     per_measure = len(changes) / max(1, a.measures)
-    variety = {1: 0.2, 2: 0.6}.get(distinct, 1.0)
+    variety = 0.2 if distinct == 1 else 1.0  # tonic and dominant suffice: more chords is not better
     busy = 1.0 if per_measure <= 2.0 else ramp(per_measure, 4.0, 2.0)
     return criterion("harmonic_variety", REVIEWER, min(variety, busy),
                      f"{distinct} distinct chords, {per_measure:.2f} chord changes per measure")
 
 
 def cadences(a: Analysis) -> Criterion:
-    """The final chord is the tonic (best after its dominant) under a chord tone; 4-measure ends on I or V."""
+    """The final chord is the tonic (best after its dominant) under a chord tone reached by step or
+    from the dominant, and the last note is
+    held (human tunes end on their longest note; shuffled note values rarely do); 4-measure ends on
+    I or V."""
     if not a.chords:
         return criterion("cadences", REVIEWER, 0.0, "no chords")
     tonic, dominant = a.tonic % 12, (a.tonic + 7) % 12
@@ -97,11 +112,19 @@ def cadences(a: Analysis) -> Criterion:
     last_note = int(a.pitches[-1]) % 12
     if last_note not in changes[-1].tones:
         final_score *= 0.5  # the harmony resolves but the melody does not
+    approach = int(a.pitches[-1]) - int(a.pitches[-2]) if len(a.pitches) > 1 else 99
+    if not (abs(approach) <= 2 or (int(a.pitches[-2]) - a.tonic) % 12 == 7):
+        final_score *= 0.5  # a cadence arrives by step (2-1, 7-1) or from the dominant, not by a leap
+    # the tune comes to rest: its last note is held at least twice its usual value and as long as any
+    durations = a.durations
+    held = len(durations) > 1 and (
+        (durations[-1] >= 2 * float(np.median(durations[:-1])) - 1e-6)
+        + (durations[-1] >= float(durations[:-1].max()) - 1e-6)) / 2
     ends = [m * a.per - 1e-3 for m in range(4, a.measures, 4)]
-    held = [a.chord_at(b) for b in ends]
-    resolved = [c is not None and c.root in (tonic, dominant) for c in held]
+    at_ends = [a.chord_at(b) for b in ends]
+    resolved = [c is not None and c.root in (tonic, dominant) for c in at_ends]
     share = sum(resolved) / len(resolved) if resolved else final_score
     names = f"final chord {NAMES[final]}" + (f" after {NAMES[before]}" if before is not None else "")
-    names += f" under melody note {NAMES[last_note]}"
-    return criterion("cadences", REVIEWER, 0.6 * final_score + 0.4 * share,
+    names += f" under melody note {NAMES[last_note]}, held {durations[-1]:g} beats"
+    return criterion("cadences", REVIEWER, 0.45 * final_score + 0.3 * float(held) + 0.25 * share,
                      f"{names}; {sum(resolved)} of {len(resolved)} four-measure ends on I or V")

@@ -22,7 +22,7 @@ def key_clarity(a: Analysis) -> Criterion:
     """Krumhansl-Kessler correlation of the duration-weighted pitch-class histogram with the key."""
     r = key_correlation(a.histogram(), a.key)
     source = "declared" if a.key_declared else "estimated"
-    return criterion("key_clarity", REVIEWER, ramp(r, 0.2, 0.75),
+    return criterion("key_clarity", REVIEWER, ramp(r, 0.2, 0.6),
                      f"pitch-class profile correlates r={r:.2f} with the {source} key {a.key_name}")
 
 
@@ -47,7 +47,7 @@ def tonal_stability(a: Analysis) -> Criterion:
         return criterion("tonal_stability", REVIEWER, 0.5,
                          "too few pitches per window to judge key stability")
     share = stable / total
-    return criterion("tonal_stability", REVIEWER, ramp(share, 0.2, 0.85),
+    return criterion("tonal_stability", REVIEWER, ramp(share, 0.1, 0.4),
                      f"{stable} of {total} {width}-measure windows ({share:.0%}) stay in {a.key_name}")
 
 

@@ -29,28 +29,48 @@ def _on_grid(beats: np.ndarray, step: float, tolerance: float = 0.04) -> np.ndar
 
 
 def rhythmic_clarity(a: Analysis) -> Criterion:
-    """Onsets on the beat grid: every onset on the sixteenth or eighth-triplet grid (human tunes: all)."""
+    """Onsets on the beat grid, and a metre the notes confirm: few notes start on a weak position
+    and hold through a stronger one (a syncopation) or across the bar line.
+
+    Human tunes (dev split, upbeats read before bar 1): every onset on the grid; 3 % of their notes
+    syncopate or cross a bar line (90 % under 9 %); the same notes with their values shuffled 39 %,
+    random notes in the key 58 %.
+    """
     grid = _on_grid(a.starts, 0.25) | _on_grid(a.starts, 1 / 3)
-    eighth = _on_grid(a.starts, 0.5) | _on_grid(a.starts, 1 / 3)
     share = float(grid.mean())
-    return criterion("rhythmic_clarity", REVIEWER, ramp(share, 0.85, 0.99),
-                     f"{share:.0%} of onsets on the sixteenth/triplet grid of the tempo map "
-                     f"({eighth.mean():.0%} on the eighth grid)")
+    against = 0
+    for start, end in zip(a.starts, a.ends, strict=True):
+        weight = a.metric_weight(float(start))
+        nxt = (math.floor(start / a.pulse + 1e-6) + 1) * a.pulse
+        syncopated = nxt < end - 1e-3 and a.metric_weight(nxt) > weight
+        across = math.floor(start / a.per + 1e-6) < math.floor(end / a.per - 1e-6)
+        against += syncopated or across
+    metre = against / len(a.starts)
+    score = min(ramp(share, 0.85, 0.99), ramp(metre, 0.3, 0.08))
+    return criterion("rhythmic_clarity", REVIEWER, score,
+                     f"{share:.0%} of onsets on the sixteenth/triplet grid of the tempo map; {metre:.0%} "
+                     "of notes syncopate or cross a bar line")
 
 
 def beat_consistency(a: Analysis) -> Criterion:
-    """A felt pulse: the share of beats on which a note starts (human tunes: 45-96 %, whole notes
-    25 %); a long dead spot costs extra."""
+    """A felt pulse: notes start on most beats (human tunes: 45-96 %, whole notes 25 %), longer notes
+    start on stronger beats (duration correlates with the onset's metric weight: human tunes r=0.54,
+    90 % above 0.34; shuffled note values or random rhythms about 0), and no long dead spot."""
     last = int(math.floor(a.ends.max() - 1e-6))
     beats = np.arange(0, last + 1, dtype=float)
     struck = np.array([bool(np.any(np.abs(a.starts - b) <= ONSET_SLACK)) for b in beats])
     gaps = np.concatenate([[a.starts[0]], a.starts[1:] - a.ends[:-1]]) if len(a.starts) else np.array([0.0])
     longest = float(gaps.max())
     share = float(struck.mean())
+    weights = np.array([a.metric_weight(float(s)) for s in a.starts], dtype=float)
+    durations = a.durations
+    r = (float(np.corrcoef(durations, weights)[0, 1])
+         if len(durations) > 2 and np.ptp(durations) > 0 and np.ptp(weights) > 0 else 0.0)
     penalty = 0.1 * max(0.0, longest - 2.0)
-    return criterion("beat_consistency", REVIEWER, ramp(share, 0.3, 0.55) - penalty,
-                     f"a note starts on {struck.sum()} of {len(beats)} beats ({share:.0%}); "
-                     f"longest silence {longest:.1f} beats")
+    score = 0.5 * ramp(share, 0.3, 0.55) + 0.5 * ramp(r, 0.0, 0.35) - penalty
+    return criterion("beat_consistency", REVIEWER, score,
+                     f"a note starts on {struck.sum()} of {len(beats)} beats ({share:.0%}); note length "
+                     f"follows metric weight r={r:.2f}; longest silence {longest:.1f} beats")
 
 
 def rhythmic_variety(a: Analysis) -> Criterion:
@@ -69,8 +89,8 @@ def spot_alignment(a: Analysis) -> Criterion:
     hits mark a spot that falls between grid positions)."""
     s = a.spotting
     if s is None:
-        return criterion("spot_alignment", REVIEWER, 0.5,
-                         "no spotting given: alignment to the picture is unknown")
+        return criterion("spot_alignment", REVIEWER, 0.0,
+                         "no spotting given: not judged (left out of the pass mark)")
     spots = sorted(set(s.cuts) | {r.time for r in s.rhythm_spots if r.strength >= STRONG_SPOT})
     spots = [t for t in spots if 0.0 <= t < s.duration]
     if not spots:

@@ -115,15 +115,26 @@ def random_in_key(melody: Melody, seed: int) -> Melody:
 
 
 def nonsense() -> dict[str, Melody]:
-    """What must never pass review: a C-major scale, the chromatic scale, whole notes C-F-G-C."""
+    """What must never pass review: a C-major scale, the chromatic scale, whole notes C-F-G-C, one
+    note repeated, an arpeggio going round, and a random walk by steps of C major in random values."""
     tm = TempoMap.constant(120)
     c = Key(0, "major")
 
-    def line(pitches: list[int], beats: float) -> Melody:
-        notes = [Note(p, tm.time_at(i * beats), tm.time_at((i + 1) * beats)) for i, p in enumerate(pitches)]
+    def line(pitches: list[int], beats: float | list[float]) -> Melody:
+        values = beats if isinstance(beats, list) else [beats] * len(pitches)
+        starts = [sum(values[:i]) for i in range(len(values) + 1)]
+        notes = [Note(p, tm.time_at(starts[i]), tm.time_at(starts[i + 1])) for i, p in enumerate(pitches)]
         return Melody(notes, c, tm)
 
     up = [60, 62, 64, 65, 67, 69, 71, 72]
+    rng = random.Random(19)
+    scale = [p for p in range(55, 80) if p % 12 in c.scale_pitch_classes()]
+    walk = [scale.index(60)]
+    for _ in range(31):
+        walk.append(min(len(scale) - 1, max(0, walk[-1] + rng.choice((-2, -1, 1, 2)))))
     return {"C-major scale": line(up + up[-2::-1], 1.0),
             "chromatic scale": line(list(range(60, 73)) + list(range(71, 59, -1)), 1.0),
-            "whole notes C-F-G-C": line([60, 65, 67, 60], 4.0)}
+            "whole notes C-F-G-C": line([60, 65, 67, 60], 4.0),
+            "one note repeated": line([60] * 16, 1.0),
+            "arpeggio loop": line([60, 64, 67, 72, 67, 64] * 4, 1.0),
+            "random walk": line([scale[i] for i in walk], [rng.choice((0.5, 1.0, 1.5, 2.0)) for _ in walk])}

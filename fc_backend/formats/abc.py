@@ -16,7 +16,7 @@ from pathlib import Path
 import mido
 
 from ..errors import InputError
-from ..model import Melody, Note
+from ..model import Melody, Note, TempoMap
 from ..theory import Key, parse_key
 from ..tools import require
 from .midi import PPQ, MidiPart, key_signature, read_midi, write_midi
@@ -140,23 +140,54 @@ def read_abc(text: str, *, source: str | Path = "ABC", strict: bool = True) -> M
     tune = text if number else "X:1\n" + text
     # directives right after the K: line silence guitar chords and drones: the melody is the tune
     tune = re.sub(r"^(K:.*)$", r"\1\n%%MIDI gchordoff\n%%MIDI droneoff", tune, count=1, flags=re.MULTILINE)
-    abc2midi = require("abc2midi")
     with tempfile.TemporaryDirectory(prefix="fc-abc-") as tmp:
-        src, out = Path(tmp) / "melody.abc", Path(tmp) / "melody.mid"
-        src.write_text(tune, encoding="utf-8")
-        done = subprocess.run([abc2midi, str(src), number[1] if number else "1", "-o", str(out), "-silent"],
-                              capture_output=True, text=True, check=False, timeout=60)
-        errors = [line.strip() for line in (done.stdout + done.stderr).splitlines() if "Error" in line]
-        if (errors and strict) or not out.is_file():
+        notes, tempo_map, errors = _abc2midi(tune, number[1] if number else "1", Path(tmp))
+        if (errors and strict) or notes is None:
             raise InputError(source, f"abc2midi: {errors[0] if errors else 'no tune (X: field) found'}")
-        parts, tempo_map = read_midi(out)
-        late = 1.0 / mido.MidiFile(str(out)).ticks_per_beat  # abc2midi starts every note one tick late
-    notes = sorted((n for part in parts if not part.is_drum for n in part.notes),
-                   key=lambda n: (n.start, -n.pitch))
-    notes = [Note(n.pitch, tempo_map.time_at(max(0.0, tempo_map.beat_at(n.start) - late)), n.end, n.velocity)
-             for n in notes]
+        first_bar = _first_bar(tune)
+        heard = _abc2midi(first_bar, number[1] if number else "1", Path(tmp))[0] if first_bar else None
+    if heard and len(heard) < len(notes):  # an upbeat: the first bar line falls after it
+        upbeat = tempo_map.beat_at(notes[len(heard)].start)
+        per = tempo_map.beats_per_measure
+        if 1e-3 < upbeat < per - 1e-3:  # abc2midi starts the tune on the upbeat: put it before bar 2
+            notes = [Note(n.pitch, tempo_map.time_at(tempo_map.beat_at(n.start) + per - upbeat),
+                          tempo_map.time_at(tempo_map.beat_at(n.end) + per - upbeat), n.velocity)
+                     for n in notes]
     title = re.search(r"^T:\s*(.*)$", text, flags=re.MULTILINE)
     return Melody(notes, abc_key(key_field[1]), tempo_map, description=title[1].strip() if title else "")
+
+
+def _abc2midi(tune: str, number: str, tmp: Path) -> tuple[list[Note] | None, TempoMap, list[str]]:
+    """abc2midi's notes of `tune` (None when it wrote nothing), its tempo map and its error lines."""
+    src, out = tmp / "melody.abc", tmp / "melody.mid"
+    out.unlink(missing_ok=True)
+    src.write_text(tune, encoding="utf-8")
+    done = subprocess.run([require("abc2midi"), str(src), number, "-o", str(out), "-silent"],
+                          capture_output=True, text=True, check=False, timeout=60)
+    errors = [line.strip() for line in (done.stdout + done.stderr).splitlines() if "Error" in line]
+    if not out.is_file():
+        return None, TempoMap.constant(120), errors
+    parts, tempo_map = read_midi(out)
+    late = 1.0 / mido.MidiFile(str(out)).ticks_per_beat  # abc2midi starts every note one tick late
+    notes = sorted((n for part in parts if not part.is_drum for n in part.notes),
+                   key=lambda n: (n.start, -n.pitch))
+    return ([Note(n.pitch, tempo_map.time_at(max(0.0, tempo_map.beat_at(n.start) - late)), n.end, n.velocity)
+             for n in notes], tempo_map, errors)
+
+
+def _first_bar(tune: str) -> str | None:
+    """The tune cut after its first bar line (its header kept), to hear how long an upbeat is; None
+    when the body has no bar line."""
+    head, found, body = tune.partition("\n%%MIDI droneoff\n")
+    if not found:
+        return None
+    lines = [line.split("%", 1)[0] for line in body.splitlines()
+             if line.strip() and not re.match(r"^[A-Za-z]:", line)]
+    music = " ".join(lines).lstrip(" |:[]")
+    cut = re.search(r"\||::", music)
+    if cut is None or not music[:cut.start()].strip():
+        return None
+    return f"{head}{found}{music[:cut.start()]}|]\n"
 
 
 def abc_key(field: str) -> Key | None:
