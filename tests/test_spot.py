@@ -106,7 +106,7 @@ def test_attributes_use_the_vocabulary_only(spotting):
             assert value is None or value in VOCABULARY[name], (name, value)
         assert shot.attributes.brightness and shot.attributes.hue and shot.attributes.emotion
         assert shot.attributes.view_scale
-        assert shot.attributes.setting is None and shot.attributes.theme is None
+        assert shot.attributes.setting is None  # test patterns: no sky, grass or water to claim one by
     assert spotting.emotion in VOCABULARY["emotion"]
     weights: dict[str, float] = {}
     for shot in spotting.shots:

@@ -11,6 +11,7 @@ import random
 from ..model import SchemeTrack
 from ..schemes import Instrument
 from .analyze import CueAnalysis
+from .picture import picture_colours
 
 #: emotion -> role -> candidate instrument keys, best first
 PALETTES: dict[str, dict[str, list[str]]] = {
@@ -53,14 +54,17 @@ def choose_instruments(tracks: list[SchemeTrack], analysis: CueAnalysis,
                        library: dict[str, Instrument], *, seed: int = 0) -> None:
     """Fill in each track's instrument, display name, transpose and articulation, in place.
 
-    Seed 0 takes each role's first fitting candidate of the emotion's palette; another seed may take
-    any fitting candidate of the palette, so re-rolls of one clip get other colours.
+    Seed 0 takes each role's first fitting candidate: what the picture's setting, theme and behaviour
+    ask for (picture.py), then the emotion's palette; another seed may take any fitting candidate of
+    those, so re-rolls of one clip get other colours.
     """
     palette = PALETTES.get(analysis.emotion, PALETTES["calm"])
     rng = random.Random(seed)
     used: set[str] = set()
     for track in tracks:
-        preferred = DOUBLING if track.role == "doubling" else palette.get(track.role, [])
+        colours = picture_colours(track.role, analysis.attributes)
+        preferred = DOUBLING if track.role == "doubling" else [
+            *colours, *(k for k in palette.get(track.role, []) if k not in colours)]
         candidates = [k for k in preferred + FALLBACK if k in library and k not in used]
         if track.role != "percussion":
             candidates = [k for k in candidates if not library[k].is_drum]

@@ -1,15 +1,15 @@
 """Visual attributes of paper table 6 from image statistics of a few frames per shot.
 
 Brightness, hue and shot scale are measured; emotion is read off a valence (light, warm colour) /
-arousal (motion) plane, after Russell's circumplex. Setting, behaviour and theme need semantics
-(a vision LLM) and stay unknown here.
+arousal (motion) plane, after Russell's circumplex. Setting, behaviour and theme are claimed only where
+colour, texture and motion support them (shot_labels.py); the rest needs semantics (a vision LLM).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from ..model import VisualAttributes
+from .shot_labels import Regions, behaviour_label, mean_regions, regions, setting_label, theme_label
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class FrameStats:
     saturated: float  # fraction of pixels with a definite colour
     edges: float  # fraction of Canny edge pixels
     face: float | None  # largest face height / frame height; None when not looked for
+    regions: Regions = field(default_factory=Regions)  # sky, green and texture by region (setting)
 
 
 #: where the frontal-face cascade may be: OpenCV's wheel (4.x), Debian's opencv-data
@@ -154,8 +156,10 @@ def frame_stats(index: int, small_bgr: np.ndarray, face_source: np.ndarray | Non
         side = max(24, int(MIN_FACE * h))
         found = cascade.detectMultiScale(face_gray, scaleFactor=1.2, minNeighbors=5, minSize=(side, side))
         face = max((float(fh) / h for (_x, _y, _w, fh) in found), default=0.0)
+    edges = cv2.Canny(gray, 80, 160)
     return FrameStats(index=index, luma=float(gray.mean()), hues=hues, saturated=float(mask.mean()),
-                      edges=float(np.count_nonzero(cv2.Canny(gray, 80, 160))) / gray.size, face=face)
+                      edges=float(np.count_nonzero(edges)) / gray.size, face=face,
+                      regions=regions(hsv, edges))
 
 
 def brightness_label(luma: float) -> str:
@@ -192,8 +196,9 @@ def emotion_label(valence: float, arousal: float) -> str:
     return min(EMOTION_PLANE, key=lambda e: math.dist(EMOTION_PLANE[e], (valence, arousal)))
 
 
-def shot_attributes(samples: list[FrameStats], speed: float) -> VisualAttributes:
-    """Attributes of one shot from its sampled frames and its motion speed."""
+def shot_attributes(samples: list[FrameStats], speed: float, variation: float = 0.0) -> VisualAttributes:
+    """Attributes of one shot from its sampled frames, its motion speed and how much that varies
+    (the flow samples' coefficient of variation)."""
     if not samples:
         return VisualAttributes()
     luma = float(np.mean([s.luma for s in samples]))
@@ -202,6 +207,10 @@ def shot_attributes(samples: list[FrameStats], speed: float) -> VisualAttributes
     edges = float(np.mean([s.edges for s in samples]))
     faces = [s.face for s in samples if s.face is not None]
     face = max(faces) if faces else None
-    return VisualAttributes(brightness=brightness_label(luma), hue=hue_label(hues, saturated),
-                            view_scale=view_scale_label(face, edges),
-                            emotion=emotion_label(*valence_arousal(luma, hues, saturated, speed)))
+    brightness = brightness_label(luma)
+    emotion = emotion_label(*valence_arousal(luma, hues, saturated, speed))
+    setting = setting_label(mean_regions([s.regions for s in samples]))
+    behaviour = behaviour_label(speed, variation)
+    return VisualAttributes(setting=setting, brightness=brightness, hue=hue_label(hues, saturated),
+                            behaviour=behaviour, view_scale=view_scale_label(face, edges), emotion=emotion,
+                            theme=theme_label(setting, emotion, brightness, behaviour))

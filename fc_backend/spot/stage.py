@@ -19,6 +19,7 @@ from .clock import clip_timecode
 from .edits import fit_spots, load_spots
 from .motion import FlowTracker, shot_motion
 from .rhythm import rhythm_spots as detected_spots
+from .shot_labels import motion_variation
 from .shots import DETECT_WIDTH, CutDetector, downscale, shot_bounds
 from .stills import StillPicker, save_stills
 from .tempo import base_tempo, cut_errors, fit_tempo
@@ -73,7 +74,8 @@ def spot(video: str | Path, config: Config | None = None, *, progress: Progress 
     shots = []
     for number, (start, end) in enumerate(bounds):
         speed, saliency = shot_motion(curve, start, end)
-        attributes = shot_attributes(_samples(seen.stats, times, start, end), speed)
+        variation = motion_variation(curve.times, curve.values, start, end)
+        attributes = shot_attributes(_samples(seen.stats, times, start, end), speed, variation)
         if vision is not None and seen.frames is not None:
             first, last = np.searchsorted(times, [start, end], side="left")
             attributes = vision.label(seen.frames.between(int(first), int(last)), attributes,

@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 FRAMES_PER_SHOT = 3
 FRAME_WIDTH = 512
 JPEG_QUALITY = 80
-#: attributes pixels can measure: where the model says null, the offline estimate is kept
-MEASURED = ("brightness", "hue", "view_scale", "emotion")
+#: attributes pixels and flow can measure: where the model says null, the offline estimate is kept
+MEASURED = ("brightness", "hue", "view_scale", "emotion", "behaviour")
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
