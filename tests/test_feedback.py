@@ -27,6 +27,26 @@ def test_spot_says_why_a_cut_is_off_the_beat(tmp_path: Path) -> None:
         assert float(line.split(" frames off")[0].split()[-1]) != 0.0
 
 
+def test_spot_says_where_the_tempo_jumps_to_hit_a_cut(capsys) -> None:  # noqa: ANN001
+    """Cuts 2.162 s and 2.0225 s apart at 100 bpm: only 111 then 89 bpm put both on beats, a 20 % jump
+    at the first cut; its line says so, and no other line does."""
+    import dataclasses
+
+    from fc_backend.cli import _print_spotting
+    from fc_backend.spot.tempo import cut_errors, fit_tempo
+    from tests.test_arrange import make_spotting
+
+    spotting = make_spotting("calm", [2.162, 2.0225, 3.0], [0.01, 0.01, 0.01])
+    tempo_map = fit_tempo(spotting.cuts, 100.0)
+    errors = cut_errors(tempo_map, spotting.cuts)
+    spotting = dataclasses.replace(spotting, tempo_map=tempo_map, cut_errors=errors)
+    _print_spotting(Path("clip.mp4"), spotting)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.split()[:1] == ["cut"]]
+    assert len(lines) == 2
+    assert "tempo jumps 20% here" in lines[0] and "within 10%" in lines[0] and "off the beat" not in lines[0]
+    assert "tempo jumps" not in lines[1] and "off the beat" not in lines[1]
+
+
 def test_a_single_shot_clip_reads_one_shot_and_has_no_empty_cut_table(tmp_path: Path) -> None:
     clip = tmp_path / "one_shot.mp4"
     make_clip(clip, [96], fps=24, size=(160, 90))

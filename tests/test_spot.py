@@ -19,7 +19,7 @@ from fc_backend.model import VOCABULARY, Spotting, TempoMap
 from fc_backend.spot import spot
 from fc_backend.spot.attributes import active_area
 from fc_backend.spot.motion import FlowTracker, shot_motion
-from fc_backend.spot.tempo import cut_errors, fit_tempo
+from fc_backend.spot.tempo import STEP_LIMIT, base_tempo, cut_errors, fit_tempo, tempo_steps
 from fc_backend.tools import require
 from tests.fake_llm import fake_llm
 
@@ -138,11 +138,17 @@ def _reachable(cuts: list[float], bpm: float, tolerance: float = 0.12) -> list[b
     return out
 
 
+def _base_bpm(spotting: Spotting) -> float:
+    """The scene's tempo the fit started from: the emotion's range, placed by the clip's motion."""
+    speed = sum(s.motion_speed * s.duration for s in spotting.shots) / spotting.duration
+    return base_tempo(spotting.emotion, speed)[0]
+
+
 def test_cuts_land_on_beats_when_the_fit_accepts_them(spotting):
     cuts = spotting.cuts
     assert len(spotting.cut_errors) == len(cuts)
     tempo_map = spotting.tempo_map
-    base = tempo_map.changes[-1].bpm
+    base = _base_bpm(spotting)
     beats = tempo_map.beat_times(spotting.duration)
     for cut, error, reachable in zip(cuts, spotting.cut_errors, _reachable(cuts, base), strict=True):
         nearest = min(beats, key=lambda b: abs(b - cut))
@@ -179,6 +185,30 @@ def test_fit_looks_ahead_to_put_a_later_cut_on_a_bar_line():
     assert tempo_map.beat_at(7.6) == pytest.approx(9.0)
     assert tempo_map.beat_at(13.08) == pytest.approx(16.0)
     assert all(abs(c.bpm - 80.0) <= 0.12 * 80.0 + 1e-9 for c in tempo_map.changes)
+
+
+def test_the_tempo_steps_at_most_ten_percent_at_a_cut_where_the_cuts_allow():
+    """At 100 bpm (88-112 within the tolerance) 2.162 s holds 4 beats only at 111 bpm; the next
+    2.697 s holds 4 beats at 89 bpm (a bar line, nearer 100) or 5 at 111.2 bpm. The bar line would be a
+    20 % jump: the fit takes 5 beats and the tempo holds."""
+    cuts = [2.162, 2.162 + 2.697]
+    tempo_map = fit_tempo(cuts, 100.0)
+    assert cut_errors(tempo_map, cuts) == pytest.approx([0.0, 0.0], abs=1e-9)
+    assert tempo_map.beat_at(cuts[1]) == pytest.approx(9.0)
+    assert max(size for _, size in tempo_steps(tempo_map)) <= STEP_LIMIT + 1e-9
+    # after the last cut the tempo heads back to the scene's, by no more than the limit
+    assert tempo_map.changes[-1].bpm == pytest.approx(111.23 * (1 - STEP_LIMIT), abs=0.01)
+
+
+def test_a_cut_only_a_jump_reaches_still_lands_on_a_beat():
+    """2.0225 s after a 111 bpm span holds 3 beats only at 89 bpm: the cut is hit, the tempo jumps at
+    the cut before it."""
+    cuts = [2.162, 2.162 + 2.0225]
+    tempo_map = fit_tempo(cuts, 100.0)
+    assert cut_errors(tempo_map, cuts) == pytest.approx([0.0, 0.0], abs=1e-9)
+    jumps = [(time, size) for time, size in tempo_steps(tempo_map) if size > STEP_LIMIT + 1e-9]
+    assert [time for time, _ in jumps] == pytest.approx([cuts[0]])
+    assert all(abs(c.bpm - 100.0) <= 12.0 + 1e-9 for c in tempo_map.changes)
 
 
 def test_spotting_round_trips_through_json(spotting):

@@ -12,7 +12,7 @@ from fc_backend.errors import InputError
 from fc_backend.model import Plan, RhythmSpot, Spotting
 from fc_backend.spot import spot
 from tests.conftest import CLIP_FPS
-from tests.test_spot import _reachable
+from tests.test_spot import _base_bpm, _reachable
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def test_user_cuts_become_the_shots_and_the_tempo_map_hits_them(clip, detected, 
     assert s.shots[0].start == 0.0 and s.shots[-1].end == s.duration == detected.duration
     # the tempo map is fitted to the new cuts: those a whole number of beats can reach sit on beats
     assert len(s.cut_errors) == len(s.cuts)
-    base = s.tempo_map.changes[-1].bpm
+    base = _base_bpm(s)
     reachable = _reachable(s.cuts, base)
     assert sum(reachable) >= 2
     for cut, error, reached in zip(s.cuts, s.cut_errors, reachable, strict=True):

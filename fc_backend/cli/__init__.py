@@ -260,6 +260,18 @@ def _off_beat(cut: float, err: float, on_grid: float) -> str:
             " reach it")
 
 
+def _tempo_jump(cut: float, steps: list[tuple[float, float]]) -> str:
+    """Why the tempo jumps at a cut: from here to the next cut on the grid, no whole number of beats at a
+    tempo within the step limit of the one before fits (and the tolerance of the scene's tempo)."""
+    from ..spot.tempo import STEP_LIMIT
+
+    size = next((size for time, size in steps if abs(time - cut) < 1e-6), 0.0)
+    if size <= STEP_LIMIT + 1e-9:
+        return ""
+    return (f"; tempo jumps {size:.0%} here: no tempo within {STEP_LIMIT:.0%} of the one before puts the next"
+            " cut on a beat")
+
+
 def _run_spot(args: argparse.Namespace) -> int:
     from ..progress import stage_bar
     from ..spot import spot
@@ -285,6 +297,7 @@ def _run_spot(args: argparse.Namespace) -> int:
 def _print_spotting(video: Path, spotting) -> None:  # noqa: ANN001  (a Spotting; imported late)
     """Shots and hits in the picture's timecode with seconds beside; each hit's weight and frames off."""
     from ..report.cuesheet import bar_beat, frames_off_beat
+    from ..spot.tempo import tempo_steps
 
     tm, clock = spotting.tempo_map, spotting.clock()
     print(f"{video}: {clock.label(spotting.duration)} out ({spotting.duration:.3f} s), {clock.fps:.3f} fps"
@@ -297,12 +310,13 @@ def _print_spotting(video: Path, spotting) -> None:  # noqa: ANN001  (a Spotting
         print(f"  shot {i:>2} {clock.label(shot.start)} ({shot.start:7.3f} s)  motion {shot.motion_speed:.3f}"
               f"  {shot.attributes.emotion or '-'}")
     errors = list(zip(spotting.cuts, spotting.cut_errors, strict=True))
+    steps = tempo_steps(tm)
     on_grid = 0.0
     for hit in spotting.rhythm_spots:
         where = bar_beat(tm, hit.time)
         downbeat = " (a downbeat)" if where.endswith("|1") else ""
         err = next((e for cut, e in errors if abs(cut - hit.time) < 1e-6 and hit.kind == "cut"), None)
-        why = "" if err is None else _off_beat(hit.time, err, on_grid)
+        why = "" if err is None else _off_beat(hit.time, err, on_grid) + _tempo_jump(hit.time, steps)
         print(f"  {hit.kind:<6} {clock.label(hit.time)} ({hit.time:7.3f} s)  weight {hit.weight:.2f}"
               f"  {where}  {frames_off_beat(tm, clock, hit.time):+.1f} frames off{downbeat}{why}")
         if err is not None and abs(err) <= OFF_BEAT_S:
