@@ -25,9 +25,10 @@ __all__ = ["plan"]
 
 #: fader gain of every generated track; the envelopes carry the dynamics
 FADER = 0.8
-#: the reverb return's fader (-5.2 dB): the room sits 6 LU or more under the dry orchestra
-#: (bench/bench_music.py measured -4.4 LU at unity on the 8-shot clip; clarity wants -6 or less)
-REVERB_RETURN = 0.55
+#: the reverb return's fader (-9.1 dB): the room sits 6 LU or more under the dry orchestra. At 0.55
+#: bench/bench_mix.py measured -3.9 LU (bright meadow clip, calm, wide shots) and -4.8 LU (dreamy
+#: neutral clip): the sends of wide, dreamy, calm pictures add up; clarity wants -6 or less everywhere
+REVERB_RETURN = 0.35
 
 
 def plan(scheme: Scheme, melody: Melody, spotting: Spotting, config: Config | None = None, *,
