@@ -67,9 +67,9 @@ def measure(spotting: Spotting, seed: int, out: Path) -> tuple[float, float, str
     realize(plan, out, Config())
     audio, rate = read_audio(out / "master.wav")
     top = max(plan.tracks, key=lambda t: statistics.mean(n.pitch for n in t.notes) if t.notes else 0)
-    print(f"  seed {seed:<3} {music.band_energy_db(audio, rate):6.1f} dB  "
-          f"{' '.join(f'{t.instrument}:{min(n.pitch for n in t.notes)}-{max(n.pitch for n in t.notes)}' for t in plan.tracks if t.notes)}",
-          file=sys.stderr)
+    ranges = " ".join(f"{t.instrument}:{min(n.pitch for n in t.notes)}-{max(n.pitch for n in t.notes)}"
+                      for t in plan.tracks if t.notes)
+    print(f"  seed {seed:<3} {music.band_energy_db(audio, rate):6.1f} dB  {ranges}", file=sys.stderr)
     return (music.band_energy_db(audio, rate), music.reverb_vs_dry_lu(out / "stems"), top.instrument,
             [t.instrument for t in scheme.tracks])
 
@@ -78,10 +78,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--keep", type=Path, help="keep the rendered folders here")
+    parser.add_argument("--clips", nargs="*", default=["bright", "neutral"], choices=["bright", "neutral"])
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="fc-mix-"))
     try:
-        for name in ("bright", "neutral"):
+        for name in args.clips:
             spotting = spotting_of(name)
             attrs = sorted({(s.attributes.brightness, s.attributes.setting) for s in spotting.shots}, key=str)
             rows = [measure(spotting, seed, work / f"{name}_{seed}") for seed in range(1, args.seeds + 1)]

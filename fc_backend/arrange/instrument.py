@@ -44,8 +44,11 @@ PALETTES: dict[str, dict[str, list[str]]] = {
                "ostinato": ["violins_2", "cellos"], "bass": ["trombones", "basses", "tuba"],
                "percussion": ["timpani", "orchestral_percussion"]},
 }
-#: who doubles the tune an octave up in a bright cue
-DOUBLING = ["flutes", "violins_1", "piccolo", "celesta"]
+#: who doubles the tune an octave up in a bright cue, the first that is free and fits, whatever the
+#: seed: high strings carry the top octave. Over an oboe tune, bench/bench_mix.py measured the master's
+#: 5-10 kHz share at -23..-26 dB with violins doubling, -34..-41 dB with flute, celesta or piccolo
+#: (nearly sines in the soundfont); flutes and celesta double only a tune the violins already play
+DOUBLING = ["violins_1", "flutes", "celesta"]
 #: wide-ranged instruments that can hold almost any line, the last resort for each role
 FALLBACK = ["strings1_ensemble", "piano", "harp", "violins_1", "cellos", "basses", "timpani"]
 
@@ -69,7 +72,7 @@ def choose_instruments(tracks: list[SchemeTrack], analysis: CueAnalysis,
         if track.role != "percussion":
             candidates = [k for k in candidates if not library[k].is_drum]
         fitting = [k for k in candidates if k in preferred and fits(track, library[k], analysis)]
-        if seed and len(fitting) > 1:
+        if seed and len(fitting) > 1 and track.role != "doubling":
             candidates = [fitting[rng.randrange(len(fitting))], *candidates]
         choice = next((k for k in candidates if fits(track, library[k], analysis)), candidates[0])
         used.add(choice)

@@ -308,7 +308,9 @@ def _print_spotting(video: Path, spotting) -> None:  # noqa: ANN001  (a Spotting
         print(f"  cue {cue.number} {clock.label(cue.start)}-{clock.label(cue.end)}  {cue.title}")
     for i, shot in enumerate(spotting.shots, 1):
         print(f"  shot {i:>2} {clock.label(shot.start)} ({shot.start:7.3f} s)  motion {shot.motion_speed:.3f}"
-              f"  {shot.attributes.emotion or '-'}")
+              f"  {shot.attributes.emotion or '-'}"
+              + "".join(f", {v}" for v in (shot.attributes.setting, shot.attributes.behaviour) if v)
+              + (f", theme {shot.attributes.theme}" if shot.attributes.theme else ""))
     errors = list(zip(spotting.cuts, spotting.cut_errors, strict=True))
     steps = tempo_steps(tm)
     on_grid = 0.0
