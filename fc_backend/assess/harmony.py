@@ -1,4 +1,4 @@
-"""Harmony reviewer: chord tones under strong beats, a coherent progression, variety, cadences."""
+"""Harmony reviewer: non-chord tones that pass or turn by step, a coherent progression, variety, cadences."""
 
 from __future__ import annotations
 

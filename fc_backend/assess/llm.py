@@ -29,9 +29,10 @@ FOCUS = {
     "mode": "whether the melody is clearly, steadily and consistently in its key and mode",
     "melody": "the shape of the line: contour, smooth intervals, a singable range, a recurring motif "
     "that is varied, and phrases that come to rest",
-    "harmony": "the chords under the melody: chord tones on strong beats, a coherent progression, "
-    "variety, and cadences",
-    "rhythm": "a clear, steady rhythm with some variety, and onsets on the picture's cuts",
+    "harmony": "the chords under the melody: notes outside the chord pass or turn by step, a coherent "
+    "progression, variety, and cadences",
+    "rhythm": "a clear, steady metre (long notes on strong beats, few syncopations) with some variety, "
+    "and onsets on the picture's cuts",
     "emotion": "whether mode, tempo and register suit the clip's emotion and follow its motion",
 }
 REASON_CHARS = 60

@@ -35,7 +35,7 @@ def contour(a: Analysis) -> Criterion:
     few = len(at_top) <= max(2, 0.12 * len(a.pitches))
     climax = (0.5 if few else 0.0) + (0.5 if 0.1 <= position <= 0.95 else 0.0)
     run = longest_run(a.pitches)
-    score = 0.5 * ramp(turns, 0.7, 0.55) + 0.2 * climax + 0.3 * ramp(run, 7, 5)
+    score = 0.6 * ramp(turns, 0.7, 0.55) + 0.15 * climax + 0.25 * ramp(run, 7, 5)
     return criterion("contour", REVIEWER, score,
                      f"turns at {turns:.0%} of {len(moves)} moves; climax at {position:.0%} "
                      f"of the theme, reached {len(at_top)} time(s); longest run one way {run} intervals")
@@ -122,8 +122,10 @@ def motif_repetition(a: Analysis, patterns: list) -> Criterion:
     values = np.round(a.durations * 12).astype(int)
     figures = [tuple(steps[i:i + 3]) for i in range(len(steps) - 2)]
     timed = [(f, tuple(values[i:i + 4])) for i, f in enumerate(figures)]
-    again = sum(figures.count(f) > 1 for f in figures) / max(1, len(figures))
-    again_timed = sum(timed.count(f) > 1 for f in timed) / max(1, len(timed))
+    shaped = [len(set(f)) > 1 for f in figures]  # three equal steps are a scale or one note, no motif
+    count = max(1, len(figures))
+    again = sum(s and figures.count(f) > 1 for f, s in zip(figures, shaped, strict=True)) / count
+    again_timed = sum(s and timed.count(f) > 1 for f, s in zip(timed, shaped, strict=True)) / count
     score = 0.35 * ramp(recur, 0.15, 0.5) + 0.35 * ramp(again, 0.05, 0.3) + 0.3 * ramp(again_timed, 0.0, 0.2)
     return criterion("motif_repetition", REVIEWER, score,
                      f"{recur:.0%} of {len(useful)} measures repeat another's rhythm; {again:.0%} of "

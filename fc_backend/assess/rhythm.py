@@ -1,4 +1,4 @@
-"""Rhythm reviewer: onsets on a grid, a steady pulse, varied (not chaotic) durations, hits on the picture."""
+"""Rhythm reviewer: onsets on the grid of a clear metre, a steady pulse, varied durations, picture hits."""
 
 from __future__ import annotations
 
