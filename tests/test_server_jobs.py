@@ -31,7 +31,9 @@ PIPELINE_STAGES = {"spot", "compose", "assess", "notate", "arrange", "plan", "re
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("serve")
-    with running_server(folder, "--workers", "2", "--heartbeat", "0.25", "--timeout", "1.5",
+    # 4 s of silence loses a client: 16 missed heartbeats, room for eight clients and two jobs on two
+    # busy cores (1.5 s lost a live client once), and still well inside the 10 s a killed one is given
+    with running_server(folder, "--workers", "2", "--heartbeat", "0.25", "--timeout", "4",
                         "--max-duration", "45", ready=2) as server:
         yield server
 
