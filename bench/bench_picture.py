@@ -6,7 +6,8 @@
   without the step rule (step_limit 10.0) show what the rule changes.
 - shot attributes: each seed's clip of known scenes (demo.make_scene_clip: meadow, sea, sky, room,
   each still or panned at a walking or running pace) is spotted; setting and behaviour are compared
-  with what was drawn. A room claims no setting (pixels cannot tell a room from a street).
+  with what was drawn. A room claims no setting (pixels cannot tell a room from a street), a clear
+  sky no behaviour (flow has no texture to follow).
 
     nice .venv/bin/python bench/bench_picture.py [--seeds 10]
 """
@@ -34,8 +35,9 @@ SETTINGS = {"meadow": "nature", "sea": "water", "sky": "sky", "room": None}
 PACES = {"still": 0.0, "walking": 0.03, "running": 0.25}
 
 
-def tempo_row(seed: int) -> tuple[list[float], list[float], list[bool]]:
-    """(steps at cuts, the same without the step rule, each cut on a beat to the frame) of one clip."""
+def tempo_row(seed: int) -> tuple[list[float], list[float], list[bool], list[bool]]:
+    """(steps at cuts, the same without the step rule, each cut on a beat to the frame, the same
+    without the step rule) of one clip."""
     rng = random.Random(seed)
     frames = [rng.randrange(30, 130) for _ in range(rng.randrange(6, 11))]
     clip = CACHE / f"tempo_{seed}.mp4"
@@ -49,7 +51,7 @@ def tempo_row(seed: int) -> tuple[list[float], list[float], list[bool]]:
     before = [size for time, size in tempo_steps(loose) if round(time, 6) in cuts]
     on_beat = [abs(e) <= 0.5 / FPS for e in s.cut_errors]
     assert cut_errors(s.tempo_map, s.cuts) == s.cut_errors
-    return steps, before, on_beat
+    return steps, before, on_beat, [abs(e) <= 0.5 / FPS for e in cut_errors(loose, s.cuts)]
 
 
 def attribute_row(seed: int) -> list[tuple[tuple[str | None, str], tuple[str | None, str | None]]]:
@@ -75,12 +77,13 @@ def main() -> int:
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
     seeds = range(1, args.seeds + 1)
-    steps, before, hit, per_clip = [], [], [], []
+    steps, before, hit, hit_before, per_clip = [], [], [], [], []
     for seed in seeds:
-        s, b, h = tempo_row(seed)
+        s, b, h, hb = tempo_row(seed)
         steps += s
         before += b
         hit += h
+        hit_before += hb
         per_clip.append(max(s, default=0.0))
     over = [x > STEP_LIMIT + 1e-9 for x in steps]
     over_before = [x > STEP_LIMIT + 1e-9 for x in before]
@@ -91,20 +94,22 @@ def main() -> int:
           f"({sum(over)} of {len(over)})")
     print(f"  without the step rule       {max(before, default=0):6.1%} largest, "
           f"{statistics.mean(over_before) if over_before else 0:.1%} over 10 %")
-    print(f"  cuts on a beat to the frame {statistics.mean(hit):6.1%}                  goal >= 95 %")
+    print(f"  cuts on a beat to the frame {statistics.mean(hit):6.1%}  (without the step rule"
+          f" {statistics.mean(hit_before):.1%}; a cut no beat within 12 % of the tempo reaches stays off)")
 
     pairs = [pair for seed in seeds for pair in attribute_row(seed)]
     print(f"shot attributes on known scenes ({len(seeds)} clips, {len(pairs)} shots)")
     setting_ok = [drawn[0] == got[0] for drawn, got in pairs]
-    pace_ok = [drawn[1] == got[1] for drawn, got in pairs]
+    pace_ok = [drawn[1] == got[1] for drawn, got in pairs if drawn[0] != "sky"]
     print(f"  setting as drawn            {statistics.mean(setting_ok):6.1%}")
     for scene, label in SETTINGS.items():
         mine = [got[0] for drawn, got in pairs if drawn[0] == label]
         print(f"    {scene:<8} -> {label!s:<7} {sum(g == label for g in mine)} of {len(mine)}"
               f"  (got {sorted(set(map(str, mine)))})")
-    print(f"  behaviour as drawn          {statistics.mean(pace_ok):6.1%}")
+    print(f"  behaviour as drawn          {statistics.mean(pace_ok):6.1%}  (sky shots aside: "
+          f"{sorted({str(got[1]) for drawn, got in pairs if drawn[0] == 'sky'})})")
     for pace in PACES:
-        mine = [got[1] for drawn, got in pairs if drawn[1] == pace]
+        mine = [got[1] for drawn, got in pairs if drawn[1] == pace and drawn[0] != "sky"]
         got = sorted(set(map(str, mine)))
         print(f"    {pace:<8} {sum(g == pace for g in mine)} of {len(mine)}  (got {got})")
     return 0

@@ -51,6 +51,7 @@ def test_behaviour_is_the_pace_of_steady_motion() -> None:
     assert behaviour_label(0.02, 0.2) == "walking"
     assert behaviour_label(0.15, 0.2) == "running"
     assert behaviour_label(0.15, 1.5) is None  # flicker: motion that comes and goes is no pace
+    assert behaviour_label(0.0, 0.0, texture=0.0) is None  # a clear sky: flow cannot see it pan
 
 
 def test_theme_rules_use_the_vocabulary_and_follow_the_picture() -> None:
@@ -66,7 +67,7 @@ def test_theme_rules_use_the_vocabulary_and_follow_the_picture() -> None:
 def scenes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[float]]:
     clip = tmp_path_factory.mktemp("scenes") / "scenes.mp4"
     cuts = make_scene_clip(clip, [("meadow", 48, 0.0), ("sea", 48, 0.3), ("room", 48, 0.0),
-                                  ("meadow", 48, 0.04)])
+                                  ("meadow", 48, 0.04), ("sky", 48, 0.3)])
     return clip, cuts
 
 
@@ -75,7 +76,8 @@ def test_spot_labels_known_scenes(scenes: tuple[Path, list[float]]) -> None:
     s = spot(clip)
     assert s.cuts == pytest.approx(cuts, abs=1 / 24)
     got = [(shot.attributes.setting, shot.attributes.behaviour) for shot in s.shots]
-    assert got == [("nature", "still"), ("water", "running"), (None, "still"), ("nature", "walking")]
+    assert got == [("nature", "still"), ("water", "running"), (None, "still"), ("nature", "walking"),
+                   ("sky", None)]
     assert s.shots[0].attributes.brightness == "bright"
     assert s.shots[0].attributes.theme == "nature"  # open country in a quiet mood
     for shot in s.shots:

@@ -210,7 +210,7 @@ def shot_attributes(samples: list[FrameStats], speed: float, variation: float = 
     brightness = brightness_label(luma)
     emotion = emotion_label(*valence_arousal(luma, hues, saturated, speed))
     setting = setting_label(mean_regions([s.regions for s in samples]))
-    behaviour = behaviour_label(speed, variation)
+    behaviour = behaviour_label(speed, variation, edges)
     return VisualAttributes(setting=setting, brightness=brightness, hue=hue_label(hues, saturated),
                             behaviour=behaviour, view_scale=view_scale_label(face, edges), emotion=emotion,
                             theme=theme_label(setting, emotion, brightness, behaviour))

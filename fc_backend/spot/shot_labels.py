@@ -8,7 +8,8 @@ where a plain measure supports it, and stays None (unknown) otherwise:
   bottom is the sky itself. `indoor`, `city`, `space` and `fantasy` need semantics: never claimed here.
 - behaviour: the pace of what moves on screen, from the shot's mean flow speed (frame widths per
   second) and how steady it is: no motion is `still`; steady motion is `walking` pace, fast steady
-  motion `running` pace. Flicker (motion that comes and goes, e.g. a flashing light) is no pace at all.
+  motion `running` pace. Flicker (motion that comes and goes, e.g. a flashing light) is no pace at all,
+  and a picture without texture (clear sky) shows the flow no motion to measure.
 - theme: a documented rule from setting, emotion, brightness and pace (THEME_RULES, first match).
 """
 
@@ -27,6 +28,8 @@ SKY_SHARE, GREEN_SHARE, BLUE_SHARE = 0.5, 0.35, 0.4
 TEXTURE = 0.03
 #: flow speed (frame widths per second) below which nothing moves, and from which the pace is a run
 STILL_SPEED, RUN_SPEED = 0.005, 0.06
+#: share of edge pixels below which optical flow has nothing to follow (it reads such a pan as still)
+MIN_TEXTURE = 0.002
 #: coefficient of variation of the shot's flow samples above which the motion is flicker, not a pace
 UNSTEADY = 0.8
 
@@ -82,9 +85,12 @@ def mean_regions(samples: list[Regions]) -> Regions:
                      for name in ("sky_top", "edges_top", "sky_bottom", "green_bottom", "edges_bottom")))
 
 
-def behaviour_label(speed: float, variation: float) -> str | None:
+def behaviour_label(speed: float, variation: float, texture: float = 1.0) -> str | None:
     """The pace of the shot's motion: `speed` its mean flow, `variation` the flow's coefficient of
-    variation over the shot (0: perfectly steady)."""
+    variation over the shot (0: perfectly steady), `texture` the share of edge pixels. A picture with
+    no texture (a clear sky, a plain wall) shows flow nothing to follow: no pace is claimed for it."""
+    if texture < MIN_TEXTURE:
+        return None
     if speed < STILL_SPEED:
         return "still"
     if variation > UNSTEADY:
