@@ -108,15 +108,22 @@ def test_same_seed_same_melody_and_different_seeds_differ() -> None:
     assert first.seed == 7 and others[0].seed == 8
 
 
-@pytest.mark.parametrize(("emotion", "mode"), [("joyous", "major"), ("calm", "major"), ("heroic", "major"),
-                                               ("sad", "minor"), ("tense", "minor"), ("dreamy", "dorian"),
-                                               ("fear", "phrygian")])
-def test_key_follows_the_emotion_and_the_scale_covers_the_notes(emotion: str, mode: str) -> None:
+MAJORISH, MINORISH = ("major", "lydian", "mixolydian"), ("minor", "dorian", "phrygian")
+
+
+@pytest.mark.parametrize(("emotion", "family"), [("joyous", MAJORISH), ("calm", MAJORISH), ("heroic", MAJORISH),
+                                                 ("sad", MINORISH), ("tense", MINORISH), ("fear", MINORISH),
+                                                 ("dignified", MINORISH), ("dreamy", MAJORISH + MINORISH)])
+def test_key_follows_the_emotion_and_the_scale_covers_the_notes(emotion: str, family: tuple[str, ...]) -> None:
+    """The emotion picks the mode's family (a dreamy cue either); a neutral picture leaves the mode
+    inside it to the seed, so ten seeds give more than one mode."""
     spotting = make_spotting(emotion=emotion)
-    for seed in range(3):
+    modes = set()
+    for seed in range(10):
         melody = compose(spotting, seed=seed, description="a chase over rooftops")
-        tonic, _, key_mode = melody.key.name.partition(" ")
-        assert tonic in ALLOWED_TONICS and key_mode == mode
+        tonic, _, mode = melody.key.name.partition(" ")
+        modes.add(mode)
+        assert tonic in ALLOWED_TONICS and mode in family
         key = melody.key
         scale = {(key.tonic + s) % 12 for s in SCALES[mode]}
         if mode == "minor":
@@ -124,6 +131,7 @@ def test_key_follows_the_emotion_and_the_scale_covers_the_notes(emotion: str, mo
         inside = np.mean([n.pitch % 12 in scale for n in melody.notes])
         assert inside >= 0.9, (melody.key, inside)
         assert melody.description == "a chase over rooftops"
+    assert len(modes) >= 2, (emotion, modes)
 
 
 def _measures(melody: Melody) -> list[dict[float, int]]:
@@ -235,10 +243,16 @@ def test_the_theme_is_built_from_few_recurring_cells(variant: dict) -> None:
 
 
 def test_a_sunny_picture_is_scored_in_major_unless_the_emotion_is_dark() -> None:
+    """A sunny meadow is never minor (a dark emotion stays dark); a night scene never major (a joyous or
+    heroic one stays bright)."""
     from fc_backend.model import VisualAttributes
 
-    for emotion, mode in (("dignified", "major"), ("dreamy", "major"), ("sad", "minor")):
+    for emotion, brightness, hue, family in (
+            ("dignified", "bright", "green", ("major",)), ("dreamy", "bright", "yellow", ("lydian", "major")),
+            ("sad", "bright", "green", ("minor", "dorian")), ("calm", "dark", "blue", ("minor",)),
+            ("dreamy", "dim", "purple", ("dorian", "minor")), ("joyous", "dark", "blue", MAJORISH)):
         spotting = make_spotting(emotion=emotion)
         for shot in spotting.shots:
-            shot.attributes = VisualAttributes(brightness="bright", hue="green", setting="nature")
-        assert {compose(spotting, seed=s).key.mode for s in range(4)} == {mode}, emotion
+            shot.attributes = VisualAttributes(brightness=brightness, hue=hue, setting="nature")
+        modes = {compose(spotting, seed=s).key.mode for s in range(8)}
+        assert modes <= set(family) and (len(family) == 1 or len(modes) > 1), (emotion, brightness, modes)

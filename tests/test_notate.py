@@ -80,7 +80,8 @@ def test_fields_match_and_abc2midi_round_trip_keeps_pitches_and_onsets(tm: Tempo
     assert _field(abc, "M") == f"{num}/{den}"
     tonic, _, mode = str(melody.key).partition(" ")
     assert _field(abc, "K") == key_fields(melody.key)[1]
-    assert _field(abc, "K") == tonic + {"major": "", "minor": "m", "dorian": "dor", "phrygian": "phr"}[mode]
+    assert _field(abc, "K") == tonic + {"major": "", "minor": "m", "dorian": "dor", "phrygian": "phr",
+                                        "lydian": "lyd", "mixolydian": "mix"}[mode]
     assert "Rooftop chase" in _field(abc, "T") and melody.key.name in _field(abc, "T")
 
     read_back = read_abc(abc)

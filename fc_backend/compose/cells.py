@@ -64,6 +64,8 @@ def pulse_of(meter: tuple[int, int]) -> float:
 def choose_cells(rng: random.Random, meter: tuple[int, int], per: float) -> Cells:
     """Two cells for a bar of `per` beats in `meter`; the seed picks them."""
     statements, answers = _library(meter, per)
+    pairs = [a for a in statements if any(len(set(a) | set(b)) <= FEW_VALUES for b in answers)]
+    statements = tuple(pairs) or statements  # a statement no answer fits would bring a fourth value
     a = statements[rng.randrange(len(statements))]
     fitting = [b for b in answers if len(set(a) | set(b)) <= FEW_VALUES] or list(answers)
     return Cells(Cell(a), Cell(fitting[rng.randrange(len(fitting))]))
@@ -77,6 +79,15 @@ def fit_cells(statement: tuple[float, ...], answer: tuple[float, ...], per: floa
 
 def _fitted(values: tuple[float, ...], per: float) -> tuple[float, ...]:
     return tuple(values) if abs(sum(values) - per) < 1e-9 else _fill(tuple(values), per)
+
+
+def other_answer(rng: random.Random, cells: Cells, meter: tuple[int, int], per: float) -> Cells:
+    """`cells` with another answering cell (one that adds no note value, if the library has one): a
+    re-rolled phrase ending that must not come back as it was."""
+    _, answers = _library(meter, per)
+    others = [b for b in answers if b != cells.b.values] or list(answers)
+    fitting = [b for b in others if len(set(cells.a.values) | set(b)) <= FEW_VALUES] or others
+    return Cells(cells.a, Cell(fitting[rng.randrange(len(fitting))]))
 
 
 def _library(meter: tuple[int, int], per: float) -> tuple[tuple[tuple[float, ...], ...], ...]:

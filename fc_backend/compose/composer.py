@@ -21,7 +21,7 @@ from .cells import choose_cells, fit_cells, pulse_of
 from .development import contour, develop
 from .harmony import plan_sections, progression
 from .line import write_line
-from .tonality import choose_key, is_sunny
+from .tonality import choose_key, is_dark, is_sunny
 
 #: rhythm spots at least this strong get a note onset, like every cut
 STRONG_SPOT = 0.7
@@ -42,7 +42,7 @@ def compose_symbolic(spotting: Spotting, config: Config | None = None, *, descri
     rng = random.Random(seed)
     tm = spotting.tempo_map
     per = tm.beats_per_measure
-    key = choose_key(spotting.emotion, rng, sunny=is_sunny(spotting.shots))
+    key = choose_key(spotting.emotion, rng, sunny=is_sunny(spotting.shots), dark=is_dark(spotting.shots))
     end_beat = tm.beat_at(spotting.duration)
     measures = musical_measures(end_beat, per)
     final_beat = float(max(math.ceil(end_beat - 1e-6), 1))

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from .cells import Cell, Cells
 from .harmony import Section
 
-DEVICES = ("statement", "sequence", "fragmentation", "diminution", "subdivision", "augmentation", "return",
-           "climax", "answer")
+DEVICES = ("statement", "sequence", "fragmentation", "diminution", "subdivision", "augmentation",
+           "broadening", "return", "climax", "answer")
 #: distinct note values the developed bars may use (human tunes use about three; a cut re-strike
 #: and the final note, held to the end of the clip, may add one)
 MAX_VALUES = 3
@@ -81,9 +81,13 @@ def develop(sections: Sequence[Section], cells: Cells, levels: Sequence[float],
                 if m == first + count - 1 and count > 1 or m == measures - 1:
                     final = m == measures - 1
                     half = tuple(v / 2 for v in cells.b.values)
-                    if levels[m] >= 0.65 and not final and len(used | set(half)) <= MAX_VALUES:
+                    if levels[m] >= 0.65 and not final and _fits(used, half):
                         used |= set(half)  # a fast picture: the answer twice as fast, twice
                         bars.append(Bar(m, "answer", half * 2, b_steps * 2, arch - 1, closes=True))
+                    elif levels[m] >= 0.65 and not final:  # or its notes split, all but the resting one
+                        head, steps = _subdivide(Cell(cells.b.values[:-1]), b_steps[:-1], used)
+                        bars.append(Bar(m, "answer", (*head, cells.b.values[-1]), (*steps, b_steps[-1] - 1),
+                                        arch - 1, closes=True))
                     else:
                         bars.append(Bar(m, "answer", cells.b.values, b_steps, arch - 1, closes=True,
                                         final=final))
@@ -96,7 +100,7 @@ def develop(sections: Sequence[Section], cells: Cells, levels: Sequence[float],
                     continue
                 if m == first and s > 0 and first == section.first:  # broadened over a still picture
                     widened = set(_shape("augmentation", cells.a, a_steps)[0])
-                    broad = levels[m] <= 0.3 and len(used | widened) <= MAX_VALUES
+                    broad = levels[m] <= 0.3 and _fits(used, widened)
                     values, steps = _shape("augmentation" if broad else "return", cells.a, a_steps)
                     used |= set(values)
                     bars.append(Bar(m, "return", values, steps, 0))
@@ -128,14 +132,15 @@ def _pick(rng: random.Random, level: float, *, first_of_phrase: bool) -> str:
 def _bar(m: int, device: str, a: Cell, steps: tuple[int, ...], arch: int, used: set[float]) -> Bar:
     """The bar for `device`; a sequence where the device's rhythm would add a value beyond `MAX_VALUES`."""
     values, contour_ = _subdivide(a, steps, used) if device == "subdivision" else _shape(device, a, steps)
-    if device == "diminution" and len(used | set(values)) > MAX_VALUES:
+    if device == "diminution" and not _fits(used, values):
         device, (values, contour_) = "subdivision", _subdivide(a, steps, used)
-    if device != "sequence" and len(used | set(values)) > MAX_VALUES:
+    if device == "augmentation" and not _fits(used, values):
+        device, (values, contour_) = "broadening", _broaden(a, steps, used)
+    if device != "sequence" and not _fits(used, values):
         device, (values, contour_) = "sequence", _shape("sequence", a, steps)
     used |= set(values)
     lift = {"sequence": 1 if m % 2 else -1, "fragmentation": 1, "diminution": 1, "subdivision": 1,
-            "statement": 0,
-            "augmentation": 0}.get(device, 0)
+            "statement": 0, "augmentation": 0, "broadening": 0}.get(device, 0)
     return Bar(m, device, values, contour_, arch + lift)
 
 
@@ -171,15 +176,43 @@ def _shape(device: str, a: Cell, steps: tuple[int, ...]) -> tuple[tuple[float, .
 
 def _subdivide(a: Cell, steps: tuple[int, ...],
                used: set[float]) -> tuple[tuple[float, ...], tuple[int, ...]]:
-    """A busier cell without new note values: each note whose half is already a value splits in two,
-    the second half a step on (a fast picture where a strict diminution would add values)."""
+    """A busier cell without new note values: each note that two values already used add up to splits
+    in two (halves first, else the longer part first), the second a step on (a fast picture where a
+    strict diminution would add values)."""
     values: list[float] = []
     contour_: list[int] = []
     for v, s in zip(a.values, steps, strict=True):
-        if v / 2 in used:
-            values += [v / 2, v / 2]
+        parts = [(u, v - u) for u in sorted(used, reverse=True) if 0 < u < v and _has(used, v - u)]
+        halves = [(u, w) for u, w in parts if abs(u - w) < 1e-9]
+        if halves or parts:
+            u, w = (halves or parts)[0]
+            values += [u, w]
             contour_ += [s, s + 1]
         else:
             values.append(v)
             contour_.append(s)
     return tuple(values), tuple(contour_)
+
+
+def _broaden(a: Cell, steps: tuple[int, ...],
+             used: set[float]) -> tuple[tuple[float, ...], tuple[int, ...]]:
+    """A calmer cell without new note values: neighbouring notes that add up to a value already used
+    merge into one (a still picture where a strict augmentation would add values)."""
+    values: list[float] = []
+    contour_: list[int] = []
+    i = 0
+    while i < len(a.values):
+        pair = i + 1 < len(a.values) and _has(used, a.values[i] + a.values[i + 1])
+        values.append(a.values[i] + a.values[i + 1] if pair else a.values[i])
+        contour_.append(steps[i])  # the merged note keeps the first one's pitch
+        i += 2 if pair else 1
+    return tuple(values), tuple(contour_)
+
+
+def _fits(used: set[float], values: tuple[float, ...] | set[float]) -> bool:
+    """Do `values` keep the theme within `MAX_VALUES` note values (or add none to those it has)?"""
+    return set(values) <= used or len(used | set(values)) <= MAX_VALUES
+
+
+def _has(values: set[float], value: float) -> bool:
+    return any(abs(v - value) < 1e-9 for v in values)

@@ -17,7 +17,7 @@ from collections import Counter
 from ..model import Melody, Note, Spotting, TempoMap
 from ..theory import Key, Triad
 from .align import BeatNote, restrike_on_cuts
-from .cells import Cell, Cells, choose_cells
+from .cells import Cell, Cells, choose_cells, other_answer
 from .composer import _measure_levels, _spot_times, _strong_offsets, musical_measures, theme_home
 from .development import develop
 from .harmony import harmonize, plan_sections, triads_from_chords
@@ -61,15 +61,19 @@ def reroll(melody: Melody, spotting: Spotting, t0: float, t1: float, *, seed: in
     chords = melody.chords or harmonize(melody.notes, key, tm, measures)
     triads = triads_from_chords(chords, key, tm, measures)
     theme = theme_cells(melody)
-    region = _Region(spotting, key, triads, first - 1, last - 1 if b1 < math.inf else measures - 1,
-                     b0, b1, before[-1] if before else None, after[0] if after else None,
-                     melody.notes[-1].end)
+    # the final note may start in a measure the theme's plan does not cover: it closes on the tonic
+    triads += [Triad(0)] * (last - len(triads))
+    region = _Region(spotting, key, triads, first - 1, last - 1, b0, b1, before[-1] if before else None,
+                     after[0] if after else None, melody.notes[-1].end)
     old = [(n.pitch, round(n.start, 6)) for n in inside]
     new: list[Note] = []
-    for attempt in range(_TRIES):  # the theme's cells first; then a new answer, then new cells
+    for attempt in range(_TRIES):  # the theme's cells first; then another answer, or new cells
         rng = random.Random(seed + 7919 * attempt)
-        fresh = choose_cells(rng, tm.meter, per)
-        cells = fresh if theme is None or attempt > 1 else theme if attempt == 0 else Cells(theme.a, fresh.b)
+        cells = theme or choose_cells(rng, tm.meter, per)
+        if attempt % 2 == 1:
+            cells = other_answer(rng, cells, tm.meter, per)
+        elif attempt:
+            cells = choose_cells(rng, tm.meter, per)
         new = region.write(cells, rng)
         if [(n.pitch, round(n.start, 6)) for n in new] != old:
             break
@@ -121,7 +125,7 @@ class _Region:
                  b0: float, b1: float, prev: Note | None, nxt: Note | None, theme_end: float) -> None:
         self.spotting, self.key, self.triads = spotting, key, triads
         self.tm: TempoMap = spotting.tempo_map
-        self.first, self.last = first, min(last, len(triads) - 1)  # 0-based measures
+        self.first, self.last = first, last  # 0-based measures
         self.prev, self.nxt = prev, nxt
         self.per = self.tm.beats_per_measure
         self.start = b0 if prev is None else max(b0, self.tm.beat_at(prev.end))
@@ -138,7 +142,7 @@ class _Region:
         measures = len(self.triads)
         levels = _measure_levels(self.spotting, measures)
         bars = develop(plan_sections(self.spotting, measures), cells, levels, rng)
-        mine = [b for b in bars if self.first <= b.measure <= self.last] or bars[-1:]
+        mine = [b for b in bars if self.first <= b.measure <= self.last]
         line = write_line(mine, self.key, self.triads, per, _strong_offsets(tm.meter, per), levels,
                           home=theme_home(self.spotting))
         line = [BeatNote(max(n.start, self.start), min(n.end, self.stop), n.pitch, n.velocity)

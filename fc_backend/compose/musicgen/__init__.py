@@ -18,6 +18,7 @@ from ...progress import Progress, no_progress
 from ..adopt import adopt
 from ..align import BeatNote, onset_at
 from ..composer import _spot_times, choose_key, compose_symbolic
+from ..tonality import is_dark, is_sunny
 from .conditioning import describe, one_hot_chroma, spot_waveform
 from .extract import Candidate, main_melody
 from .fast import Cue, fast_for
@@ -67,7 +68,8 @@ def run(mg: MusicGen, spotting: Spotting, config: Config | None = None, *, descr
     """
     config = config or Config()
     seed = config.seed if seed is None else int(seed)
-    key = choose_key(spotting.emotion, random.Random(seed))
+    key = choose_key(spotting.emotion, random.Random(seed), sunny=is_sunny(spotting.shots),
+                     dark=is_dark(spotting.shots))
     text = describe(spotting, description)
     sr = mg.sample_rate
     wave = spot_waveform(spotting, key, sample_rate=sr, duration=spotting.duration + 30.0)
