@@ -50,6 +50,19 @@ def spotting_of(name: str, frames: tuple[int, ...]) -> Spotting:
     return spotting
 
 
+#: the picture's light, laid over a real clip's shots (cuts and motion stay): (brightness, hue, emotion)
+PICTURES = {"sunny meadow": ("bright", "green", None), "night, tense": ("dark", "blue", "tense")}
+
+
+def lit(spotting: Spotting, brightness: str, hue: str, emotion: str | None) -> Spotting:
+    """`spotting` with every shot in `brightness` and `hue` (and the clip's emotion, if given)."""
+    from dataclasses import replace
+
+    shots = [replace(s, attributes=replace(s.attributes, brightness=brightness, hue=hue))
+             for s in spotting.shots]
+    return replace(spotting, shots=shots, emotion=emotion or spotting.emotion)
+
+
 def score_seeds(spotting: Spotting, seeds: range) -> list[tuple[Melody, float, bool, Scheme, Plan]]:
     out = []
     for seed in seeds:
@@ -160,6 +173,11 @@ def main() -> int:
     if not args.no_clips:
         for name, frames in CLIPS.items():
             print_scores(f"clip {name}", score_seeds(spotting_of(name, frames), range(1, args.seeds + 1)))
+        first = spotting_of(*next(iter(CLIPS.items())))
+        for picture, light in PICTURES.items():
+            spotting = lit(first, *light)
+            print_scores(f"clip {next(iter(CLIPS))} as a {picture} ({spotting.emotion})",
+                         score_seeds(spotting, range(1, args.seeds + 1)))
     if args.humans:
         print_humans("heldout" if args.heldout else "dev", args.humans)
     return 0
