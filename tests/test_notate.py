@@ -97,3 +97,23 @@ def test_missing_midi2abc_says_how_to_install(monkeypatch: pytest.MonkeyPatch, t
     tm = TempoMap.constant(100.0)
     with pytest.raises(ToolMissing, match="midi2abc"):
         notate(Melody([Note(60, 0.0, 0.6)], "C major", tm))
+
+
+@pytest.mark.parametrize("name", ["E dorian", "F lydian", "A phrygian", "G mixolydian", "D minor"])
+def test_a_modal_key_survives_melody_mid_and_abc_and_is_assessed(tmp_path, name: str) -> None:
+    """A MIDI key signature names only major or minor: the mode travels in a text event beside it, so
+    melody.mid reads back in its own mode; a lydian tune (its chord on the raised fourth) is assessed."""
+    from fc_backend.assess import assess
+    from fc_backend.formats.melody_file import read_melody
+    from fc_backend.formats.midi import MidiPart, write_midi
+
+    key = Key.parse(name)
+    tm = TempoMap.constant(100.0)
+    pitches = [key.pitch(i) for i in (0, 1, 2, 3, 4, 3, 2, 1, 0, 2, 4, 6, 5, 3, 1, 0)]
+    notes = [Note(p, tm.time_at(i), tm.time_at(i + 1)) for i, p in enumerate(pitches)]
+    write_midi(tmp_path / "melody.mid", tm, [MidiPart("Melody", notes, 0)], key=key)
+    back = read_melody(tmp_path / "melody.mid")
+    assert back.key == key
+    (tmp_path / "melody.abc").write_text(notate(Melody(notes, key, tm)), encoding="utf-8")
+    assert read_melody(tmp_path / "melody.abc").key == key
+    assert assess(back).total == pytest.approx(assess(read_melody(tmp_path / "melody.abc")).total)

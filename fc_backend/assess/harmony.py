@@ -14,7 +14,7 @@ from .criteria import criterion, ramp
 REVIEWER = "harmony"
 
 #: tonal functions by the chord root's semitones above the tonic (T tonic, S subdominant, D dominant)
-_FUNCTION = {0: "T", 9: "T", 8: "T", 4: "T", 3: "T", 5: "S", 2: "S", 7: "D", 11: "D", 10: "D", 1: "S"}
+_FUNCTION = {0: "T", 9: "T", 8: "T", 4: "T", 3: "T", 5: "S", 2: "S", 7: "D", 11: "D", 10: "D", 1: "S", 6: "D"}
 #: how usual a move from one function to the next is (a tiny first-order transition model)
 _FUNCTION_MOVE = {("T", "S"): 1.0, ("S", "D"): 1.0, ("D", "T"): 1.0, ("T", "D"): 0.9, ("S", "T"): 0.8,
                   ("T", "T"): 0.7, ("S", "S"): 0.7, ("D", "D"): 0.6, ("D", "S"): 0.4}

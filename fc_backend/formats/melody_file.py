@@ -10,7 +10,7 @@ from ..errors import InputError
 from ..model import Melody, Note, TempoMap
 from ..theory import Key, parse_key
 from .abc import read_abc
-from .midi import MidiPart, read_midi
+from .midi import MODE_TEXT, MidiPart, read_midi
 
 MELODY_SUFFIXES = (".abc", ".mid", ".midi")
 
@@ -44,7 +44,8 @@ def read_melody(path: str | Path) -> Melody:
 def _read_midi_melody(path: Path) -> tuple[list[Note], TempoMap, Key | None]:
     try:
         parts, tempo_map = read_midi(path)
-        signatures = pretty_midi.PrettyMIDI(str(path)).key_signature_changes
+        pm = pretty_midi.PrettyMIDI(str(path))
+        signatures, texts = pm.key_signature_changes, [t.text for t in pm.text_events if t.time < 1e-6]
     except Exception as err:  # noqa: BLE001 - any parser failure means the file is not usable MIDI
         raise InputError(path, f"not a readable MIDI file ({type(err).__name__}: {err})") from None
     melodic = [p for p in parts if not p.is_drum and p.notes]
@@ -54,4 +55,20 @@ def _read_midi_melody(path: Path) -> tuple[list[Note], TempoMap, Key | None]:
     if signatures:
         tonic, mode = pretty_midi.key_number_to_key_name(signatures[0].key_number).split()
         key = parse_key(f"{tonic} {mode.lower()}")
+        named = _named_mode(texts, key)
+        key = named or key
     return (chosen.notes if chosen else []), tempo_map, key
+
+
+def _named_mode(texts: list[str], signature: Key) -> Key | None:
+    """The mode a text event names ("key: E dorian", as write_midi writes it), when it agrees with
+    the key signature (a later edit that changed the signature wins)."""
+    for text in texts:
+        if text.startswith(MODE_TEXT):
+            try:
+                key = parse_key(text[len(MODE_TEXT):])
+            except ValueError:
+                continue
+            if key.scale_pitch_classes() == signature.scale_pitch_classes():
+                return key
+    return None

@@ -41,6 +41,14 @@ def key_signature(key: Key) -> str:
     return _MAJOR_NAMES[(tonic + _MODE_TO_MAJOR[mode]) % 12]
 
 
+#: a text event that names a mode a key signature cannot ("key: E dorian"), read back by melody_file
+MODE_TEXT = "key: "
+
+
+def _plain_signature(key: Key) -> str:
+    return (_MINOR_NAMES if key.minor_third else _MAJOR_NAMES)[key.tonic]
+
+
 def write_midi(path: str | Path, tempo_map: TempoMap, parts: list[MidiPart], *, key: Key | None = None,
                ppq: int = PPQ) -> None:
     """Write a type-1 MIDI file: a tempo track, then one track per part (channel 10 for drums)."""
@@ -52,6 +60,8 @@ def write_midi(path: str | Path, tempo_map: TempoMap, parts: list[MidiPart], *, 
     ]
     if key:
         meta.append((0, mido.MetaMessage("key_signature", key=key_signature(key))))
+        if key_signature(key) != _plain_signature(key):  # a mode the signature cannot name: say it
+            meta.append((0, mido.MetaMessage("text", text=f"{MODE_TEXT}{key.name}")))
     for change in tempo_map.changes:
         tick = round(tempo_map.beat_at(change.time) * ppq)
         meta.append((tick, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(change.bpm))))
