@@ -90,7 +90,8 @@ def theme_row(melodies: list[Melody]) -> dict[str, float]:
             "recur": statistics.mean(music.bar_recurrence(m) for m in melodies)}
 
 
-def print_scores(label: str, scored: list[tuple[Melody, float, bool, Scheme, Plan]]) -> None:
+def print_scores(label: str, scored: list[tuple[Melody, float, bool, Scheme, Plan]],
+                 spotting: Spotting | None = None) -> None:
     melodies = [m for m, *_ in scored]
     row = theme_row(melodies)
     progressions = {tuple(c.name for c in m.chords) for m in melodies}
@@ -105,6 +106,12 @@ def print_scores(label: str, scored: list[tuple[Melody, float, bool, Scheme, Pla
     hits = [music.cut_hits(p) for *_, p in scored]
     hit, cuts = sum(h for h, _ in hits), sum(c for _, c in hits)
     print(f"  cuts hit (+-50 ms)       {hit / max(1, cuts):6.1%}  ({hit} of {cuts} cuts)  goal >= 95 %")
+    if spotting is not None:
+        changes = [music.texture_changes(p, spotting) for *_, p in scored]
+        moved, new = sum(c[0][0] for c in changes), sum(c[0][1] for c in changes)
+        kept, same = sum(c[1][0] for c in changes), sum(c[1][1] for c in changes)
+        print(f"  texture changes at a new shot scale/light {moved / max(1, new):6.1%} ({moved} of {new});"
+              f" at other cuts {kept / max(1, same):.0%} ({kept} of {same})")
     print(f"  orchestrations: {sorted(orchestrations)[:3]}")
     print(f"  progressions / orchestr. {len(progressions):3d} / {len(orchestrations):<3d} modes {modes}"
           "       goal >= 4 / >= 3")
@@ -172,12 +179,13 @@ def main() -> int:
         print_mix(args.folders)
     if not args.no_clips:
         for name, frames in CLIPS.items():
-            print_scores(f"clip {name}", score_seeds(spotting_of(name, frames), range(1, args.seeds + 1)))
+            spotting = spotting_of(name, frames)
+            print_scores(f"clip {name}", score_seeds(spotting, range(1, args.seeds + 1)), spotting)
         first = spotting_of(*next(iter(CLIPS.items())))
         for picture, light in PICTURES.items():
             spotting = lit(first, *light)
             print_scores(f"clip {next(iter(CLIPS))} as a {picture} ({spotting.emotion})",
-                         score_seeds(spotting, range(1, args.seeds + 1)))
+                         score_seeds(spotting, range(1, args.seeds + 1)), spotting)
     if args.humans:
         print_humans("heldout" if args.heldout else "dev", args.humans)
     return 0

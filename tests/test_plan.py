@@ -120,7 +120,11 @@ def test_chords_are_close_voiced_chord_tones_led_smoothly() -> None:
     notes = result.tracks[0].notes
     voicings = []
     for m in range(1, MEASURES + 1):
-        chord = sorted(n.pitch for n in in_measure(notes, m))
+        strokes = {}  # the moving picture strikes the chord again inside the measure (plan/texture.py)
+        for n in in_measure(notes, m):
+            strokes.setdefault(n.start, []).append(n.pitch)
+        assert len({tuple(sorted(p)) for p in strokes.values()}) == 1, (m, strokes)
+        chord = sorted(strokes[min(strokes)])
         root, quality = PROGRESSION[(m - 1) % 4]
         tones = {(root + i) % 12 for i in ((0, 3, 7) if quality == "min" else (0, 4, 7))}
         assert len(chord) == 3 and {p % 12 for p in chord} == tones, (m, chord)
@@ -179,6 +183,27 @@ def test_chords_are_estimated_when_the_melody_has_none() -> None:
 #: ostinato beats per note in each measure of make_spotting(): the 6-10 s shot and the 8.0 s curve sample
 #: move at 0.4 (4x Config.motion_reference: sixteenths); everything else at 0.05-0.1 (eighths)
 OSTINATO_STEP = {m: 0.25 if m in (4, 5) else 0.5 for m in range(1, MEASURES + 1)}
+
+
+def test_texture_changes_with_the_shot_scale_light_and_motion() -> None:
+    """A still, dark wide shot holds its chords and sweeps its arpeggio upward; the close-up after the
+    cut strikes the chord on every beat and turns its arpeggio (figure and density follow the picture)."""
+    spotting = make_spotting()
+    spotting.motion_curve = MotionCurve()
+    looks = [("extreme long shot", "dark", 0.0), ("close-up", "normal", 0.05), ("close-up", "normal", 0.05)]
+    for shot, (scale, light, speed) in zip(spotting.shots, looks, strict=True):
+        shot.attributes = VisualAttributes(view_scale=scale, brightness=light)
+        shot.motion_speed = speed
+    scheme = make_scheme([track(1, "strings1_ensemble", "chords"), track(2, "harp", "ostinato")])
+    chords, ostinato = plan(scheme, make_melody([62]), spotting).tracks
+    wide, close = 2, 5  # measures under the wide shot (0-6 s) and the close-up (6-10 s)
+    assert len({n.start for n in in_measure(chords.notes, wide)}) == 1
+    assert len({n.start for n in in_measure(chords.notes, close)}) == 4
+    bars = {m: in_measure(ostinato.notes, m) for m in (wide, close)}
+    steps = {m: [b.pitch - a.pitch for a, b in zip(bar, bar[1:], strict=False)][:3]
+             for m, bar in bars.items()}
+    assert all(d > 0 for d in steps[wide]), steps  # a rise
+    assert steps[close][0] > 0 > steps[close][1] and steps[close][2] > 0, steps  # a turn
 
 
 def test_ostinato_is_chord_tones_as_busy_as_the_picture_moves() -> None:
@@ -308,20 +333,30 @@ def test_plan_of_an_arranged_clip_in_three_four_with_a_tempo_change() -> None:
         inst = LIBRARY[part.instrument]
         assert part.notes and all(inst.low <= n.pitch <= inst.high for n in part.notes)
     downbeats = {round(tm.measure_start(m), 6) for m in range(1, scheme.measures + 1)}
+    beats = {round(tm.time_at(b), 6) for b in range(3 * scheme.measures)}
     harmony = next(p for p in result.tracks if p.role == "harmony")
     cuts = {round(c, 6) for c in spotting.cuts}
     onsets = {round(n.start, 6) for n in harmony.notes}
-    assert onsets <= downbeats | cuts and cuts <= onsets  # each measure, and again on each cut
+    # each measure (and, where the picture moves, each beat of it), and again on each cut
+    assert downbeats | cuts <= onsets <= beats | cuts
     assert 10.0 not in downbeats  # this cut falls inside a measure
 
 
 def test_sustained_parts_are_struck_again_on_a_cut_inside_a_measure() -> None:
     """A cut on beat 2: chords and bass re-attack there, a little harder; nothing else changes."""
-    spotting = make_spotting()
+
+    def still() -> Spotting:  # held chords: a moving picture would strike them on the beat anyway
+        spotting = make_spotting()
+        spotting.motion_curve = MotionCurve()
+        for shot in spotting.shots:
+            shot.motion_speed = 0.0
+        return spotting
+
+    spotting = still()
     spotting.rhythm_spots.append(RhythmSpot(TM.time_at(13.0), 1.0, "cut"))  # measure 4, beat 2
     cut = TM.time_at(13.0)
     scheme = make_scheme([track(1, "strings1_ensemble", "chords"), track(2, "basses", "bass")])
-    plain = plan(scheme, make_melody([62, 65, 69]), make_spotting())
+    plain = plan(scheme, make_melody([62, 65, 69]), still())
     struck = plan(scheme, make_melody([62, 65, 69]), spotting)
     for before, after in zip(plain.tracks, struck.tracks, strict=True):
         at_cut = [n for n in after.notes if abs(n.start - cut) < 1e-9]

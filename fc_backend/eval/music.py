@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..model import Melody, Plan, PlanTrack
+from ..model import Melody, Plan, PlanTrack, Shot, Spotting, TempoMap
 
 #: grids an onset may sit on, in beats: sixteenths and eighth-note triplets
 GRIDS = (0.25, 1 / 3)
@@ -113,6 +113,75 @@ def cut_hits(plan: Plan, *, window: float = 0.05) -> tuple[int, int]:
     near = [min(abs(onsets[max(0, i - 1)] - c), abs(onsets[min(onsets.size - 1, i)] - c))
             for i, c in zip(at, cuts, strict=True)]
     return sum(d <= window + 1e-9 for d in near), len(cuts)
+
+
+#: roles whose figure and density make the accompaniment's texture (a counter-line follows the tune)
+TEXTURE_ROLES = ("harmony", "ostinato", "bass")
+
+
+def texture_changes(plan: Plan, spotting: Spotting, *,
+                    reference: float = 0.1) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Does the accompaniment change texture where the picture changes, and only there?
+
+    At each cut, the measure of the last downbeat before it is compared with that of the first
+    downbeat after it (a cut whose shots hold no downbeat of their own is skipped): each
+    accompanying part's onsets in the measure, and the ostinato's up/down steps (its figure), leaving
+    out the positions where a cut in either measure re-strikes the parts. Returns ((changed, cuts
+    where the shot's scale, brightness or motion class changes), (changed, cuts where none does));
+    `reference` is `Config.motion_reference`.
+    """
+    tm = plan.tempo_map
+    cuts = [c for c in spotting.cuts if 0.0 < c < plan.duration]
+    parts = [t for t in plan.tracks if t.role in TEXTURE_ROLES and not t.is_drum]
+    counts = {True: [0, 0], False: [0, 0]}
+    for cut in cuts:
+        before = next((s for s in spotting.shots if s.start < cut <= s.end), None)
+        after = next((s for s in spotting.shots if s.start <= cut < s.end), None)
+        if before is None or after is None:
+            continue
+        new_picture = _look(before, reference) != _look(after, reference)
+        m0 = tm.measure_at(cut - 1e-3)  # the last downbeat inside the shot before the cut
+        m1 = m0 + 1  # the first downbeat inside the shot after it
+        if tm.measure_start(m0) < before.start - 1e-3 or tm.measure_start(m1) >= after.end - 1e-3:
+            continue  # a shot without a downbeat of its own gives the texture nowhere to change
+        if tm.measure_start(m1 + 1) > plan.duration + 1e-3:
+            continue
+        struck = _cut_positions(tm, m0, cuts) | _cut_positions(tm, m1, cuts)
+        changed = _texture(parts, tm, m0, struck) != _texture(parts, tm, m1, struck)
+        counts[new_picture][0] += changed
+        counts[new_picture][1] += 1
+    return (counts[True][0], counts[True][1]), (counts[False][0], counts[False][1])
+
+
+def _look(shot: Shot, reference: float) -> tuple:
+    """What a viewer sees change at a cut: the shot's scale, its light, and still / moving / racing."""
+    level = shot.motion_speed / (shot.motion_speed + reference) if reference > 0 else 1.0
+    return shot.attributes.view_scale, shot.attributes.brightness, (level >= 0.25) + (level >= 0.6)
+
+
+def _cut_positions(tm: TempoMap, measure: int, cuts: Sequence[float]) -> set[int]:
+    """Where cuts fall inside `measure` (48ths of a beat after its downbeat, the downbeat left out)."""
+    downbeat = tm.beat_at(tm.measure_start(measure))
+    return {round((tm.beat_at(c) - downbeat) * 48) for c in cuts
+            if tm.measure_start(measure) + 1e-3 < c < tm.measure_start(measure + 1) - 1e-3}
+
+
+def _texture(parts: Sequence[PlanTrack], tm: TempoMap, measure: int, struck: set[int]) -> tuple:
+    """Each part's onsets in `measure` (48ths of a beat after its downbeat), and the ostinato's steps;
+    positions in `struck` (where a cut re-strikes the parts, in this measure or the one compared) are
+    left out."""
+    downbeat, per = tm.beat_at(tm.measure_start(measure)), tm.beats_per_measure
+    out = []
+    for track in parts:
+        tops: dict[int, int] = {}
+        for n in track.notes:
+            at = tm.beat_at(n.start) - downbeat
+            if -1e-6 <= at < per - 1e-6 and round(at * 48) not in struck:
+                tops[round(at * 48)] = max(tops.get(round(at * 48), 0), n.pitch)
+        line = [tops[k] for k in sorted(tops)] if track.role == "ostinato" else []
+        steps = tuple(int(np.sign(q - p)) for p, q in zip(line, line[1:], strict=False))
+        out.append((tuple(sorted(tops)), steps))
+    return tuple(out)
 
 
 def _top_pitch(tracks: Sequence[PlanTrack], time: float) -> int | None:

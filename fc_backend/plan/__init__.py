@@ -19,6 +19,7 @@ from .markers import markers
 from .motion import measure_motion
 from .part_writers import WRITERS, Context, doubling_part, hits_part, kit_part
 from .ranges import fit
+from .texture import measure_textures
 from .voicing import ABOVE_ALLOWED, TuneCeiling, sing_shift, under_tune
 
 __all__ = ["plan"]
@@ -50,10 +51,10 @@ def plan(scheme: Scheme, melody: Melody, spotting: Spotting, config: Config | No
     melody = melody_as_scheme_says(melody, scheme)
     tm = melody.tempo_map
     measures = max(scheme.measures, tm.measure_count(spotting.duration))
+    motion = measure_motion(spotting, tm, measures, config.motion_reference)
     ctx = Context(melody, harmony(melody, measures, spotting.duration), measures, spotting.duration,
-                  _intensity(scheme, measures), spotting.rhythm_spots,
-                  measure_motion(spotting, tm, measures, config.motion_reference),
-                  _melody_shift(scheme, melody, library))
+                  _intensity(scheme, measures), spotting.rhythm_spots, motion,
+                  _melody_shift(scheme, melody, library), measure_textures(spotting, tm, measures, motion))
     tracks = []
     for i, track in enumerate(scheme.tracks):
         planned = _plan_track(track, library[track.instrument], ctx, factor)

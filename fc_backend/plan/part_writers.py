@@ -15,6 +15,7 @@ from ..schemes import Instrument
 from ..theory import chord_intervals
 from .harmony import chord_at
 from .ranges import fit_pitches, fold
+from .texture import FIGURES, Texture
 from .voicing import sung
 
 #: intervals below the melody a counter-line prefers: thirds and sixths
@@ -40,6 +41,8 @@ class Context:
     motion: list[float] = field(default_factory=list)
     #: semitones (whole octaves plus the scheme's transpose) the melody track sounds from the theme
     melody_shift: int = 0
+    #: the accompaniment's figure and density per measure (index measure - 1), from the picture
+    textures: list[Texture] = field(default_factory=list)
 
     @property
     def tm(self) -> TempoMap:
@@ -48,6 +51,10 @@ class Context:
     def level(self, time: float) -> float:
         m = min(self.measures, max(1, self.tm.measure_at(time)))
         return self.intensity[m - 1]
+
+    def texture(self, time: float) -> Texture:
+        m = min(self.measures, max(1, self.tm.measure_at(time)))
+        return self.textures[m - 1] if len(self.textures) >= m else Texture()
 
     def velocity(self, time: float, accent: int = 0) -> int:
         return int(min(127, max(1, round(45 + 55 * self.level(time)) + accent)))
@@ -108,11 +115,12 @@ def counter_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
 
 
 def chords_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
-    """Sustained close-position voicings, each led to the nearest voicing of the next chord."""
+    """Close-position voicings, each led to the nearest voicing of the next chord; held through the
+    measure, or struck again as often as the measure's texture asks (plan/texture.py)."""
     target = min(max(inst.low + 0.45 * (inst.high - inst.low), inst.low + 6), inst.high - 6) + transpose
     notes: list[Note] = []
     previous: list[int] | None = None
-    for start, end, chord in ctx.chord_segments():
+    for start, end, chord in _strokes(ctx, ctx.chord_segments()):
         options = _voicings(chord, inst.low, inst.high)
         if not options:
             options = [sorted({fold(p, inst.low, inst.high) for p in _voicing_at(chord, int(target))})]
@@ -128,6 +136,20 @@ def chords_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
         velocity = ctx.velocity(start, -5)
         notes += [Note(p, start, end, velocity) for p in voicing]
     return restrike(notes, ctx.cut_times())
+
+
+def _strokes(ctx: Context, segments: list[tuple[float, float, Chord]]) -> list[tuple[float, float, Chord]]:
+    """`segments` split where the measure's texture strikes the harmony again (evenly spaced strokes)."""
+    per = ctx.tm.beats_per_measure
+    out = []
+    for start, end, chord in segments:
+        strokes = ctx.texture(start).strokes
+        first = ctx.tm.measure_start(ctx.tm.measure_at(start + 1e-6))
+        beat0 = ctx.tm.beat_at(first)
+        inner = [ctx.tm.time_at(beat0 + k * per / strokes) for k in range(1, strokes)]
+        edges = [start, *(t for t in inner if start + 1e-3 < t < end - 1e-3), end]
+        out += [(a, b, chord) for a, b in zip(edges, edges[1:], strict=False)]
+    return out
 
 
 def bass_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
@@ -191,7 +213,8 @@ def ostinato_step(motion: float) -> float:
 
 def ostinato_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
     """Repeated arpeggios of the chord tones, restarting on each downbeat, as busy as the picture moves:
-    quarters where it is still, eighths where it moves, sixteenths where it races."""
+    quarters where it is still, eighths where it moves, sixteenths where it races; the figure follows
+    the shot's scale (plan/texture.py)."""
     base = int(inst.low + 0.35 * (inst.high - inst.low)) + transpose
     notes: list[Note] = []
     per_measure = ctx.tm.beats_per_measure
@@ -205,10 +228,10 @@ def ostinato_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
                 break
             t = ctx.tm.time_at(b)
             chord = chord_at(ctx.chords, t)
-            intervals = chord_intervals(chord.quality)
+            tones = [*chord_intervals(chord.quality), 12]  # the root an octave up ends a triad's rise
             root = base + (chord.root - base) % 12
-            pattern = [0, 1, 2, 1] if len(intervals) == 3 else [0, 1, 2, 3]
-            pitch = root + intervals[pattern[slot % len(pattern)]]
+            figure = FIGURES[ctx.texture(t).figure]
+            pitch = root + tones[figure[slot % len(figure)]]
             accent = 8 if abs(b - round(b)) < 1e-6 else 0
             notes.append(Note(fold(pitch, inst.low, inst.high), t, ctx.tm.time_at(b + step),
                               ctx.velocity(t, accent - 6)))
