@@ -2,10 +2,10 @@
 
 The region is written by the composer's own one-way path (cells -> development -> line -> onsets on
 the grid position of each cut), so it obeys the same rules as the theme around it: onsets on the beat
-grid, bars built from the theme's rhythmic cells (read back from the melody itself), a cut marked by a
-re-strike on its grid position. It is then fitted to what stays: the first new note continues from
-the last kept one without a leap (an octave or a scale tone nearer), and the last new note leads by
-step (or a common tone) into the first kept note after.
+grid, bars built from the theme's rhythmic cells (the melody's own `theme`, else read back from its
+bars), a cut marked by a re-strike on its grid position. It is then fitted to what stays: the first
+new note continues from the last kept one without a leap (an octave or a scale tone nearer), and the
+last new note leads by step (or a common tone) into the first kept note after.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections import Counter
 from ..model import Melody, Note, Spotting, TempoMap
 from ..theory import Key, Triad
 from .align import BeatNote, restrike_on_cuts
-from .cells import Cell, Cells, choose_cells, other_answer
+from .cells import Cell, Cells, choose_cells, fit_cells, other_answer
 from .composer import _measure_levels, _spot_times, _strong_offsets, musical_measures, theme_home
 from .development import develop
 from .harmony import harmonize, plan_sections, triads_from_chords
@@ -60,7 +60,8 @@ def reroll(melody: Melody, spotting: Spotting, t0: float, t1: float, *, seed: in
     measures = musical_measures(tm.beat_at(spotting.duration), per)
     chords = melody.chords or harmonize(melody.notes, key, tm, measures)
     triads = triads_from_chords(chords, key, tm, measures)
-    theme = theme_cells(melody)
+    own = melody.theme
+    theme = fit_cells(own.statement, own.answer, per) if own else theme_cells(melody)
     # the final note may start in a measure the theme's plan does not cover: it closes on the tonic
     triads += [Triad(0)] * (last - len(triads))
     region = _Region(spotting, key, triads, first - 1, last - 1, b0, b1, before[-1] if before else None,
@@ -79,7 +80,7 @@ def reroll(melody: Melody, spotting: Spotting, t0: float, t1: float, *, seed: in
             break
     notes = [*before, *new, *after]
     return Melody(notes=notes, key=melody.key, tempo_map=tm, chords=list(melody.chords), seed=seed,
-                  description=melody.description)
+                  description=melody.description, theme=melody.theme)
 
 
 def theme_cells(melody: Melody) -> Cells | None:
