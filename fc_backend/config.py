@@ -18,10 +18,13 @@ class Config:
     sample_rate: int = 48000
     #: seconds the master (and stems) run past the picture so releases and the reverb ring out
     tail: float = 2.0
-    #: longest clip scored in one piece, seconds (as its container states it, checked before decoding):
-    #: the arrangement holds at most 64 sections of 4+ measures, 256 measures, which fast tempos reach
-    #: in about five minutes
-    max_duration: float = 300.0
+    #: longest film, seconds (as its container states it, checked before decoding): a film is scored
+    #: as cues, each arranged as one piece, so its length is bounded by disk and time, not the scheme
+    max_duration: float = 1800.0
+    #: longest cue (and longest clip scored with one given melody), seconds: one arrangement holds at
+    #: most 64 sections of 4+ measures, 256 measures, which fast tempos reach in about five minutes;
+    #: spotting splits a longer stretch at a cut, and a --cues file holding a longer cue is refused
+    max_cue: float = 300.0
     #: General MIDI SoundFont for the offline renderer; None searches the usual places
     soundfont: str | None = None
     #: new melodies the composer may be asked for when the assessment fails

@@ -7,6 +7,7 @@ into place only when every stage succeeded, so a failure never leaves a half-wri
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import shutil
@@ -41,6 +42,7 @@ from .schemes import validate_scheme
 from .scorefolder import (
     ARTIFACTS,
     COMPOSED,
+    CUE_LIST,
     CUE_SCHEMES,
     CUE_SCORES,
     CUESHEET,
@@ -55,6 +57,7 @@ from .scorefolder import (
     ScoreFolder,
 )
 from .spot import spot
+from .spot.cue_edits import cues_document, load_cues
 from .spot.video import container_duration
 from .staging import needs_space, staged_output
 from .tools import soundfont
@@ -86,7 +89,8 @@ class ScoreResult:
 def score(video: str | Path, out_dir: str | Path, config: Config | None = None, *, description: str = "",
           copy_video: bool = False, show_progress: bool = True,
           on_progress: RunProgress | None = None, melody: str | Path | None = None,
-          spots: str | Path | None = None, force: bool = False) -> ScoreResult:
+          spots: str | Path | None = None, force: bool = False,
+          cues: str | Path | None = None) -> ScoreResult:
     """Score `video` into `out_dir`.
 
     With `copy_video`, the clip is copied into OUT and the project refers to it by a relative
@@ -97,6 +101,7 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
     REAPER), those rhythm spots replace the detected ones: their cut spots become the shot boundaries
     (moved to the nearest frame) and the tempo map is fitted to them. Files in OUT that an earlier run
     did not write, or that were edited since (a scheme.json), are replaced only with `force`.
+    With `cues` (a cues.json a person edited), those cues replace the detected cue sheet.
     """
     config = config or Config()
     video = Path(video)
@@ -105,6 +110,10 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
     out.refuse_foreign(ARTIFACTS + ((video.name,) if copy_video else ()), force=force)
     duration = _check_duration(video, config)
     given = read_melody(melody) if melody is not None else None  # a bad file stops us before any work
+    if cues is not None:  # so does a bad cue sheet, or one reaching past the clip's stated end
+        load_cues(cues, reel=config.reel, duration=duration or None, max_cue=config.max_cue)
+    if melody is not None:
+        _check_one_piece(Path(melody), duration, config, cues=cues)
     soundfont(config.soundfont)  # a missing SoundFont should stop us before minutes of work, not after
     needs_space(out.path, _output_bytes(duration, 1, config) + (video.stat().st_size if copy_video else 0))
     out_dir = out.path
@@ -112,11 +121,12 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
     stage = _stage_reporter(show_progress, on_progress)
     with llm_session(config) as session, staged_output(out_dir, force=force) as staging:  # probe first
         with stage("spot") as progress:
-            spotting = spot(video, config, progress=progress, rhythm_spots=spots, stills_to=staging / STILLS)
+            spotting = spot(video, config, progress=progress, rhythm_spots=spots, stills_to=staging / STILLS,
+                            cues=cues)
+        if given is not None:  # a person's melody plays over the whole clip: one cue
+            spotting.cues = spotting.cue_list(config.reel)[:1]
+            spotting.cues[0].start, spotting.cues[0].end = 0.0, spotting.duration
         if is_multi_cue(spotting):  # a film in cues: each scored on its own clock, then merged
-            if given is not None:
-                raise InputError(Path(melody), f"a melody file scores the clip as one cue; it has "
-                                               f"{len(spotting.cues)} cues (score without --melody)")
             film = score_cues(spotting, config, stage, description=description)
             write_cue_scores(film, staging)
             melody, assessment, scheme, plan = film.melody, film.assessment, film.scheme, film.plan
@@ -136,6 +146,10 @@ def score(video: str | Path, out_dir: str | Path, config: Config | None = None, 
         plan.video = str(video_ref)
 
         spotting.save(staging / "spotting.json")
+        (staging / CUE_LIST).write_text(json.dumps(cues_document(spotting.cue_list(config.reel),
+                                                                 video=spotting.video,
+                                                                 duration=spotting.duration), indent=2)
+                                        + "\n", encoding="utf-8")
         _write_composition(staging, melody, abc, assessment, scheme, plan)
         _realize_and_report(plan, staging, config, stage, video=video)
         missing = [name for name in ARTIFACTS if not (staging / name).is_file()]
@@ -278,8 +292,20 @@ def _check_duration(video: Path, config: Config) -> float:
     duration = container_duration(video)
     if duration > config.max_duration:
         raise InputError(video, f"{duration / 60:.1f} minutes long; at most {config.max_duration / 60:g}"
-                                " minutes can be scored in one piece (cut the clip into parts)")
+                                " minutes can be scored in one run (cut the film into reels and score each)")
     return duration
+
+
+def _check_one_piece(melody: Path, duration: float, config: Config, *, cues: str | Path | None) -> None:
+    """A given melody scores the clip as one cue: refused up front with a cue sheet, or for a clip
+    longer than one arranged piece (`config.max_cue`)."""
+    if cues is not None:
+        raise InputError(melody, "a melody file scores the clip as one cue; give --melody or --cues,"
+                                 " not both")
+    if duration > config.max_cue:
+        raise InputError(melody, f"a melody file scores the clip as one cue, at most"
+                                 f" {config.max_cue / 60:g} minutes; the clip is {duration / 60:.1f} minutes"
+                                 " (score without --melody)")
 
 
 def _output_bytes(duration: float, tracks: int, config: Config) -> int:

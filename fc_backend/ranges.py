@@ -138,7 +138,8 @@ def _picture(prefix: str = "") -> dict[str, Rule]:
     return {f"{prefix}timecode.rate": Text(32), f"{prefix}timecode.start": Text(16),
             f"{prefix}cues": AtMost(MAX_CUES), f"{prefix}cues[].number": Text(32),
             f"{prefix}cues[].start": _SECONDS, f"{prefix}cues[].end": _SECONDS,
-            f"{prefix}cues[].title": Text(256)}
+            f"{prefix}cues[].title": Text(256), f"{prefix}cues[].mood": Text(32),
+            f"{prefix}cues[].reason": Text(1024), f"{prefix}cues[].theme": Text(8)}
 
 
 def _tempo_map(prefix: str) -> dict[str, Rule]:

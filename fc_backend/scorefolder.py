@@ -27,6 +27,7 @@ SPOTTING, MELODY, MELODY_MIDI, MELODY_ABC = "spotting.json", "melody.json", "mel
 ASSESSMENT, SCHEME, PLAN = "assessment.json", "scheme.json", "plan.json"
 ARRANGEMENT, PROJECT, MASTER, REPORT = "arrangement.mid", "project.rpp", "master.wav", "report.html"
 CUESHEET, PREVIEW = "cuesheet.csv", "preview.mp4"
+CUE_LIST = "cues.json"  # the cue sheet a person edits and hands back with `score --cues`
 STEMS = "stems"
 CUES = "cues"  # render --cues: cues/<number>/<number> master.wav, ...
 STILLS = "stills"  # the one name; spot.stills re-exports it
@@ -34,8 +35,8 @@ STILLS = "stills"  # the one name; spot.stills re-exports it
 CUE_SCORES, CUE_SCHEMES = "cue_scores.json", "cue_schemes.json"
 
 #: what `score` writes into OUT, in the order the stages make them
-ARTIFACTS = (SPOTTING, MELODY, MELODY_MIDI, MELODY_ABC, ASSESSMENT, SCHEME, PLAN, ARRANGEMENT, PROJECT,
-             MASTER, CUESHEET, PREVIEW, REPORT)
+ARTIFACTS = (SPOTTING, CUE_LIST, MELODY, MELODY_MIDI, MELODY_ABC, ASSESSMENT, SCHEME, PLAN, ARRANGEMENT,
+             PROJECT, MASTER, CUESHEET, PREVIEW, REPORT)
 #: what realize and report write on every run (the others a render or re-roll may keep)
 RENDERED = (ARRANGEMENT, PROJECT, MASTER, CUESHEET, PREVIEW, REPORT)
 #: what a re-roll writes besides RENDERED

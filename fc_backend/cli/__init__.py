@@ -95,6 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     spot.add_argument("--json", action="store_true", help="print the Spotting as JSON")
     spot.add_argument("--spots", type=Path, metavar="FILE",
                       help="rhythm spots to use instead of the detected ones (as score --spots)")
+    spot.add_argument("--cues", type=Path, metavar="FILE",
+                      help="a cue sheet (cues.json) to use instead of the detected one (as score --cues)")
     spot.add_argument("--stills", type=Path, metavar="DIR",
                       help="also write a JPEG still of every shot into DIR (shot_001.jpg, ...)")
     _add_vision_options(spot)
@@ -116,6 +118,9 @@ def _add_score_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--spots", type=Path, metavar="FILE",
                      help="use these rhythm spots (JSON list of {time, strength, kind}, or a spotting.json)"
                      " instead of the detected ones; cut spots become the cuts the tempo map hits")
+    cmd.add_argument("--cues", type=Path, metavar="FILE",
+                     help="use this cue sheet (an edited cues.json: where music plays, and each cue's theme"
+                     " label) instead of the detected one")
     cmd.add_argument("--loudness", type=float, default=Config.loudness, choices=LOUDNESS_TARGETS,
                      help="integrated loudness of the master in LUFS (default: Config.loudness, EBU R128)")
     cmd.add_argument("--soundfont", help="General MIDI .sf2 for the offline render")
@@ -208,7 +213,7 @@ def _run_score(args: argparse.Namespace, video: Path | None = None) -> int:
 
     result = score(video or args.video, args.out, _config(args), description=args.description,
                    copy_video=args.copy_video or video is not None, show_progress=not args.quiet,
-                   melody=args.melody, spots=args.spots, force=args.force)
+                   melody=args.melody, spots=args.spots, force=args.force, cues=args.cues)
     a = result.assessment
     from ..report.page import plural
 
@@ -275,18 +280,21 @@ def _tempo_jump(cut: float, steps: list[tuple[float, float]]) -> str:
 def _run_spot(args: argparse.Namespace) -> int:
     from ..progress import stage_bar
     from ..spot import spot
+    from ..spot.cue_edits import load_cues
     from ..spot.edits import load_spots
     from ..staging import staged_output
 
     if args.spots:
         load_spots(args.spots)  # a bad file is one line, before any progress bar
+    if args.cues:
+        load_cues(args.cues, reel=args.reel, max_cue=Config.max_cue)
     with ExitStack() as stack:
         stills = stack.enter_context(staged_output(args.stills)) if args.stills else None
         with stage_bar("spot", enabled=not args.json) as progress:
             config = llm_config(args, Config(hardware_decode=args.hardware_decode, start_tc=args.start_tc,
                                              reel=args.reel))
             spotting = spot(args.video, config, progress=progress,
-                            rhythm_spots=args.spots, stills_to=stills)
+                            rhythm_spots=args.spots, stills_to=stills, cues=args.cues)
     if args.json:
         print(spotting.to_json())
         return 0
@@ -305,7 +313,8 @@ def _print_spotting(video: Path, spotting) -> None:  # noqa: ANN001  (a Spotting
           f" {spotting.width}x{spotting.height}, emotion {spotting.emotion},"
           f" {tm.changes[0].bpm:.1f} bpm {tm.meter[0]}/{tm.meter[1]}")
     for cue in spotting.cue_list():
-        print(f"  cue {cue.number} {clock.label(cue.start)}-{clock.label(cue.end)}  {cue.title}")
+        print(f"  cue {cue.number} {clock.label(cue.start)}-{clock.label(cue.end)}  theme {cue.theme or '-'}"
+              f"  {cue.mood or '-'}  {cue.title}: {cue.reason}")
     for i, shot in enumerate(spotting.shots, 1):
         print(f"  shot {i:>2} {clock.label(shot.start)} ({shot.start:7.3f} s)  motion {shot.motion_speed:.3f}"
               f"  {shot.attributes.emotion or '-'}"

@@ -14,6 +14,8 @@ from ..model import REVIEWERS, Assessment, Plan, Scheme, Spotting
 SPOT_COLOURS = {"cut": "#d62728", "motion": "#1f77b4", "accent": "#ff7f0e"}
 REVIEWER_COLOURS = dict(zip(REVIEWERS, ("#4c72b0", "#55a868", "#c44e52", "#8172b2", "#ccb974"), strict=True))
 DPI = 100
+#: at most this many beat or measure lines, and measure numbers, on the 12-inch motion plot
+MAX_LINES, MAX_LABELS = 600, 80
 
 
 def png(fig: Figure) -> bytes:
@@ -28,13 +30,19 @@ def motion_figure(spotting: Spotting) -> bytes:
     fig = Figure(figsize=(12, 3.6), layout="constrained")
     ax = fig.add_subplot()
     tm, duration = spotting.tempo_map, spotting.duration
-    for t in tm.beat_times(duration):
-        ax.axvline(t, color="#dddddd", lw=0.6, zorder=0)
+    beats = tm.beat_times(duration)
+    if len(beats) <= MAX_LINES:  # a long film's beats would paint the plot grey: its measures are enough
+        ax.vlines(beats, 0, 1, transform=blended_transform_factory(ax.transData, ax.transAxes),
+                  color="#dddddd", lw=0.6, zorder=0)
     measure_axis = blended_transform_factory(ax.transData, ax.transAxes)
-    for m, t in enumerate(tm.downbeat_times(duration), start=1):
-        ax.axvline(t, color="#999999", lw=0.9, zorder=0)
-        ax.text(t, 1.01, str(m), transform=measure_axis, fontsize=7, color="#777777", ha="center",
-                va="bottom")
+    downbeats = tm.downbeat_times(duration)
+    every = max(1, -(-len(downbeats) // MAX_LABELS))  # number every measure, or every 2nd, 5th... of a film
+    if len(downbeats) <= MAX_LINES:
+        ax.vlines(downbeats, 0, 1, transform=measure_axis, color="#999999", lw=0.9, zorder=0)
+    for m, t in enumerate(downbeats, start=1):
+        if (m - 1) % every == 0:
+            ax.text(t, 1.01, str(m), transform=measure_axis, fontsize=7, color="#777777", ha="center",
+                    va="bottom")
     for i, cut in enumerate(spotting.cuts):
         ax.axvline(cut, color=SPOT_COLOURS["cut"], lw=1.8, alpha=0.5, zorder=1,
                    label="cut" if i == 0 else None)

@@ -22,6 +22,9 @@ from .shot_labels import Regions, behaviour_label, mean_regions, regions, settin
 
 log = logging.getLogger(__name__)
 
+#: hue, saturation and value bins of a frame's colour histogram (its palette, for telling settings apart)
+COLOUR_BINS = (12, 3, 4)
+
 #: OpenCV hue (0..179, half degrees) -> index into HUES; red wraps around 0
 HUES = ("red", "orange", "yellow", "green", "cyan", "blue", "purple")
 _HUE_EDGES = ((0, 8, 0), (8, 20, 1), (20, 35, 2), (35, 80, 3), (80, 100, 4), (100, 130, 5), (130, 172, 6),
@@ -56,6 +59,8 @@ class FrameStats:
     edges: float  # fraction of Canny edge pixels
     face: float | None  # largest face height / frame height; None when not looked for
     regions: Regions = field(default_factory=Regions)  # sky, green and texture by region (setting)
+    #: the palette: a normalised hue x saturation x value histogram (COLOUR_BINS), what scenes compare
+    colours: np.ndarray | None = None
 
 
 #: where the frontal-face cascade may be: OpenCV's wheel (4.x), Debian's opencv-data
@@ -144,6 +149,8 @@ def frame_stats(index: int, small_bgr: np.ndarray, face_source: np.ndarray | Non
     gray = cv2.cvtColor(small_bgr, cv2.COLOR_BGR2GRAY)
     mask = (hsv[..., 1] >= 60) & (hsv[..., 2] >= 40)
     hues = np.bincount(_HUE_LUT[hsv[..., 0][mask]], minlength=len(HUES)).astype(float)
+    colours = cv2.calcHist([hsv], [0, 1, 2], None, list(COLOUR_BINS), [0, 180, 0, 256, 0, 256]).ravel()
+    colours /= max(1.0, float(colours.sum()))
     face = None
     cascade = face_cascade() if face_source is not None else None
     if face_source is not None and cascade is not None:
@@ -159,7 +166,7 @@ def frame_stats(index: int, small_bgr: np.ndarray, face_source: np.ndarray | Non
     edges = cv2.Canny(gray, 80, 160)
     return FrameStats(index=index, luma=float(gray.mean()), hues=hues, saturated=float(mask.mean()),
                       edges=float(np.count_nonzero(edges)) / gray.size, face=face,
-                      regions=regions(hsv, edges))
+                      regions=regions(hsv, edges), colours=colours)
 
 
 def brightness_label(luma: float) -> str:

@@ -3,6 +3,7 @@ grid (rhythm spots and a tempo map) is derived from what was seen, or from a per
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,17 +13,22 @@ import numpy as np
 
 from ..config import Config
 from ..errors import InputError
-from ..model import Cue, RhythmSpot, Shot, Spotting, cue_number
+from ..model import Cue, RhythmSpot, Shot, Spotting
 from ..progress import Progress, no_progress
 from .attributes import BAR_LUMA, Area, FrameStats, active_area, frame_stats, shot_attributes
 from .clock import clip_timecode
+from .cue_edits import check_inside, load_cues
+from .cues import spot_cues
 from .edits import fit_spots, load_spots
+from .looks import Look, shot_look
 from .motion import FlowTracker, shot_motion
 from .rhythm import rhythm_spots as detected_spots
+from .scenes import group_scenes
 from .shot_labels import motion_variation
 from .shots import DETECT_WIDTH, CutDetector, downscale, shot_bounds
 from .stills import StillPicker, save_stills
 from .tempo import base_tempo, cut_errors, fit_tempo
+from .themes import theme_labels
 from .video import FrameClock, frames_ahead, open_video
 from .vision import ShotFrames, VisionLabeller, vision_settings
 
@@ -34,7 +40,7 @@ FACE_FPS = 0.5
 
 def spot(video: str | Path, config: Config | None = None, *, progress: Progress = no_progress,
          rhythm_spots: str | Path | Sequence[RhythmSpot] | None = None,
-         stills_to: str | Path | None = None) -> Spotting:
+         stills_to: str | Path | None = None, cues: str | Path | Sequence[Cue] | None = None) -> Spotting:
     """Watch `video` once and say what the music should do: shots, motion, attributes, spots, tempo.
 
     `rhythm_spots` (a list, or a JSON file: a list of {time, strength, kind} or a whole spotting.json)
@@ -42,6 +48,8 @@ def spot(video: str | Path, config: Config | None = None, *, progress: Progress 
     frame) and the tempo map is fitted to them. With `config.llm_base_url` and `config.vlm_model` set,
     a vision LLM labels every shot (see vision.py). With `stills_to`, a JPEG still of every shot is
     written into that folder (shot_001.jpg, ...), picked from the frames the pass decodes anyway.
+    `cues` (a list, or a cues.json file a person edited: see cue_edits.py) replaces the detected cue
+    sheet; a cue without a theme label or mood gets the one its picture suggests.
     Raises InputError for a missing, empty, unreadable or too short file, or a bad spots file.
 
     Example: ``spot("clip.mp4").cuts`` -> ``[3.0, 5.0, 9.0]``.
@@ -51,6 +59,9 @@ def spot(video: str | Path, config: Config | None = None, *, progress: Progress 
     timecode = clip_timecode(video, config.start_tc)  # a bad --start-tc is refused before the decode
     if isinstance(rhythm_spots, (str, Path)):
         source, rhythm_spots = rhythm_spots, load_spots(rhythm_spots)  # a bad file stops us before decoding
+    cue_source: str | Path = "cues"
+    if isinstance(cues, (str, Path)):
+        cue_source, cues = cues, load_cues(cues, reel=config.reel, max_cue=config.max_cue)
     settings = vision_settings(config)
     vision = VisionLabeller(settings) if settings is not None else None
     stills = None
@@ -71,11 +82,13 @@ def spot(video: str | Path, config: Config | None = None, *, progress: Progress 
     if stills is not None and stills_to is not None:
         save_stills(stills.finish(bounds), Path(stills_to))
     curve = seen.flow.curve(times)
-    shots = []
+    shots, looks = [], []
     for number, (start, end) in enumerate(bounds):
         speed, saliency = shot_motion(curve, start, end)
         variation = motion_variation(curve.times, curve.values, start, end)
-        attributes = shot_attributes(_samples(seen.stats, times, start, end), speed, variation)
+        samples = _samples(seen.stats, times, start, end)
+        attributes = shot_attributes(samples, speed, variation)
+        looks.append(shot_look(samples, speed))
         if vision is not None and seen.frames is not None:
             first, last = np.searchsorted(times, [start, end], side="left")
             attributes = vision.label(seen.frames.between(int(first), int(last)), attributes,
@@ -95,13 +108,36 @@ def spot(video: str | Path, config: Config | None = None, *, progress: Progress 
     tempo_map = fit_tempo(cuts, bpm, meter, weights=weights)
     progress(1.0)
     height, width = seen.frame_size
+    cues = _cue_sheet(shots, looks, duration, config, title=Path(video).stem, mood=emotion,
+                      given=None if cues is None else list(cues), source=cue_source)
     return Spotting(video=str(video), duration=duration, fps=seen.fps, frame_count=len(times), width=width,
                     height=height, shots=shots,
                     rhythm_spots=spots if spots is not None else detected_spots(cuts, curve, flashes),
                     tempo_map=tempo_map, emotion=emotion, motion_curve=curve,
                     cut_errors=cut_errors(tempo_map, cuts),
                     timecode=timecode or clip_timecode(video, config.start_tc, decoded_fps=seen.fps),
-                    cues=[Cue(cue_number(config.reel, 1), 0.0, duration, Path(video).stem)])
+                    cues=cues)
+
+
+def _cue_sheet(shots: list[Shot], looks: list[Look], duration: float, config: Config, *, title: str,
+               mood: str, given: list[Cue] | None = None, source: str | Path = "cues") -> list[Cue]:
+    """Shots -> scenes -> theme labels -> cues: where the music plays, and which theme each cue carries.
+
+    A person's cues (`given`) win; each keeps its times, and one without a theme label or mood takes
+    those of the detected cue it overlaps most.
+    """
+    scenes = group_scenes(shots, looks)
+    detected = spot_cues(scenes, theme_labels(scenes), shots, duration, reel=config.reel, title=title,
+                         mood=mood, max_cue=config.max_cue)
+    if given is None:
+        return detected
+    check_inside(given, duration, source)
+    cues = []
+    for cue in given:
+        near = max(detected, key=lambda d: min(cue.end, d.end) - max(cue.start, d.start))
+        cues.append(dataclasses.replace(cue, end=min(cue.end, duration), theme=cue.theme or near.theme,
+                                        mood=cue.mood or near.mood))
+    return cues
 
 
 @dataclass
