@@ -6,7 +6,7 @@ measured (fc_backend/eval/music.py). Human tunes of music21's corpus (the DEV sp
 split is for `--heldout`, never for tuning) are measured the same way and set the reviewers' AUC
 against pitch-scrambled, rhythm-shuffled and random-in-key counterfeits.
 
-    nice .venv/bin/python bench/bench_music.py [--seeds 10] [--humans 120] [--heldout] [--folders OUT ...]
+    nice .venv/bin/python bench/bench_music.py [--seeds 10] [--humans 200] [--heldout] [--folders OUT ...]
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def print_humans(split: str, count: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=10)
-    parser.add_argument("--humans", type=int, default=120, help="human tunes to read from the split")
+    parser.add_argument("--humans", type=int, default=200, help="human tunes to read from the split")
     parser.add_argument("--heldout", action="store_true", help="the held-out split (final check only)")
     parser.add_argument("--folders", type=Path, nargs="*", default=[], help="scored folders to measure too")
     parser.add_argument("--no-clips", action="store_true", help="skip the generated clips")

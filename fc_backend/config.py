@@ -30,7 +30,7 @@ class Config:
     #: new melodies the composer may be asked for when the assessment fails
     max_attempts: int = 3
     #: assessment total (out of 19) a melody must reach; without a spotting the same share of the 16
-    #: musical criteria (assess.pass_mark): 90 % of human tunes pass, 3 % of random notes in their key
+    #: musical criteria (assess.pass_mark): 92 % of human tunes pass, no random notes in their key
     pass_threshold: float = 15.0
     #: let the video decoder use the machine's hardware decoder (VAAPI, D3D11, ...) when OpenCV's
     #: FFmpeg has one; it falls back to the CPU silently, and decoding is half of spotting's time

@@ -375,3 +375,14 @@ def test_the_same_notes_get_the_same_total_from_json_mid_and_abc(tmp_path: Path)
     totals = [assess(m).total for m in (melody, read_melody(tmp_path / "melody.mid"),
                                         read_melody(tmp_path / "melody.abc"))]
     assert max(totals) - min(totals) < 1e-6, totals
+
+
+def test_a_chord_on_any_root_is_given_a_function() -> None:
+    """A lydian tune's raised-fourth chord (a tritone above the tonic) once raised a KeyError."""
+    tm = TempoMap.constant(120)
+    pitches = [60, 62, 64, 66, 67, 66, 64, 62, 60, 62, 64, 60]
+    notes = [Note(p, tm.time_at(i), tm.time_at(i + 1)) for i, p in enumerate(pitches)]
+    chords = [Chord(tm.time_at(4 * k), tm.time_at(4 * k + 4), root, quality)
+              for k, (root, quality) in enumerate([(0, "maj"), (6, "dim"), (0, "maj")])]
+    result = assess(Melody(notes, Key(0, "lydian"), tm, chords))
+    assert len(result.criteria) == 19
