@@ -1,7 +1,8 @@
 """What the reviewers measure from: the melody in beats and measures, its key, and its harmony.
 
-The melody is read as a monophonic line in beats through its own tempo map; chords come from the
-melody when it has them, else one diatonic triad is estimated per measure from the notes.
+The melody is read as a monophonic line in beats through its own tempo map; its harmony is the one
+diatonic triad per measure that its notes imply (chords it carries are not read: the same notes
+from .json, .mid or .abc get one verdict).
 """
 
 from __future__ import annotations
@@ -48,7 +49,6 @@ class Analysis:
     key_declared: bool
     measures: int
     chords: list[HeldChord] = field(default_factory=list)
-    chords_given: bool = True
 
     @property
     def key_name(self) -> str:
@@ -135,14 +135,11 @@ def analyse(melody: Melody, spotting: Spotting | None) -> Analysis:
     ranked = rank_keys(analysis.histogram())
     if melody.key is None:  # the line as the reviewers hear it, in beats
         analysis.key = ranked[0][1]
-    elif not melody.chords and ranked[0][0] - key_correlation(analysis.histogram(), melody.key) > MISLABELLED:
+    elif ranked[0][0] - key_correlation(analysis.histogram(), melody.key) > MISLABELLED:
         analysis.key, analysis.key_declared = ranked[0][1], False  # the notes say another key
-    if melody.chords:
-        analysis.chords = [HeldChord(tm.beat_at(c.start), tm.beat_at(c.end), c.root % 12, c.quality)
-                           for c in sorted(melody.chords, key=lambda c: c.start)]
-    else:
-        analysis.chords = estimate_held_chords(analysis)
-        analysis.chords_given = False
+    # the harmony the line implies, not the chords it was written over: the same notes read from
+    # .mid or .abc (which carry no chords) must get the same verdict, and a tune earns its harmony
+    analysis.chords = estimate_held_chords(analysis)
     return analysis
 
 

@@ -38,7 +38,7 @@ def _changes(chords: list[HeldChord]) -> list[HeldChord]:
 
 
 def _source(a: Analysis) -> str:
-    return "the melody's chords" if a.chords_given else "per-measure estimated triads"
+    return "the triads the notes imply (one a measure)"
 
 
 def chord_tone_support(a: Analysis) -> Criterion:
