@@ -15,12 +15,13 @@ import soundfile as sf
 from fc_backend import pipeline
 from fc_backend.compose import compose
 from fc_backend.config import Config
-from fc_backend.cues.merge import merge_tempo
+from fc_backend.cues.merge import grouped, merge_tempo
 from fc_backend.cues.spotting import cue_spotting, is_multi_cue
 from fc_backend.demo import make_clip
 from fc_backend.errors import InputError
 from fc_backend.eval.themes import theme_similarity
-from fc_backend.model import Cue, CueScores, Plan, Scheme, TempoChange, TempoMap, states_theme
+from fc_backend.model import Cue, CueScores, Plan, Scheme, Section, TempoChange, TempoMap, states_theme
+from fc_backend.ranges import MAX_SECTIONS
 from fc_backend.spot import spot as real_spot
 
 #: twelve 3-second shots; three cues, a rest of 3 s between the second and the third
@@ -70,6 +71,13 @@ def test_merged_tempo_has_a_marker_at_every_cue_start_and_starts_cues_on_bar_lin
     for cue in cues:
         assert tm.beat_at(cue.start) / per == pytest.approx(round(tm.beat_at(cue.start) / per), abs=1e-6)
     assert all(0 < c.bpm <= 400 for c in tm.changes)
+
+
+def test_an_overview_of_many_cues_keeps_within_a_schemes_sections() -> None:
+    sections = [Section(f"1M{i + 1}", (2 * i + 1, 2 * i + 2), 0.1 * (i % 3)) for i in range(150)]
+    joined = grouped(sections, MAX_SECTIONS)
+    assert len(joined) <= MAX_SECTIONS and joined[0].name == "1M1-1M3" and joined[0].measures == (1, 6)
+    assert joined[-1].measures[1] == 300 and grouped(sections[:5], MAX_SECTIONS) == sections[:5]
 
 
 def test_one_cue_over_the_clip_is_the_single_cue_path() -> None:

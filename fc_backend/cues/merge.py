@@ -32,7 +32,7 @@ from ..model import (
     TempoChange,
     TempoMap,
 )
-from ..ranges import MAX_BPM, MAX_GAIN, MAX_SCHEME_TRACKS
+from ..ranges import MAX_BPM, MAX_GAIN, MAX_SCHEME_TEMPO_CHANGES, MAX_SCHEME_TRACKS, MAX_SECTIONS
 
 #: tempo changes closer than this (s) are one change, the later winning
 _SAME_TIME = 1e-6
@@ -175,7 +175,9 @@ def merge_melodies(placed: Sequence[Placed], tempo_map: TempoMap) -> Melody:
 def merge_schemes(placed: Sequence[Placed], tempo_map: TempoMap, *, duration: float) -> Scheme:
     """An overview scheme of the film: a section per cue over its measures, the tracks of `merge_plans`
     with each cue's levels and softened measures at the cue's measures. Each cue's own scheme
-    (cues/<number>/scheme.json) is the one `render` plans from."""
+    (cue_schemes.json) is the one `render` plans from. Within a scheme's limits: past MAX_SECTIONS
+    cues, neighbouring cues share a section; past MAX_SCHEME_TEMPO_CHANGES, its tempo map keeps the
+    tempo each cue starts at (plan.json keeps every change)."""
     sections, tracks = [], {}
     for item in placed:
         first = tempo_map.measure_at(item.cue.start + 1e-6)
@@ -199,8 +201,28 @@ def merge_schemes(placed: Sequence[Placed], tempo_map: TempoMap, *, duration: fl
             merged.softened_measures += [first + m - 1 for m in track.softened_measures
                                          if first + m - 1 <= last]
     measures = max(tempo_map.measure_count(duration), max(s.measures[1] for s in sections))
-    return Scheme(SchemeTempo.of(tempo_map), placed[0].scheme.key, measures, sections, list(tracks.values()),
-                  decisions=[d for p in placed for d in p.scheme.decisions])
+    tempo = SchemeTempo.of(tempo_map)
+    if len(tempo.map) > MAX_SCHEME_TEMPO_CHANGES:
+        starts = [0.0] + [p.cue.start for p in placed]
+        kept = {round(t, 6): tempo_map.bpm_at(t) for t in starts[:MAX_SCHEME_TEMPO_CHANGES]}
+        changes = [TempoChange(t, b) for t, b in sorted(kept.items())]
+        tempo = SchemeTempo.of(TempoMap(changes, tempo_map.meter))
+    return Scheme(tempo, placed[0].scheme.key, measures, grouped(sections, MAX_SECTIONS),
+                  list(tracks.values()), decisions=[d for p in placed for d in p.scheme.decisions])
+
+
+def grouped(sections: list[Section], most: int) -> list[Section]:
+    """At most `most` sections: runs of neighbours joined ("1M1-1M3"), intensity their mean."""
+    if len(sections) <= most:
+        return sections
+    size = -(-len(sections) // most)
+    out = []
+    for i in range(0, len(sections), size):
+        run = sections[i:i + size]
+        name = run[0].name if len(run) == 1 else f"{run[0].name}-{run[-1].name}"
+        out.append(Section(name, (run[0].measures[0], run[-1].measures[1]),
+                           round(sum(s.intensity for s in run) / len(run), 3)))
+    return out
 
 
 def merge_assessments(placed: Sequence[Placed]) -> Assessment:
