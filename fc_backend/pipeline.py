@@ -27,7 +27,6 @@ from .cues import is_multi_cue, replan_cues, reroll_cue, score_cues, write_cue_s
 from .errors import InputError
 from .formats.melody_file import read_melody
 from .formats.midi import MidiPart, write_midi
-from .loudness.delivery import read_audio
 from .model import RHYTHM_SPOT_KINDS, Assessment, Melody, Plan, Scheme, Spotting
 from .notate import notate
 from .plan import plan as make_plan
@@ -37,7 +36,7 @@ from .realize.cue_files import write_cue_files
 from .realize.preview import write_preview
 from .report import draw, report
 from .report.cuesheet import write_cuesheet
-from .report.sync import colour_hits, hit_sync
+from .report.sync import colour_hits, master_sync
 from .schemes import validate_scheme
 from .scorefolder import (
     ARTIFACTS,
@@ -279,9 +278,7 @@ def _mark_sync(plan: Plan, staging: Path, *, save_plan: bool) -> None:
     master = staging / MASTER
     if not master.is_file() or not any(m.kind in RHYTHM_SPOT_KINDS for m in plan.markers):
         return
-    audio, rate = read_audio(master)
-    colour_hits(plan, hit_sync(audio, rate, plan))
-    del audio
+    colour_hits(plan, master_sync(master, plan))
     write_project(plan, staging, video=Path(plan.video) if plan.video else None)
     if save_plan:
         plan.save(staging / PLAN)

@@ -12,9 +12,9 @@ from .bs1770 import (
     loudness_curve,
     loudness_range,
 )
-from .delivery import delivery, read_audio
+from .delivery import MasterMeasure, delivery, measure_master, read_audio
 from .true_peak import TruePeakStream, sample_true_peaks, to_db, true_peak_db
 
-__all__ = ["MOMENTARY", "SHORT_TERM", "LoudnessMeter", "TruePeakStream", "delivery", "integrated_loudness",
-           "k_weighted", "loudness_curve", "loudness_range", "read_audio", "sample_true_peaks", "to_db",
-           "true_peak_db"]
+__all__ = ["MOMENTARY", "SHORT_TERM", "LoudnessMeter", "MasterMeasure", "TruePeakStream", "delivery",
+           "integrated_loudness", "k_weighted", "loudness_curve", "loudness_range", "measure_master",
+           "read_audio", "sample_true_peaks", "to_db", "true_peak_db"]

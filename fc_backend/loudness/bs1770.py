@@ -67,6 +67,11 @@ def loudness_curve(audio: np.ndarray, sample_rate: int, *, window: float = MOMEN
 def loudness_range(audio: np.ndarray, sample_rate: int, *, weighted: np.ndarray | None = None) -> float:
     """EBU Tech 3342 loudness range in LU (NaN when too little of the signal is above the gates)."""
     _, short_term = loudness_curve(audio, sample_rate, window=SHORT_TERM, hop=0.1, weighted=weighted)
+    return range_of(short_term)
+
+
+def range_of(short_term: np.ndarray) -> float:
+    """EBU Tech 3342 loudness range in LU of a short-term loudness curve (LUFS every 100 ms)."""
     kept = short_term[short_term > LRA_ABSOLUTE_GATE]
     if kept.size == 0:
         return math.nan
@@ -115,6 +120,20 @@ class LoudnessMeter:
             if self._filled == self.hop:
                 self._hops.append(self._partial)
                 self._partial, self._filled = np.zeros_like(self._partial), 0
+
+    def curve(self, window: float = MOMENTARY) -> tuple[np.ndarray, np.ndarray]:
+        """`loudness_curve` of everything fed so far, from the hops' energies: (centre times, LUFS) of
+        every whole `window` (a whole number of 100 ms hops) starting on a hop."""
+        width = int(round(window / 0.1))
+        if len(self._hops) < width:
+            return np.zeros(0), np.zeros(0)
+        hops = np.asarray(self._hops, dtype=np.float64).sum(axis=1)
+        power = np.concatenate([[0.0], np.cumsum(hops)])
+        starts = np.arange(0, len(hops) - width + 1)
+        mean_square = (power[starts + width] - power[starts]) / (width * self.hop)
+        with np.errstate(divide="ignore"):
+            lufs = -0.691 + 10 * np.log10(np.maximum(mean_square, 0.0))
+        return (starts * self.hop + width * self.hop / 2) / self.sample_rate, lufs
 
     def integrated(self) -> float:
         """Integrated loudness in LUFS of everything fed so far (-inf for silence or < 400 ms)."""

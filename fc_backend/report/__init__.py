@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from ..loudness import MOMENTARY, SHORT_TERM, delivery, k_weighted, loudness_curve, read_audio
+from ..loudness import measure_master
 from ..model import Assessment, Melody, Plan, Scheme, Spotting
 from ..progress import Progress, no_progress
 from ..scorefolder import ASSESSMENT, MELODY, PLAN, SCHEME, SPOTTING, STILLS, ScoreFolder
@@ -160,12 +160,10 @@ def _engraving(abc_path: Path) -> str:
 def _audio_section(master: Path, duration: float) -> str:
     if not master.is_file():
         return '<p class="fail">master.wav is missing from this folder; run filmcomposer render.</p>'
-    audio, rate = read_audio(master)
-    weighted = k_weighted(audio, rate)
-    figures_ = delivery(master, audio, weighted=weighted)
-    momentary = loudness_curve(audio, rate, window=MOMENTARY, hop=0.1, weighted=weighted)
-    short_term = loudness_curve(audio, rate, window=SHORT_TERM, hop=0.1, weighted=weighted)
-    plot = figures.loudness_figure(momentary, short_term, figures_["integrated_lufs"], len(audio) / rate)
+    measured = measure_master(master)  # block by block: a film's master is never read whole
+    figures_ = measured.figures
+    plot = figures.loudness_figure(measured.momentary, measured.short_term, figures_["integrated_lufs"],
+                                   float(figures_["duration_s"]))
     size_mb = master.stat().st_size / 1e6
     return (f'<audio controls preload="metadata" src="{REPORT_AUDIO}"></audio>'
             f"<p class=note>The player plays {REPORT_AUDIO}, which sits beside this page in the same folder"
@@ -181,12 +179,11 @@ def _sync_section(master: Path, plan: Plan) -> str:
     """How far the master's attack lands from each hit, in ms and frames (report/sync.py)."""
     if not master.is_file():
         return ""
-    from .sync import hit_sync
+    from .sync import master_sync
 
-    audio, rate = read_audio(master)
     clock = plan.clock()
     rows = [[clock.label(h.time), f"{h.time:.3f}", h.kind,
              "no attack" if h.offset is None else f"{h.offset * 1000:+.0f}",
-             "" if h.offset is None else f"{h.frames(clock.fps):+.1f}"] for h in hit_sync(audio, rate, plan)]
+             "" if h.offset is None else f"{h.frames(clock.fps):+.1f}"] for h in master_sync(master, plan)]
     return ("<h3>Sync check: the master's attack at each hit</h3>"
             + page.table(["hit", "seconds", "kind", "ms off", "frames off"], rows))

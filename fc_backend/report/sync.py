@@ -9,8 +9,10 @@ taken as the music's answer to it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 
 from ..model import RHYTHM_SPOT_KINDS, Plan
 from ..ranges import SYNC_FRAMES
@@ -49,7 +51,28 @@ def hit_sync(audio: np.ndarray, rate: int, plan: Plan, *, window: float = 0.1,
     An attack is a rise of at least `threshold` (log10 energy, i.e. 5 dB) within one hop; quieter
     rises are none.
     """
-    rise = onset_envelope(audio, rate)
+    return _nearest_attacks(onset_envelope(audio, rate), plan, window=window, threshold=threshold)
+
+
+def master_sync(path: str | Path, plan: Plan) -> list[HitSync]:
+    """`hit_sync` of a master file, read block by block (the onset envelope holds one value per
+    5 ms hop): a long film's master is never in memory whole."""
+    info = sf.info(str(path))
+    size = max(1, int(round(info.samplerate * HOP)))
+    levels = []
+    for block in sf.blocks(str(path), blocksize=size * 2000, dtype="float32", always_2d=True):
+        mono = block.mean(axis=1)
+        count = len(mono) // size
+        energy = (mono[: count * size].reshape(count, size) ** 2).mean(axis=1)
+        levels.append(np.log10(energy + 1e-10))
+    level = np.concatenate(levels) if levels else np.zeros(0)
+    rise = np.zeros(len(level))
+    rise[1:] = np.maximum(np.diff(level), 0.0)
+    return _nearest_attacks(rise, plan)
+
+
+def _nearest_attacks(rise: np.ndarray, plan: Plan, *, window: float = 0.1,
+                     threshold: float = 0.5) -> list[HitSync]:
     out = []
     for marker in sorted(plan.markers, key=lambda m: m.time):
         if marker.kind not in RHYTHM_SPOT_KINDS:
