@@ -222,9 +222,9 @@ def _notate_arrange_plan(melody: Melody, spotting: Spotting, config: Config,
 def _write_composition(staging: Path, melody: Melody, abc: str, assessment: Assessment, scheme: Scheme,
                        plan: Plan, *, scheme_too: bool = True) -> None:
     """What composing, assessing, arranging and planning made, as the artifacts later runs start from."""
-    melody.save(staging / "melody.json")  # keeps key and chords; melody.mid is for people and DAWs
+    melody.save(staging / "melody.json")  # melody.mid and .abc carry its key and chords too
     write_midi(staging / "melody.mid", melody.tempo_map, [MidiPart("Melody", melody.notes, 0)],
-               key=melody.key)
+               key=melody.key, chords=melody.chords)
     (staging / "melody.abc").write_text(abc, encoding="utf-8")
     assessment.save(staging / "assessment.json")
     if scheme_too:  # not a user's edited scheme: it stays byte for byte as they left it

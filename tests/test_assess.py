@@ -18,7 +18,7 @@ from fc_backend.config import Config
 from fc_backend.formats.abc import abc_key, read_abc
 from fc_backend.formats.melody_file import read_melody
 from fc_backend.formats.midi import MidiPart, write_midi
-from fc_backend.model import REVIEWERS, Chord, Melody, Note, RhythmSpot, Shot, Spotting, TempoMap
+from fc_backend.model import REVIEWERS, Chord, Melody, Note, RhythmSpot, Shot, Spotting, TempoChange, TempoMap
 from fc_backend.theory import Key
 
 # Public-domain melodies as "pitch:beats" tokens ("R" is a rest), one chord string each (or None).
@@ -362,19 +362,68 @@ def test_a_failed_best_melody_is_said_in_one_line_naming_the_weakest_criteria(
     assert len(err.splitlines()) == 1 and "best of 2" in err and weakest in err, err
 
 
-def test_the_same_notes_get_the_same_total_from_json_mid_and_abc(tmp_path: Path) -> None:
+def _written(melody: Melody, folder: Path) -> tuple[Path, Path]:
+    """melody.mid and melody.abc as `score` writes them (key and chords with the notes)."""
     from fc_backend.notate import notate
 
-    spotting = _spotting("sad")
-    # the reviewers judge the harmony the notes imply, not the composer's chords (which .mid and .abc
-    # do not carry): seed 5 chooses C dorian, where the two differ
-    melody = compose(spotting, seed=5)
-    parts = [MidiPart("Melody", melody.notes, 0)]
-    write_midi(tmp_path / "melody.mid", melody.tempo_map, parts, key=melody.key)
-    (tmp_path / "melody.abc").write_text(notate(melody), encoding="utf-8")
-    totals = [assess(m).total for m in (melody, read_melody(tmp_path / "melody.mid"),
-                                        read_melody(tmp_path / "melody.abc"))]
+    mid, abc = folder / "melody.mid", folder / "melody.abc"
+    write_midi(mid, melody.tempo_map, [MidiPart("Melody", melody.notes, 0)], key=melody.key,
+               chords=melody.chords)
+    abc.write_text(notate(melody), encoding="utf-8")
+    return mid, abc
+
+
+def test_the_same_notes_get_the_same_total_from_json_mid_and_abc(tmp_path: Path) -> None:
+    # seed 5 is C dorian, where the composer's chords differ from the triads the notes imply: the
+    # reviewers judge the implied ones, and the composed chords travel with the notes in both files
+    melody = compose(_spotting("sad"), seed=5)
+    mid, abc = _written(melody, tmp_path)
+    read = [read_melody(mid), read_melody(abc)]
+    for other in read:
+        assert [(c.root, c.quality) for c in other.chords] == [(c.root, c.quality) for c in melody.chords]
+        tm = other.tempo_map
+        assert [tm.beat_at(c.start) for c in other.chords] == pytest.approx(
+            [melody.tempo_map.beat_at(c.start) for c in melody.chords], abs=1e-6)
+    totals = [assess(m).total for m in (melody, *read)]
     assert max(totals) - min(totals) < 1e-6, totals
+
+
+def _varied_spotting(emotion: str, seed: int) -> Spotting:
+    """`_spotting` in one of three meters, half of them with the tempo changing at two cuts."""
+    spotting = _spotting(emotion)
+    meter = ((4, 4), (3, 4), (6, 8))[seed % 3]
+    tempi = [(0.0, 96.0)] + ([(5.0, 84.0), (12.5, 110.0)] if seed % 2 else [])
+    spotting.tempo_map = TempoMap([TempoChange(t, b) for t, b in tempi], meter)
+    return spotting
+
+
+@pytest.mark.slow  # 60 melodies composed, written, read back and assessed three times: ~35 s
+def test_every_composed_melody_gets_one_total_from_json_mid_and_abc(tmp_path: Path) -> None:
+    """20 seeds x 3 emotions in three meters, half with tempo changes: the pipeline's melody, its
+    melody.mid and its melody.abc get the same total (modal keys, held notes and upbeats included)."""
+    differ = []
+    for emotion in ("sad", "joyous", "tense"):
+        for seed in range(20):
+            melody = compose(_varied_spotting(emotion, seed), seed=seed)
+            mid, abc = _written(melody, tmp_path)
+            totals = [assess(m).total for m in (melody, read_melody(mid), read_melody(abc))]
+            if max(totals) - min(totals) > 0.01:
+                differ.append((emotion, seed, str(melody.key), [round(t, 3) for t in totals]))
+    assert not differ, differ
+
+
+def test_assess_command_on_a_score_folder_gives_the_pipelines_total(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Beside spotting.json, `assess melody.mid|abc` judges against the picture, as `score` did."""
+    spotting = _varied_spotting("sad", 5)  # 6/8 with the tempo changing at two cuts
+    melody = compose(spotting, seed=5)
+    spotting.save(tmp_path / "spotting.json")
+    expected = assess(melody, spotting).total
+    for path in _written(melody, tmp_path):
+        assert main(["assess", str(path), "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["total"] == pytest.approx(expected, abs=0.01), path
+    assert main(["assess", str(tmp_path / "melody.abc"), "--alone", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == pytest.approx(assess(melody).total, abs=0.01)
 
 
 def test_a_chord_on_any_root_is_given_a_function() -> None:

@@ -1,4 +1,9 @@
-"""`filmcomposer assess FILE.mid|FILE.abc [--json]`: the five reviewers' verdict on a melody file."""
+"""`filmcomposer assess FILE.mid|FILE.abc [--json]`: the five reviewers' verdict on a melody file.
+
+A melody.mid or melody.abc in a score folder is judged the way `score` judged it: against the
+folder's spotting.json (the picture criteria), laid beat for beat on the clip's tempo map; so it
+gets the total in the folder's assessment.json.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..model import Spotting
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -14,6 +23,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     )
     cmd.add_argument("file", type=Path, help="a MIDI file or an ABC tune (the first of a songbook)")
     cmd.add_argument("--json", action="store_true", help="print the Assessment as one JSON object")
+    cmd.add_argument("--spotting", type=Path, default=None,
+                     help="judge it against this picture (default: spotting.json beside FILE, if any)")
+    cmd.add_argument("--alone", action="store_true",
+                     help="judge the notes alone, even beside a spotting.json (no picture criteria)")
     from . import add_llm_options
 
     add_llm_options(cmd)
@@ -30,14 +43,25 @@ def _run_assess(args: argparse.Namespace) -> int:
     from . import llm_config
 
     config = llm_config(args, Config())
+    spotting = None if args.alone else _picture(args.file, args.spotting)
+    if spotting is not None:
+        from ..compose import compose
+        from ..errors import InputError
+
+        try:  # as `score --melody` adopts it: beat b of the file is beat b of the clip
+            melody = compose(spotting, config, melody=melody, description=melody.description)
+        except ValueError as err:
+            raise InputError(args.file, str(err)) from None
     with llm_session(config) as session:
-        result = assess(melody, None, config)
+        result = assess(melody, spotting, config)
     if session is not None:
         print(session.summary(result.decisions), file=sys.stderr)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
         return 0
     key = melody.key or "no key given (found from the notes)"
+    if spotting is not None:
+        print(f"judged against the picture of {spotting.video} (--alone: the notes only)")
     print(
         f"{args.file}: {len(melody.notes)} notes, {key}; "
         f"total {result.total:.2f}/19 ({'pass' if result.passed else 'fail'} at {result.threshold:g})"
@@ -48,3 +72,14 @@ def _run_assess(args: argparse.Namespace) -> int:
         for c in mine:
             print(f"    {c.key:<22} {c.score:4.2f}  {c.reason}")
     return 0
+
+
+def _picture(file: Path, given: Path | None) -> Spotting | None:
+    """The spotting to judge against: the one named, else the score folder's own, else none."""
+    from ..model import Spotting
+    from ..scorefolder import SPOTTING, ScoreFolder
+
+    path = given or file.parent / SPOTTING
+    if given is None and not path.is_file():
+        return None
+    return ScoreFolder(path.parent).load(Spotting, path.name)

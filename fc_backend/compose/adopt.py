@@ -8,12 +8,13 @@ beat for beat, so its bar lines fall on the clip's downbeats and its cut-fitted 
 
 from __future__ import annotations
 
-from ..model import Melody, Note, Spotting, TempoMap
+from ..model import Chord, Melody, Note, Spotting, TempoMap
 from .harmony import harmonize
 
 
 def adopt(user: Melody, spotting: Spotting, *, description: str = "") -> Melody:
-    """`user` as the clip's theme: monophonic, in video time, with a key and a chord per measure.
+    """`user` as the clip's theme: monophonic, in video time, with a key and its chords: the file's own
+    (chord symbols, as our melody.mid and melody.abc carry them), else one estimated per measure.
 
     Raises ValueError when no note of the file starts before the clip ends.
     """
@@ -37,9 +38,18 @@ def adopt(user: Melody, spotting: Spotting, *, description: str = "") -> Melody:
         raise ValueError(f"no note starts before the clip ends at {spotting.duration:.2f} s")
     key = Melody(notes, user.key, tm).heard_key()
     measures = max(1, tm.measure_at(max(n.end for n in notes) - 1e-6))
-    chords = harmonize(notes, key, tm, measures)
+    chords = _own_chords(user, tm, same_clock, spotting.duration) or harmonize(notes, key, tm, measures)
     return Melody(notes=notes, key=key, tempo_map=tm, chords=chords, seed=user.seed,
                   description=description or user.description)
+
+
+def _own_chords(user: Melody, tm: TempoMap, same_clock: bool, duration: float) -> list[Chord]:
+    """The file's chords on the clip's clock (beat b of the file is beat b of the clip)."""
+    def clip_time(t: float) -> float:
+        return t if same_clock else tm.time_at(user.tempo_map.beat_at(t))
+
+    return [Chord(clip_time(c.start), clip_time(c.end), c.root, c.quality)
+            for c in sorted(user.chords, key=lambda c: c.start) if clip_time(c.start) < duration]
 
 
 def _same_map(a: TempoMap, b: TempoMap) -> bool:

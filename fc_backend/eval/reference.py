@@ -60,7 +60,7 @@ def human_melodies(split: str, count: int, *, seed: int = 2025, min_notes: int =
     out: list[Melody] = []
     for name, text in tunes:
         try:
-            melody = read_abc(text, source=name, strict=False)
+            melody = read_abc(text, source=name, strict=False, chords=False)
         except (InputError, ValueError):
             continue
         if len(melody.notes) >= min_notes:

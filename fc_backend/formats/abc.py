@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 import mido
@@ -19,6 +20,8 @@ from ..errors import InputError
 from ..model import Melody, Note, TempoMap
 from ..theory import Key, parse_key
 from ..tools import require
+from .abc_chords import GRAIN, chord_symbols, has_chord_symbols, place_chords
+from .chord_symbols import chord_marks, chords_from_marks
 from .midi import PPQ, MidiPart, key_signature, read_midi, write_midi
 
 #: sharps (+) or flats (-) of each key signature, by mido's key name
@@ -35,7 +38,7 @@ UNIT_PULSES = PPQ // 2
 
 
 def notate(melody: Melody) -> str:
-    """ABC text of `melody` (one voice), with its title, meter and key.
+    """ABC text of `melody` (one voice), with its title, meter, key and its chords as chord symbols.
 
     Example: ``notate(melody).splitlines()[:5]`` -> ``['X: 1', 'T:FilmComposer theme', 'M: 4/4', ...]``.
     """
@@ -66,6 +69,10 @@ def _finish(abc: str, melody: Melody) -> str:
     if 0 < eighths < round(per * 2):
         text += f" z{eighths}" if eighths != 1 else " z"
     text = text.rstrip("|") + "|]"
+    if melody.chords:
+        end = max(n.end for n in melody.notes)
+        text = place_chords(text, [(Fraction(tm.beat_at(t)).limit_denominator(GRAIN), symbol)
+                                    for t, symbol in chord_marks(melody.chords, end)])
     return _tempo_marks(text, melody) + "\n"
 
 
@@ -125,8 +132,11 @@ _ABC_MODES = {"": "major", "maj": "major", "major": "major", "ion": "major", "io
               "loc": "locrian", "locrian": "locrian"}
 
 
-def read_abc(text: str, *, source: str | Path = "ABC", strict: bool = True) -> Melody:
+def read_abc(text: str, *, source: str | Path = "ABC", strict: bool = True, chords: bool = True) -> Melody:
     """The first tune of `text` as abc2midi plays it, without accompaniment chords or drones.
+
+    Its chord symbols ("Am" above the notes, as `notate` writes them) become the melody's chords, read
+    through music21 (abc2midi plays them but does not say where they are); `chords=False` ignores them.
 
     Notes are in the ABC's own seconds (its Q: tempo): compare positions through the melody's tempo
     map (`beat_at`). abc2midi's errors (a malformed note, no tune) are the file's problem: InputError.
@@ -146,15 +156,20 @@ def read_abc(text: str, *, source: str | Path = "ABC", strict: bool = True) -> M
             raise InputError(source, f"abc2midi: {errors[0] if errors else 'no tune (X: field) found'}")
         first_bar = _first_bar(tune)
         heard = _abc2midi(first_bar, number[1] if number else "1", Path(tmp))[0] if first_bar else None
+    marks = chord_symbols(tune, source) if chords and has_chord_symbols(tune) else []
     if heard and len(heard) < len(notes):  # an upbeat: the first bar line falls after it
         upbeat = tempo_map.beat_at(notes[len(heard)].start)
         per = tempo_map.beats_per_measure
         if 1e-3 < upbeat < per - 1e-3:  # abc2midi starts the tune on the upbeat: put it before bar 2
+            marks = [(beat + per - upbeat, symbol) for beat, symbol in marks]
             notes = [Note(n.pitch, tempo_map.time_at(tempo_map.beat_at(n.start) + per - upbeat),
                           tempo_map.time_at(tempo_map.beat_at(n.end) + per - upbeat), n.velocity)
                      for n in notes]
     title = re.search(r"^T:\s*(.*)$", text, flags=re.MULTILINE)
-    return Melody(notes, abc_key(key_field[1]), tempo_map, description=title[1].strip() if title else "")
+    timed = [(tempo_map.time_at(beat), symbol) for beat, symbol in marks]
+    harmony = chords_from_marks(timed, max(n.end for n in notes)) if marks and notes else []
+    return Melody(notes, abc_key(key_field[1]), tempo_map, chords=harmony,
+                  description=title[1].strip() if title else "")
 
 
 def _abc2midi(tune: str, number: str, tmp: Path) -> tuple[list[Note] | None, TempoMap, list[str]]:

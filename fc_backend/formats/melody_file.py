@@ -7,10 +7,11 @@ from pathlib import Path
 import pretty_midi
 
 from ..errors import InputError
-from ..model import Melody, Note, TempoMap
+from ..model import Chord, Melody, Note, TempoMap
 from ..theory import Key, parse_key
 from .abc import read_abc
-from .midi import MODE_TEXT, MidiPart, read_midi
+from .chord_symbols import chords_from_marks
+from .midi import CHORD_TEXT, MODE_TEXT, MidiPart, read_midi
 
 MELODY_SUFFIXES = (".abc", ".mid", ".midi")
 
@@ -19,7 +20,9 @@ def read_melody(path: str | Path) -> Melody:
     """The melody in an .abc, .mid or .midi file; InputError (one line) when it holds none.
 
     From a multi-track MIDI file the track named "Melody" is taken, else the first with notes; from an
-    ABC songbook, its first tune.
+    ABC songbook, its first tune. Chord symbols in the file (ABC "Am", MIDI "chord: Am" text events, as
+    we write them) become the melody's chords, the harmony the arrangement plays under it; a file
+    without them gets chords estimated from its notes when it is adopted.
     """
     path = Path(path)
     if not path.is_file():
@@ -34,18 +37,20 @@ def read_melody(path: str | Path) -> Melody:
             text = path.read_text(encoding="latin-1")
         melody = read_abc(text, source=path)
     else:
-        notes, tempo_map, key = _read_midi_melody(path)
-        melody = Melody(notes=notes, key=key, tempo_map=tempo_map, description=path.stem)
+        notes, tempo_map, key, chords = _read_midi_melody(path)
+        melody = Melody(notes=notes, key=key, tempo_map=tempo_map, chords=chords, description=path.stem)
     if not melody.notes:
         raise InputError(path, "holds no notes")
     return melody
 
 
-def _read_midi_melody(path: Path) -> tuple[list[Note], TempoMap, Key | None]:
+def _read_midi_melody(path: Path) -> tuple[list[Note], TempoMap, Key | None, list[Chord]]:
     try:
         parts, tempo_map = read_midi(path)
         pm = pretty_midi.PrettyMIDI(str(path))
         signatures, texts = pm.key_signature_changes, [t.text for t in pm.text_events if t.time < 1e-6]
+        marks = [(float(t.time), t.text[len(CHORD_TEXT):]) for t in pm.text_events
+                 if t.text.startswith(CHORD_TEXT)]
     except Exception as err:  # noqa: BLE001 - any parser failure means the file is not usable MIDI
         raise InputError(path, f"not a readable MIDI file ({type(err).__name__}: {err})") from None
     melodic = [p for p in parts if not p.is_drum and p.notes]
@@ -57,7 +62,9 @@ def _read_midi_melody(path: Path) -> tuple[list[Note], TempoMap, Key | None]:
         key = parse_key(f"{tonic} {mode.lower()}")
         named = _named_mode(texts, key)
         key = named or key
-    return (chosen.notes if chosen else []), tempo_map, key
+    notes = chosen.notes if chosen else []
+    chords = chords_from_marks(marks, max(n.end for n in notes)) if marks and notes else []
+    return notes, tempo_map, key, chords
 
 
 def _named_mode(texts: list[str], signature: Key) -> Key | None:

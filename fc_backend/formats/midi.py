@@ -12,8 +12,9 @@ from pathlib import Path
 import mido
 import pretty_midi
 
-from ..model import Note, TempoChange, TempoMap
+from ..model import Chord, Note, TempoChange, TempoMap
 from ..theory import Key
+from .chord_symbols import chord_marks
 
 PPQ = 960
 #: semitones from a mode's tonic up to the tonic of the major scale that shares its signature
@@ -43,6 +44,8 @@ def key_signature(key: Key) -> str:
 
 #: a text event that names a mode a key signature cannot ("key: E dorian"), read back by melody_file
 MODE_TEXT = "key: "
+#: a text event at the time a chord starts ("chord: Am", "chord: N.C."), read back by melody_file
+CHORD_TEXT = "chord: "
 
 
 def _plain_signature(key: Key) -> str:
@@ -50,8 +53,12 @@ def _plain_signature(key: Key) -> str:
 
 
 def write_midi(path: str | Path, tempo_map: TempoMap, parts: list[MidiPart], *, key: Key | None = None,
-               ppq: int = PPQ) -> None:
-    """Write a type-1 MIDI file: a tempo track, then one track per part (channel 10 for drums)."""
+               chords: list[Chord] | None = None, ppq: int = PPQ) -> None:
+    """Write a type-1 MIDI file: a tempo track, then one track per part (channel 10 for drums).
+
+    `chords` (the harmony a melody was composed over) go on the tempo track as "chord: Am" text events
+    where each starts, so a reader gets the same harmony back instead of guessing it from the notes.
+    """
     mid = mido.MidiFile(type=1, ticks_per_beat=ppq, charset="utf-8")  # names like "B♭ Clarinet"
     conductor = mido.MidiTrack()
     num, den = tempo_map.meter
@@ -65,6 +72,11 @@ def write_midi(path: str | Path, tempo_map: TempoMap, parts: list[MidiPart], *, 
     for change in tempo_map.changes:
         tick = round(tempo_map.beat_at(change.time) * ppq)
         meta.append((tick, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(change.bpm))))
+    if chords:
+        end = max((n.end for part in parts for n in part.notes), default=max(c.end for c in chords))
+        for time, symbol in chord_marks(chords, end):
+            tick = round(tempo_map.beat_at(time) * ppq)
+            meta.append((tick, mido.MetaMessage("text", text=CHORD_TEXT + symbol)))
     conductor.extend(_delta(meta))
     mid.tracks.append(conductor)
 
