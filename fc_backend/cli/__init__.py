@@ -220,7 +220,8 @@ def _run_score(args: argparse.Namespace, video: Path | None = None) -> int:
     print(f"{plural(len(result.spotting.shots), 'shot')}, "
           f"{plural(len(result.spotting.rhythm_spots), 'rhythm spot')}, "
           f"{result.melody.key}, {len(result.plan.tracks)} tracks; "
-          f"assessment {a.total:.1f}/19 ({'pass' if a.passed else 'best of ' + str(a.attempts)})"
+          f"assessment {a.total:.1f}/{len(a.criteria)} "
+          f"({'pass' if a.passed else 'best of ' + str(a.attempts)})"
           + (f"; {result.llm}" if result.llm else ""))
     print(f"wrote {', '.join(result.files)} to {result.out_dir}")
     return 0

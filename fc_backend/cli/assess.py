@@ -35,6 +35,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 def _run_assess(args: argparse.Namespace) -> int:
     from ..assess import assess
+    from ..assess.assessor import PICTURE_CRITERIA
     from ..config import Config
     from ..formats.melody_file import read_melody
 
@@ -62,15 +63,20 @@ def _run_assess(args: argparse.Namespace) -> int:
     key = melody.key or "no key given (found from the notes)"
     if spotting is not None:
         print(f"judged against the picture of {spotting.video} (--alone: the notes only)")
+    # without a picture the picture criteria are not judged: the total is out of the others
+    unjudged = () if spotting is not None else PICTURE_CRITERIA
+    judged = [c for c in result.criteria if c.key not in unjudged]
+    left_out = f"; {len(unjudged)} picture criteria not judged without a picture" if unjudged else ""
     print(
-        f"{args.file}: {len(melody.notes)} notes, {key}; "
-        f"total {result.total:.2f}/19 ({'pass' if result.passed else 'fail'} at {result.threshold:g})"
+        f"{args.file}: {len(melody.notes)} notes, {key}; total {result.total:.2f}/{len(judged)} "
+        f"({'pass' if result.passed else 'fail'} at {result.threshold:g}{left_out})"
     )
     for reviewer, subtotal in result.reviewers.items():
-        mine = [c for c in result.criteria if c.reviewer == reviewer]
+        mine = [c for c in judged if c.reviewer == reviewer]
         print(f"  {reviewer} {subtotal:.2f}/{len(mine)}")
-        for c in mine:
-            print(f"    {c.key:<22} {c.score:4.2f}  {c.reason}")
+        for c in (c for c in result.criteria if c.reviewer == reviewer):
+            score = "  - " if c.key in unjudged else f"{c.score:4.2f}"
+            print(f"    {c.key:<22} {score}  {c.reason}")
     return 0
 
 

@@ -50,7 +50,7 @@ def _run_reroll(args: argparse.Namespace) -> int:
     first, last = region_measures(before or result.melody, args.t0, args.t1)
     a = result.assessment
     span = f"measure {first}" if first == last else f"measures {first}-{last}"
-    print(f"re-rolled {span} with seed {result.melody.seed}; assessment {a.total:.1f}/19"
+    print(f"re-rolled {span} with seed {result.melody.seed}; assessment {a.total:.1f}/{len(a.criteria)}"
           f" ({'pass' if a.passed else 'below the threshold'})")
     print(f"rewrote melody, assessment, scheme, plan and the project in {result.out_dir}")
     return 0

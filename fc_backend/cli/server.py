@@ -163,8 +163,8 @@ def _run_request(args: argparse.Namespace) -> int:
                 events.close()
                 first, last = s.get("measures", [0, 0])
                 span = f"measure {first}" if first == last else f"measures {first}-{last}"
-                print(f"re-rolled {span} with seed {s.get('seed')}; assessment {s.get('assessment')}/19",
-                      file=sys.stderr)
+                print(f"re-rolled {span} with seed {s.get('seed')}; "
+                      f"assessment {s.get('assessment')}/{s.get('criteria', 19)}", file=sys.stderr)
                 print(f"rewrote {len(result['files'])} files in {args.out}", file=sys.stderr)
             else:
                 result = client.score(args.video, args.out, seed=args.seed, description=args.description,
@@ -172,7 +172,8 @@ def _run_request(args: argparse.Namespace) -> int:
                 s = result["summary"]
                 events.close()
                 print(f"{s.get('shots')} shots, {s.get('rhythm_spots')} rhythm spots, {s.get('key')}, "
-                      f"{s.get('tracks')} tracks; assessment {s.get('assessment')}/19", file=sys.stderr)
+                      f"{s.get('tracks')} tracks; assessment {s.get('assessment')}/{s.get('criteria', 19)}",
+                      file=sys.stderr)
                 print(f"wrote {len(result['files']) + 1} files to {args.out}", file=sys.stderr)
     except FilmComposerError as err:
         events.error(getattr(err, "code", "input"), getattr(err, "message", str(err)))

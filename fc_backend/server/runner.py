@@ -90,7 +90,8 @@ def _score(folder: Path, clip: str, options: dict[str, Any], max_duration: float
     return {"shots": len(result.spotting.shots), "rhythm_spots": len(result.spotting.rhythm_spots),
             "key": str(result.melody.heard_key()), "tracks": len(result.plan.tracks),
             "duration": result.spotting.duration,
-            "assessment": round(a.total, 2), "passed": a.passed, "composer_attempts": a.attempts}
+            "assessment": round(a.total, 2), "criteria": len(a.criteria), "passed": a.passed,
+            "composer_attempts": a.attempts}
 
 
 def _reroll(folder: Path, clip: str | None, options: dict[str, Any], max_duration: float,
@@ -121,7 +122,7 @@ def _reroll(folder: Path, clip: str | None, options: dict[str, Any], max_duratio
     a = result.assessment
     return {"measures": [first, last], "seed": result.melody.seed, "key": str(result.melody.heard_key()),
             "tracks": len(result.plan.tracks), "duration": result.spotting.duration,
-            "assessment": round(a.total, 2), "passed": a.passed}
+            "assessment": round(a.total, 2), "criteria": len(a.criteria), "passed": a.passed}
 
 
 def _check_duration(video: Path, max_duration: float) -> None:
