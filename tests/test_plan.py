@@ -242,6 +242,20 @@ def test_doubling_plays_the_melody_an_octave_from_the_melody_track() -> None:
     assert [n.pitch for n in shifted.tracks[1].notes[:5]] == [p + 24 for p in line]
 
 
+def test_a_top_octave_doubling_is_on_top_or_left_out() -> None:
+    """A tune the flutes cannot play an octave above the violins is not doubled an octave below it."""
+    line = [74, 79, 84, 86, 83]  # violins sing D5-D6: an octave up is past the flute's range at the top
+    tracks = [track(1, "violins_1", "melody"), track(2, "flutes", "melody", role="doubling"),
+              track(3, "basses", "bass")]
+    result = plan(make_scheme(tracks), make_melody(line), make_spotting())
+    lead, flute = result.tracks[0].notes, result.tracks[1].notes
+    flutes = LIBRARY["flutes"]
+    assert flute and len(flute) < len(lead)  # the notes the flute reaches an octave up, no others
+    for n in flute:
+        under = next(x for x in lead if x.start == n.start)
+        assert n.pitch == under.pitch + 12 and n.pitch <= flutes.high
+
+
 def test_softened_measures_are_quieter_than_their_neighbours() -> None:
     soft = [4, 5]
     tracks = [track(i, key, source, softened_measures=soft, volume_envelope={"measure1": 0.9})

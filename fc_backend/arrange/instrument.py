@@ -64,6 +64,7 @@ def choose_instruments(tracks: list[SchemeTrack], analysis: CueAnalysis,
     palette = PALETTES.get(analysis.emotion, PALETTES["calm"])
     rng = random.Random(seed)
     used: set[str] = set()
+    lead_shift = 0
     for track in tracks:
         colours = picture_colours(track.role, analysis.attributes)
         preferred = DOUBLING if track.role == "doubling" else [
@@ -71,21 +72,27 @@ def choose_instruments(tracks: list[SchemeTrack], analysis: CueAnalysis,
         candidates = [k for k in preferred + FALLBACK if k in library and k not in used]
         if track.role != "percussion":
             candidates = [k for k in candidates if not library[k].is_drum]
-        fitting = [k for k in candidates if k in preferred and fits(track, library[k], analysis)]
+        fitting = [k for k in candidates if k in preferred and fits(track, library[k], analysis, lead_shift)]
         if seed and len(fitting) > 1 and track.role != "doubling":
             candidates = [fitting[rng.randrange(len(fitting))], *candidates]
-        choice = next((k for k in candidates if fits(track, library[k], analysis)), candidates[0])
+        choice = next((k for k in candidates if fits(track, library[k], analysis, lead_shift)), candidates[0])
         used.add(choice)
         instrument = library[choice]
         track.instrument = choice
         track.name = instrument.name
         lead = track.source == "melody" and track.role != "doubling"  # a doubling finds its octave in plan
         track.transpose = melody_transpose(analysis, instrument) if lead else 0
+        if lead and track.role == "melody" and not lead_shift:
+            lead_shift = track.transpose
         track.articulation = articulation(track.role, instrument, analysis)
 
 
-def fits(track: SchemeTrack, instrument: Instrument, analysis: CueAnalysis) -> bool:
-    """Can `instrument` play this part without folding notes back by octaves?"""
+def fits(track: SchemeTrack, instrument: Instrument, analysis: CueAnalysis, lead_shift: int = 0) -> bool:
+    """Can `instrument` play this part without folding notes back by octaves? A doubling is the top
+    octave: it must reach an octave above the tune where the lead (transposed `lead_shift`) plays it."""
+    if track.role == "doubling" and track.source == "melody" and analysis.melody_range:
+        low, high = analysis.melody_range
+        return instrument.low <= low + lead_shift + 12 and high + lead_shift + 12 <= instrument.high
     if track.source in ("melody", "counter") and analysis.melody_range:
         low, high = analysis.melody_range
         shift = melody_transpose(analysis, instrument)

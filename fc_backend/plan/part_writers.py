@@ -190,20 +190,23 @@ def restrike(notes: list[Note], times: list[float], *, accent: int = RESTRIKE_AC
 
 
 def doubling_part(ctx: Context, inst: Instrument, transpose: int) -> list[Note]:
-    """The melody doubled at the octave: an octave (or two) away from where the melody track sounds.
-
-    A `transpose` that is a whole number of octaves picks the octave; otherwise the one that keeps most
-    notes in range, an octave above before an octave below. Stragglers fold into the range.
+    """The melody doubled at the octave: a `transpose` of whole octaves (a scheme's choice, below the
+    tune too) picks the octave, stragglers folded into the range. Otherwise the doubling is the mix's
+    top octave, on top or not there: an octave above where the melody track sounds (or two, whichever
+    keeps more notes in range), and a note the instrument cannot play up there is left out rather
+    than folded under the tune.
     """
     pitches = [n.pitch + ctx.melody_shift for n in ctx.melody.notes]
-    choices = [transpose] if transpose and transpose % 12 == 0 else [12, -12, 24, -24]
+    if transpose and transpose % 12 == 0:
+        return [Note(fold(p + transpose, inst.low, inst.high), n.start, n.end, n.velocity)
+                for p, n in zip(pitches, ctx.melody.notes, strict=True)]
 
-    def cost(shift: int) -> tuple[int, int, bool]:
-        return sum(not inst.low <= p + shift <= inst.high for p in pitches), abs(shift), shift < 0
+    def cost(shift: int) -> tuple[int, int]:
+        return sum(not inst.low <= p + shift <= inst.high for p in pitches), shift
 
-    shift = min(choices, key=cost)
-    return [Note(fold(p + shift, inst.low, inst.high), n.start, n.end, n.velocity)
-            for p, n in zip(pitches, ctx.melody.notes, strict=True)]
+    shift = min((12, 24), key=cost)
+    return [Note(p + shift, n.start, n.end, n.velocity)
+            for p, n in zip(pitches, ctx.melody.notes, strict=True) if inst.low <= p + shift <= inst.high]
 
 
 def ostinato_step(motion: float) -> float:
