@@ -256,3 +256,19 @@ def test_a_sunny_picture_is_scored_in_major_unless_the_emotion_is_dark() -> None
             shot.attributes = VisualAttributes(brightness=brightness, hue=hue, setting="nature")
         modes = {compose(spotting, seed=s).key.mode for s in range(8)}
         assert modes <= set(family) and (len(family) == 1 or len(modes) > 1), (emotion, brightness, modes)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_clip_ending_mid_bar_closes_in_the_themes_note_values(seed: int) -> None:
+    """The tonic held past the last bar and struck again at a late cut: what leads into it uses
+    values the theme already has (not a 1.5-beat head of the held note), and the cut is still hit."""
+    beat = 60.0 / 96.0
+    spotting = make_spotting(cuts=(5.0, 10.0, 12.5, 16.1, 27.5 * beat), duration=29.6 * beat, spots=())
+    melody = compose(spotting, seed=seed)
+    tm = melody.tempo_map
+    values = [round(tm.beat_at(n.end) - tm.beat_at(n.start), 6) for n in melody.notes]
+    starts = [round(tm.beat_at(n.start), 6) for n in melody.notes]
+    assert 27.5 in starts
+    last_bar = next(i for i, s in enumerate(starts) if s >= 24.0)
+    earlier = set(values[:last_bar])
+    assert all(v in earlier for v in values[last_bar:-1]), (values[last_bar:], earlier)

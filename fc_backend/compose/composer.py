@@ -16,7 +16,8 @@ from ..config import Config
 from ..errors import InputError
 from ..model import Chord, Melody, Note, Spotting, Theme
 from ..progress import Progress, no_progress
-from .align import restrike_on_cuts
+from ..theory import Key
+from .align import BeatNote, restrike_on_cuts
 from .cells import choose_cells, fit_cells, pulse_of
 from .development import contour, develop
 from .harmony import plan_sections, progression
@@ -65,6 +66,7 @@ def compose_symbolic(spotting: Spotting, config: Config | None = None, *, descri
     line[-1].end = max(final_beat, line[-1].start + 0.25)  # the closing tonic holds to the clip's end
     progress(0.7)
     restrike_on_cuts(line, [tm.beat_at(t) for t in _spot_times(spotting)])
+    close_in_theme_values(line, key)
     notes = [Note(n.pitch, tm.time_at(n.start), tm.time_at(n.end), n.velocity)
              for n in line if n.end - n.start > 1e-9]
     notes = [n for n in notes if n.start < spotting.duration]
@@ -74,6 +76,42 @@ def compose_symbolic(spotting: Spotting, config: Config | None = None, *, descri
     used = Theme(cells.a.values, cells.b.values, statement, theme.label if theme else "")
     return Melody(notes=notes, key=key, tempo_map=tm, chords=chords, seed=seed, description=description,
                   theme=used)
+
+
+def close_in_theme_values(line: list[BeatNote], key: Key) -> None:
+    """The held closing note, struck again at a late cut, keeps the theme's note values: a head of
+    another length (1.5 beats between the answer's rest and a cut) becomes the resting note in a value
+    the theme has, then a step above leading into the tonic on the cut. In place."""
+    if len(line) < 3 or line[-2].pitch != line[-1].pitch or abs(line[-2].end - line[-1].start) > 1e-6:
+        return
+    values = sorted({round(n.end - n.start, 6) for n in line[:-2]}, reverse=True)
+    head = line[-2]
+    parts = _split_into(head.end - head.start, values)
+    if parts is None or len(parts) < 2:
+        return
+    above = key.pitch(_index_of(key, head.pitch) + 1)
+    pieces, at = [], head.start
+    for i, value in enumerate(parts):
+        pitch = head.pitch if i < len(parts) - 1 else above
+        pieces.append(BeatNote(at, at + value, pitch, head.velocity))
+        at += value
+    line[-2:-1] = pieces
+
+
+def _split_into(span: float, values: list[float]) -> list[float] | None:
+    """`span` as one value of `values`, else as the fewest of them (longest first); None if it cannot."""
+    if any(abs(span - v) < 1e-6 for v in values):
+        return [span]
+    for a in values:
+        for b in values:
+            if abs(a + b - span) < 1e-6 and a >= b:
+                return [a, b]
+    return None
+
+
+def _index_of(key: Key, pitch: int) -> int:
+    """The diatonic index whose pitch is nearest `pitch` from below (the tonic octave near middle C)."""
+    return max(i for i in range(-21, 29) if key.pitch(i) <= pitch)
 
 
 def musical_measures(end_beat: float, per: float) -> int:
