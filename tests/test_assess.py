@@ -426,6 +426,11 @@ def test_assess_command_on_a_score_folder_gives_the_pipelines_total(
         assert json.loads(capsys.readouterr().out)["total"] == pytest.approx(expected, abs=0.01), path
     assert main(["assess", str(tmp_path / "melody.abc"), "--alone", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["total"] == pytest.approx(assess(melody).total, abs=0.01)
+    # shown to a person: out of all 19 against the picture, out of the 16 judged alone
+    assert main(["assess", str(tmp_path / "melody.abc")]) == 0
+    assert "/19 (" in capsys.readouterr().out
+    assert main(["assess", str(tmp_path / "melody.abc"), "--alone"]) == 0
+    assert "/16 (" in capsys.readouterr().out
 
 
 def test_a_chord_on_any_root_is_given_a_function() -> None:
