@@ -84,6 +84,20 @@ def from_folders(folders: list[Path]) -> list[tuple[Melody, float, bool, Scheme,
     return out
 
 
+def file_totals(melody: Melody, spotting: Spotting) -> tuple[float, float]:
+    """The totals `assess melody.mid` and `assess melody.abc` give in the folder `score` writes them to
+    (beside its spotting.json), for the same melody."""
+    from fc_backend.notate import notate
+    from fc_backend.pipeline import assess_melody_file, write_melody_files
+
+    with tempfile.TemporaryDirectory(prefix="fc-bench-formats-") as tmp:
+        folder = Path(tmp)
+        spotting.save(folder / "spotting.json")
+        write_melody_files(folder, melody, notate(melody))
+        return tuple(assess_melody_file(folder / name, spotting, Config())[1].total
+                     for name in ("melody.mid", "melody.abc"))
+
+
 def theme_row(melodies: list[Melody]) -> dict[str, float]:
     return {"values": statistics.mean(music.distinct_values(m) for m in melodies),
             "off_grid": statistics.mean(music.off_grid_share(m) for m in melodies),
@@ -117,6 +131,11 @@ def print_scores(label: str, scored: list[tuple[Melody, float, bool, Scheme, Pla
           "       goal >= 4 / >= 3")
     print(f"  pass rate                {statistics.mean(float(p) for _, _, p, _, _ in scored):6.1%}"
           f"  (mean total {statistics.mean(t for _, t, _, _, _ in scored):.2f})")
+    if spotting is not None:
+        gaps = [max(abs(t - f) for f in file_totals(m, spotting)) for m, t, *_ in scored]
+        same = sum(g <= 0.01 for g in gaps)
+        print(f"  one total (.json/.mid/.abc) {same:3d} of {len(gaps)} seeds (largest gap {max(gaps):.3f})"
+              "   goal: all, to 0.01")
 
 
 def print_mix(folders: list[Path]) -> None:

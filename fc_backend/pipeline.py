@@ -47,6 +47,8 @@ from .scorefolder import (
     CUESHEET,
     MASTER,
     MELODY,
+    MELODY_ABC,
+    MELODY_MIDI,
     PLAN,
     PREVIEW,
     RENDERED,
@@ -222,14 +224,32 @@ def _notate_arrange_plan(melody: Melody, spotting: Spotting, config: Config,
 def _write_composition(staging: Path, melody: Melody, abc: str, assessment: Assessment, scheme: Scheme,
                        plan: Plan, *, scheme_too: bool = True) -> None:
     """What composing, assessing, arranging and planning made, as the artifacts later runs start from."""
-    melody.save(staging / "melody.json")  # melody.mid and .abc carry its key and chords too
-    write_midi(staging / "melody.mid", melody.tempo_map, [MidiPart("Melody", melody.notes, 0)],
-               key=melody.key, chords=melody.chords)
-    (staging / "melody.abc").write_text(abc, encoding="utf-8")
+    write_melody_files(staging, melody, abc)
     assessment.save(staging / "assessment.json")
     if scheme_too:  # not a user's edited scheme: it stays byte for byte as they left it
         scheme.save(staging / "scheme.json")
     plan.save(staging / "plan.json")
+
+
+def write_melody_files(folder: Path, melody: Melody, abc: str) -> None:
+    """melody.json, melody.mid and melody.abc (`abc`, notate's text): the same notes, key and chords
+    in each, so `assess` on any of them gets the total `score` gave (`assess_melody_file`)."""
+    melody.save(folder / MELODY)
+    write_midi(folder / MELODY_MIDI, melody.tempo_map, [MidiPart("Melody", melody.notes, 0)],
+               key=melody.key, chords=melody.chords)
+    (folder / MELODY_ABC).write_text(abc, encoding="utf-8")
+
+
+def assess_melody_file(path: Path, spotting: Spotting | None, config: Config) -> tuple[Melody, Assessment]:
+    """A .mid or .abc melody judged as `score` judges its own: against `spotting` (None: the notes
+    alone), laid beat for beat on the clip's tempo map as `score --melody` adopts a file."""
+    melody = read_melody(path)
+    if spotting is not None:
+        try:
+            melody = compose(spotting, config, melody=melody, description=melody.description)
+        except ValueError as err:
+            raise InputError(path, str(err)) from None
+    return melody, assess(melody, spotting, config)
 
 
 def _realize_and_report(plan: Plan, staging: Path, config: Config,

@@ -106,3 +106,23 @@ def test_render_honours_an_edited_scheme_tempo_and_key(scored, tmp_path) -> None
     assert [n.start for n in lead_new[:len(first)]] == pytest.approx(
         [new.tempo_map.time_at(old.tempo_map.beat_at(n.start)) for n in first], abs=1e-6)
     assert lead_new[1].start > lead_old[1].start
+
+
+def test_assess_on_the_written_melody_files_gives_the_score_s_total(scored, capsys) -> None:
+    """`filmcomposer assess OUT/melody.mid|abc` judges it as `score` did (against OUT's spotting.json):
+    the total in assessment.json, the one the report shows."""
+    import json
+
+    from fc_backend.cli import main
+    from fc_backend.formats.melody_file import read_melody
+    from fc_backend.model import Melody
+
+    expected = Assessment.load(scored.out_dir / "assessment.json")
+    composed = Melody.load(scored.out_dir / "melody.json")
+    for name in ("melody.mid", "melody.abc"):
+        assert main(["assess", str(scored.out_dir / name), "--json"]) == 0
+        result = json.loads(capsys.readouterr().out)
+        assert result["total"] == pytest.approx(expected.total, abs=0.01), name
+        assert result["threshold"] == expected.threshold
+        chords = read_melody(scored.out_dir / name).chords
+        assert [c.name for c in chords] == [c.name for c in composed.chords]

@@ -34,27 +34,16 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_assess(args: argparse.Namespace) -> int:
-    from ..assess import assess
+    from ..agents.session import llm_session
     from ..assess.assessor import PICTURE_CRITERIA
     from ..config import Config
-    from ..formats.melody_file import read_melody
-
-    melody = read_melody(args.file)
-    from ..agents.session import llm_session
+    from ..pipeline import assess_melody_file
     from . import llm_config
 
     config = llm_config(args, Config())
     spotting = None if args.alone else _picture(args.file, args.spotting)
-    if spotting is not None:
-        from ..compose import compose
-        from ..errors import InputError
-
-        try:  # as `score --melody` adopts it: beat b of the file is beat b of the clip
-            melody = compose(spotting, config, melody=melody, description=melody.description)
-        except ValueError as err:
-            raise InputError(args.file, str(err)) from None
     with llm_session(config) as session:
-        result = assess(melody, spotting, config)
+        melody, result = assess_melody_file(args.file, spotting, config)
     if session is not None:
         print(session.summary(result.decisions), file=sys.stderr)
     if args.json:

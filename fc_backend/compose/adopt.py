@@ -1,9 +1,11 @@
 """A melody the user wrote (an edited melody.mid or melody.abc), put on the clip's clock.
 
 Rule: beat b of the file is beat b of the clip. A file that carries our tempo map (the melody.mid
-`score` wrote, or one REAPER exported from that project) therefore keeps its video times exactly; a
-file with its own tempo (an ABC tune, a MIDI file from elsewhere) is laid onto the clip's tempo map
-beat for beat, so its bar lines fall on the clip's downbeats and its cut-fitted beats.
+`score` wrote, or one REAPER exported from that project) therefore keeps its video times: exactly,
+not as its tick-rounded tempo changes put them (a note on a cut must not land a fraction of a
+millisecond before it); a file with its own tempo (an ABC tune, a MIDI file from elsewhere) is laid
+onto the clip's tempo map beat for beat, so its bar lines fall on the clip's downbeats and its
+cut-fitted beats.
 """
 
 from __future__ import annotations
@@ -19,16 +21,12 @@ def adopt(user: Melody, spotting: Spotting, *, description: str = "") -> Melody:
     Raises ValueError when no note of the file starts before the clip ends.
     """
     tm = spotting.tempo_map
-    same_clock = _same_map(user.tempo_map, tm)
     notes: list[Note] = []
     for n in sorted(user.notes, key=lambda n: (n.start, -n.pitch)):
         if notes and abs(notes[-1].start - n.start) < 1e-6:
             continue  # a chord in the file: the top note is the melody
-        if same_clock:
-            start, end = n.start, n.end
-        else:
-            start = tm.time_at(user.tempo_map.beat_at(n.start))
-            end = tm.time_at(user.tempo_map.beat_at(n.end))
+        start = tm.time_at(user.tempo_map.beat_at(n.start))
+        end = tm.time_at(user.tempo_map.beat_at(n.end))
         if start >= spotting.duration:
             break
         if notes and notes[-1].end > start:
@@ -38,23 +36,15 @@ def adopt(user: Melody, spotting: Spotting, *, description: str = "") -> Melody:
         raise ValueError(f"no note starts before the clip ends at {spotting.duration:.2f} s")
     key = Melody(notes, user.key, tm).heard_key()
     measures = max(1, tm.measure_at(max(n.end for n in notes) - 1e-6))
-    chords = _own_chords(user, tm, same_clock, spotting.duration) or harmonize(notes, key, tm, measures)
+    chords = _own_chords(user, tm, spotting.duration) or harmonize(notes, key, tm, measures)
     return Melody(notes=notes, key=key, tempo_map=tm, chords=chords, seed=user.seed,
                   description=description or user.description)
 
 
-def _own_chords(user: Melody, tm: TempoMap, same_clock: bool, duration: float) -> list[Chord]:
+def _own_chords(user: Melody, tm: TempoMap, duration: float) -> list[Chord]:
     """The file's chords on the clip's clock (beat b of the file is beat b of the clip)."""
     def clip_time(t: float) -> float:
-        return t if same_clock else tm.time_at(user.tempo_map.beat_at(t))
+        return tm.time_at(user.tempo_map.beat_at(t))
 
     return [Chord(clip_time(c.start), clip_time(c.end), c.root, c.quality)
             for c in sorted(user.chords, key=lambda c: c.start) if clip_time(c.start) < duration]
-
-
-def _same_map(a: TempoMap, b: TempoMap) -> bool:
-    """Equal within a MIDI file's tick rounding (tempo times are written as ticks)."""
-    if a.meter != b.meter or len(a.changes) != len(b.changes):
-        return False
-    return all(abs(x.time - y.time) < 2e-3 and abs(x.bpm - y.bpm) < 1e-3
-               for x, y in zip(a.changes, b.changes, strict=True))
