@@ -231,3 +231,11 @@ def test_the_service_rerolls_a_cue_as_the_reaper_action_asks(film, copy: Path, t
         assert _notes_in(after, t0, t1) == _notes_in(before, t0, t1)
     assert _notes_in(after, 12.0, 21.0) != _notes_in(before, 12.0, 21.0)
     assert [c.number for c in after.cues] == [c.number for c in CUES]
+
+
+def test_a_hit_a_hair_before_a_bar_line_is_on_its_downbeat_in_the_cue_sheet() -> None:
+    from fc_backend.report.cuesheet import bar_beat
+
+    tm = TempoMap([TempoChange(0.0, 90.0), TempoChange(13.333333, 117.0)])
+    assert bar_beat(tm, tm.time_at(8.0) - 4e-7) == "3|1"
+    assert bar_beat(tm, tm.time_at(9.5)) == "3|2.50"

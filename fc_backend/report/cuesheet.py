@@ -21,8 +21,11 @@ USAGE = "BI"
 
 def bar_beat(tempo_map: TempoMap, time: float) -> str:
     """'3|1' for the first beat of measure 3; an off-beat position keeps two decimals ('3|2.5')."""
-    measure = tempo_map.measure_at(time)
-    beat = tempo_map.beat_at(time) - (measure - 1) * tempo_map.beats_per_measure + 1
+    position = tempo_map.beat_at(time)
+    if abs(position - round(position)) < 1e-6:  # a hit on a beat, a hair early in float (a film's merged
+        position = float(round(position))      # tempo map): the beat, not "beat 5" of the bar before
+    measure = int(math.floor(position / tempo_map.beats_per_measure)) + 1
+    beat = position - (measure - 1) * tempo_map.beats_per_measure + 1
     whole = round(beat)
     return f"{measure}|{whole}" if abs(beat - whole) < 1e-6 else f"{measure}|{beat:.2f}"
 
