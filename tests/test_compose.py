@@ -80,8 +80,13 @@ def test_the_melody_covers_the_clip_in_range_as_one_line(variant: dict) -> None:
     assert notes[0].start == 0.0
     lo, hi = melody_range(melody.key)
     assert hi - lo <= 21
+    per = tm.beats_per_measure
     for a, b in zip(notes[:-1], notes[1:], strict=True):
-        assert abs(a.end - b.start) < 1e-6, "a theme with no holes and no overlaps"
+        assert a.end <= b.start + 1e-6, "one line: no overlaps"
+        if b.start - a.end > 1e-6:  # a hole is a breath at a phrase's end: at most a beat, before a bar
+            gap = tm.beat_at(b.start) - tm.beat_at(a.end)
+            assert 0.5 - 1e-6 <= gap <= 1.0 + 1e-6
+            assert abs(tm.beat_at(b.start) / per - round(tm.beat_at(b.start) / per)) < 1e-6
     for n in notes:
         assert lo <= n.pitch <= hi
         assert 0.0 <= n.start < spotting.duration
@@ -272,3 +277,18 @@ def test_a_clip_ending_mid_bar_closes_in_the_themes_note_values(seed: int) -> No
     last_bar = next(i for i, s in enumerate(starts) if s >= 24.0)
     earlier = set(values[:last_bar])
     assert all(v in earlier for v in values[last_bar:-1]), (values[last_bar:], earlier)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_inner_phrases_breathe_on_a_stable_degree(variant: dict) -> None:
+    """A phrase is heard to end: most themes take a breath (a rest of half a beat or a beat before a
+    bar line) after an inner phrase, and the note before it rests on degree 1, 3 or 5."""
+    breaths = 0
+    for seed in range(6):
+        melody = compose(make_spotting(**variant), seed=seed)
+        stable = melody.key.stable_pitch_classes()
+        for a, b in zip(melody.notes[:-1], melody.notes[1:], strict=True):
+            if b.start - a.end > 1e-6:
+                breaths += 1
+                assert a.pitch % 12 in stable
+    assert breaths >= 3

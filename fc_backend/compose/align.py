@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -65,11 +66,14 @@ def onset_at(notes: list[BeatNote], beat: float, pick_pitch: Callable[[float, in
 HIT_GRID = 0.5
 
 
-def restrike_on_cuts(notes: list[BeatNote], beats: list[float]) -> None:
+def restrike_on_cuts(notes: list[BeatNote], beats: list[float], *, pulse: float = 1.0,
+                     neighbour: Callable[[int], int] | None = None) -> None:
     """A note onset on the grid position nearest each cut: a note held across it is struck again there.
 
     The tune keeps its rhythm and pitches (only a held note is re-articulated, on the grid); the
-    orchestra's re-strikes and hits mark the cut itself (plan/part_writers.py).
+    orchestra's re-strikes and hits mark the cut itself (plan/part_writers.py). A cut between pulses
+    whose re-strike would hold on past the next pulse becomes a pickup: the `neighbour` of the held
+    pitch up to that pulse, where the held pitch comes back, so long notes stay on the beats.
     """
     for beat in beats:
         at = round(beat / HIT_GRID) * HIT_GRID
@@ -78,5 +82,12 @@ def restrike_on_cuts(notes: list[BeatNote], beats: list[float]) -> None:
         held = next((n for n in notes if n.start + MIN_PIECE - 1e-6 <= at <= n.end - MIN_PIECE + 1e-6), None)
         if held is None:
             continue
-        notes.insert(notes.index(held) + 1, BeatNote(at, held.end, held.pitch, min(127, held.velocity + 12)))
+        i = notes.index(held)
+        velocity = min(127, held.velocity + 12)
+        on = math.ceil(at / pulse - 1e-6) * pulse  # the next pulse
+        if neighbour is not None and on - at > 1e-6 and held.end - on >= pulse - 1e-6:
+            notes[i + 1:i + 1] = [BeatNote(at, on, neighbour(held.pitch), velocity),
+                                  BeatNote(on, held.end, held.pitch, held.velocity)]
+        else:
+            notes.insert(i + 1, BeatNote(at, held.end, held.pitch, velocity))
         held.end = at

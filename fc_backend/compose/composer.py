@@ -17,11 +17,11 @@ from ..errors import InputError
 from ..model import Chord, Melody, Note, Spotting, Theme
 from ..progress import Progress, no_progress
 from ..theory import Key
-from .align import BeatNote, restrike_on_cuts
+from .align import HIT_GRID, BeatNote, restrike_on_cuts
 from .cells import choose_cells, fit_cells, pulse_of
 from .development import contour, develop
 from .harmony import plan_sections, progression
-from .line import write_line
+from .line import breathe, write_line
 from .tonality import choose_key, is_dark, is_sunny
 
 #: rhythm spots at least this strong get a note onset, like every cut
@@ -64,8 +64,11 @@ def compose_symbolic(spotting: Spotting, config: Config | None = None, *, descri
     line = write_line(bars, key, triads, per, _strong_offsets(tm.meter, per), levels,
                       home=theme_home(spotting))
     line[-1].end = max(final_beat, line[-1].start + 0.25)  # the closing tonic holds to the clip's end
+    marks = [tm.beat_at(t) for t in _spot_times(spotting)]
+    breathe(line, bars, per, [round(b / HIT_GRID) * HIT_GRID for b in marks])
     progress(0.7)
-    restrike_on_cuts(line, [tm.beat_at(t) for t in _spot_times(spotting)])
+    restrike_on_cuts(line, marks, pulse=pulse_of(tm.meter),
+                     neighbour=lambda p: key.pitch(_index_of(key, p) + 1))
     close_in_theme_values(line, key)
     notes = [Note(n.pitch, tm.time_at(n.start), tm.time_at(n.end), n.velocity)
              for n in line if n.end - n.start > 1e-9]
@@ -81,21 +84,26 @@ def compose_symbolic(spotting: Spotting, config: Config | None = None, *, descri
 def close_in_theme_values(line: list[BeatNote], key: Key) -> None:
     """The held closing note, struck again at a late cut, keeps the theme's note values: a head of
     another length (1.5 beats between the answer's rest and a cut) becomes the resting note in a value
-    the theme has, then a step above leading into the tonic on the cut. In place."""
-    if len(line) < 3 or line[-2].pitch != line[-1].pitch or abs(line[-2].end - line[-1].start) > 1e-6:
+    the theme has, then a step above leading into the tonic on the cut (where the cut's pickup does
+    not already). In place."""
+    final = line[-1]
+    heads = [k for k in (2, 3) if len(line) > k and line[-k].pitch == final.pitch
+             and all(abs(a.end - b.start) < 1e-6 for a, b in zip(line[-k:-1], line[-k + 1:], strict=True))]
+    if not heads:
         return
-    values = sorted({round(n.end - n.start, 6) for n in line[:-2]}, reverse=True)
-    head = line[-2]
+    k = heads[0]
+    values = sorted({round(n.end - n.start, 6) for n in line[:-k]}, reverse=True)
+    head = line[-k]
     parts = _split_into(head.end - head.start, values)
     if parts is None or len(parts) < 2:
         return
-    above = key.pitch(_index_of(key, head.pitch) + 1)
+    lead_in = key.pitch(_index_of(key, head.pitch) + 1) if k == 2 else head.pitch
     pieces, at = [], head.start
     for i, value in enumerate(parts):
-        pitch = head.pitch if i < len(parts) - 1 else above
+        pitch = head.pitch if i < len(parts) - 1 else lead_in
         pieces.append(BeatNote(at, at + value, pitch, head.velocity))
         at += value
-    line[-2:-1] = pieces
+    line[-k:-k + 1] = pieces
 
 
 def _split_into(span: float, values: list[float]) -> list[float] | None:

@@ -2,8 +2,9 @@
 
 Input: the `Bar` plan (rhythm and contour per measure), the key and one triad per measure; output:
 the line in beats. A bar starts on a chord tone near the theme's home note plus the bar's lift (a
-sequence moves, the climax rises); strong beats and long notes land on chord tones; a closing bar
-comes to rest on a stable chord tone and the theme ends on the tonic.
+sequence moves, the climax rises) and keeps its contour exactly, so the motif's intervals come back
+wherever it does (a strong-beat note off the chord is heard as an appoggiatura); a closing bar comes to
+rest on a stable chord tone and the theme ends on the tonic.
 """
 
 from __future__ import annotations
@@ -34,8 +35,6 @@ def write_line(bars: list[Bar], key: Key, triads: list[Triad], per: float, stron
             last = i == len(bar.values) - 1
             if last and bar.closes:
                 index = resting_index(triad, previous, final=bar.final)
-            elif is_strong or value >= 1.5:
-                index = _chord_tone_near(index, previous, triad)
             start = bar.measure * per + offset
             pitch = key.pitch(index, leading_tone=triad.leading_tone)
             notes.append(BeatNote(start, start + value, pitch, min(127, velocity + (8 if is_strong else 0))))
@@ -44,14 +43,34 @@ def write_line(bars: list[Bar], key: Key, triads: list[Triad], per: float, stron
     return notes
 
 
-def _chord_tone_near(index: int, previous: int, triad: Triad) -> int:
-    """The chord tone nearest `index` that keeps the contour's direction from the previous note."""
-    direction = sign(index - previous)
-    near = range(max(LOW_INDEX, index - 2), min(HIGH_INDEX, index + 2) + 1)
-    options = [c for c in near if triad.contains(c)]
-    if not options:
-        return index
-    return min(options, key=lambda c: (sign(c - previous) != direction, abs(c - index), c))
+#: the shortest breath (beats) a listener hears as the end of a phrase
+BREATH = 0.5
+
+
+def breathe(notes: list[BeatNote], bars: list[Bar], per: float, marks: list[float]) -> None:
+    """A singer's breath after each inner phrase: the note a closing bar rests on is cut short by
+    half a beat (or a beat), keeping a value the theme has, so the phrase is heard to end.
+    A breath that would swallow an onset the picture needs (a grid position in `marks`) is not taken.
+    In place."""
+    values = {round(n.end - n.start, 6) for n in notes}
+    for bar in bars:
+        if not bar.closes or bar.final:
+            continue
+        lo, hi = bar.measure * per, (bar.measure + 1) * per
+        inside = [n for n in notes if lo - 1e-6 <= n.start < hi - 1e-6]
+        if not inside:
+            continue
+        last = inside[-1]
+        value = round(last.end - last.start, 6)
+        kept = next((k for k in (value - BREATH, value - 2 * BREATH) if k >= BREATH and _has(values, k)),
+                    None)
+        if kept is None or any(last.start + kept - 1e-6 <= m < last.end - 1e-6 for m in marks):
+            continue
+        last.end = last.start + kept
+
+
+def _has(values: set[float], value: float) -> bool:
+    return any(abs(v - value) < 1e-6 for v in values)
 
 
 def resting_index(triad: Triad, previous: int, *, final: bool) -> int:
