@@ -2,9 +2,10 @@
 
 Input: the `Bar` plan (rhythm and contour per measure), the key and one triad per measure; output:
 the line in beats. A bar starts on a chord tone near the theme's home note plus the bar's lift (a
-sequence moves, the climax rises) and keeps its contour exactly, so the motif's intervals come back
-wherever it does (a strong-beat note off the chord is heard as an appoggiatura); a closing bar comes to
-rest on a stable chord tone and the theme ends on the tonic.
+sequence moves, the climax rises) and keeps its contour, so the motif's intervals come back wherever
+it does (a short strong-beat note off the chord is heard as an appoggiatura); only a held note moves
+to the nearest chord tone; a closing bar comes to rest on a stable chord tone and the theme ends on
+the tonic.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from ..theory import Key, Triad, stable
 from .align import BeatNote
 from .development import Bar
 from .tonality import HIGH_INDEX, LOW_INDEX
+
+#: a note at least this long (beats) is heard against its chord, so it is one of the chord's tones
+HELD = 1.5
 
 
 def write_line(bars: list[Bar], key: Key, triads: list[Triad], per: float, strong: tuple[float, ...],
@@ -35,6 +39,8 @@ def write_line(bars: list[Bar], key: Key, triads: list[Triad], per: float, stron
             last = i == len(bar.values) - 1
             if last and bar.closes:
                 index = resting_index(triad, previous, final=bar.final)
+            elif value >= HELD:
+                index = _chord_tone_near(index, previous, triad)
             start = bar.measure * per + offset
             pitch = key.pitch(index, leading_tone=triad.leading_tone)
             notes.append(BeatNote(start, start + value, pitch, min(127, velocity + (8 if is_strong else 0))))
@@ -71,6 +77,16 @@ def breathe(notes: list[BeatNote], bars: list[Bar], per: float, marks: list[floa
 
 def _has(values: set[float], value: float) -> bool:
     return any(abs(v - value) < 1e-6 for v in values)
+
+
+def _chord_tone_near(index: int, previous: int, triad: Triad) -> int:
+    """The chord tone nearest `index` that keeps the contour's direction from the previous note."""
+    direction = sign(index - previous)
+    near = range(max(LOW_INDEX, index - 2), min(HIGH_INDEX, index + 2) + 1)
+    options = [c for c in near if triad.contains(c)]
+    if not options:
+        return index
+    return min(options, key=lambda c: (sign(c - previous) != direction, abs(c - index), c))
 
 
 def resting_index(triad: Triad, previous: int, *, final: bool) -> int:
