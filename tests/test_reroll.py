@@ -59,7 +59,11 @@ def test_reroll_changes_only_the_measures_over_the_span(variant: dict, t0: float
 
     notes = new.notes
     for a, b in zip(notes[:-1], notes[1:], strict=True):
-        assert a.end == b.start, "one line, no holes or overlaps, also across the borders"
+        assert a.end <= b.start, "one line, no overlaps, also across the borders"
+        if b.start > a.end:  # the only holes are the theme's breaths, before a bar line
+            assert 0.5 - 1e-6 <= tm.beat_at(b.start) - tm.beat_at(a.end) <= 1.0 + 1e-6
+            bar = tm.beat_at(b.start) / tm.beats_per_measure
+            assert abs(bar - round(bar)) < 1e-6
     onsets = np.array([n.start for n in notes])
     for t in required_spots(spotting):  # exactly, or (the composer's grid rule) on its nearest eighth
         assert min(np.min(np.abs(onsets - t)), np.min(np.abs(onsets - grid_onset(tm, t)))) <= 1e-3, t

@@ -102,7 +102,8 @@ def theme_cells(melody: Melody) -> Cells | None:
 
 def bar_values(melody: Melody) -> list[tuple[float, ...]]:
     """Each full bar's note values (beats), for bars whose notes fill them from the downbeat, without
-    a rest or a note tied over the bar line."""
+    a rest inside or a note tied over the bar line (a breath before the bar line belongs to the bar's
+    last note, as a phrase's resting note is written)."""
     tm = melody.tempo_map
     per = tm.beats_per_measure
     bars: dict[int, list[tuple[float, float]]] = {}
@@ -113,6 +114,8 @@ def bar_values(melody: Melody) -> list[tuple[float, ...]]:
     out = []
     for notes in bars.values():
         ticks = [(round(s * _TICK), round(e * _TICK)) for s, e in notes]
+        if ticks[-1][1] < round(per * _TICK):  # a breath at the end of the bar
+            ticks[-1] = (ticks[-1][0], round(per * _TICK))
         contiguous = all(a[1] == b[0] for a, b in zip(ticks, ticks[1:], strict=False))
         if ticks[0][0] == 0 and ticks[-1][1] == round(per * _TICK) and contiguous:
             out.append(tuple((e - s) / _TICK for s, e in ticks))
