@@ -426,6 +426,10 @@ def test_assess_command_on_a_score_folder_gives_the_pipelines_total(
         assert json.loads(capsys.readouterr().out)["total"] == pytest.approx(expected, abs=0.01), path
     assert main(["assess", str(tmp_path / "melody.abc"), "--alone", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["total"] == pytest.approx(assess(melody).total, abs=0.01)
+    # a film in cues merges its cues' verdicts: the whole-film judgement says it is not that total
+    (tmp_path / "cue_scores.json").write_text("{}", encoding="utf-8")
+    assert main(["assess", str(tmp_path / "melody.mid"), "--json"]) == 0
+    assert "film in cues" in capsys.readouterr().err
     # shown to a person: out of all 19 against the picture, out of the 16 judged alone
     assert main(["assess", str(tmp_path / "melody.abc")]) == 0
     assert "/19 (" in capsys.readouterr().out

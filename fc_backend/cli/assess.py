@@ -38,10 +38,15 @@ def _run_assess(args: argparse.Namespace) -> int:
     from ..assess.assessor import PICTURE_CRITERIA
     from ..config import Config
     from ..pipeline import assess_melody_file
+    from ..scorefolder import CUE_SCORES
     from . import llm_config
 
     config = llm_config(args, Config())
     spotting = None if args.alone else _picture(args.file, args.spotting)
+    if spotting is not None and args.spotting is None and (args.file.parent / CUE_SCORES).is_file():
+        print(f"filmcomposer: note: {args.file.parent} is a film in cues; its assessment.json merges each "
+              "cue's verdict on the cue's own clock, this judges the whole melody against the whole film",
+              file=sys.stderr)
     with llm_session(config) as session:
         melody, result = assess_melody_file(args.file, spotting, config)
     if session is not None:
