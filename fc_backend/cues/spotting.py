@@ -7,10 +7,9 @@ motion ask for, as a composer sets a new tempo for each cue.
 
 from __future__ import annotations
 
-from collections import Counter
-
 from ..errors import InputError
 from ..model import Cue, MotionCurve, RhythmSpot, Shot, Spotting, Timecode
+from ..spot.attributes import main_emotion
 from ..spot.tempo import base_tempo, cut_errors, fit_tempo
 
 #: a shot shorter than this inside a cue (a cue boundary a frame off a cut) is merged into its neighbour
@@ -59,7 +58,7 @@ def cue_spotting(spotting: Spotting, cue: Cue, *, meter: tuple[int, int] | None 
     local = MotionCurve([curve.times[i] - t0 for i in inside], [curve.values[i] for i in inside],
                         [curve.impacts[i] for i in inside] if len(curve.impacts) == len(curve.times) else [])
     duration = t1 - t0
-    emotion = cue.mood or _main_emotion(shots) or spotting.emotion
+    emotion = cue.mood or main_emotion(shots) or spotting.emotion
     speed = sum(s.motion_speed * s.duration for s in shots) / duration
     bpm, _ = base_tempo(emotion, speed)
     meter = meter or spotting.tempo_map.meter
@@ -77,11 +76,3 @@ def cue_spotting(spotting: Spotting, cue: Cue, *, meter: tuple[int, int] | None 
                     timecode=Timecode(clock.rate, clock.drop_frame, clock.label(t0)),
                     cues=[Cue(cue.number, 0.0, duration, cue.title, cue.mood, cue.reason, cue.theme)])
 
-
-def _main_emotion(shots: list[Shot]) -> str:
-    """The emotion that holds longest in the cue ("" when no shot has one)."""
-    weights: Counter[str] = Counter()
-    for shot in shots:
-        if shot.attributes.emotion:
-            weights[shot.attributes.emotion] += shot.duration
-    return weights.most_common(1)[0][0] if weights else ""

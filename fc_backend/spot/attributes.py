@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..model import VisualAttributes
+from ..model import Shot, VisualAttributes
 from .shot_labels import Regions, behaviour_label, mean_regions, regions, setting_label, theme_label
 
 log = logging.getLogger(__name__)
@@ -221,3 +222,12 @@ def shot_attributes(samples: list[FrameStats], speed: float, variation: float = 
     return VisualAttributes(setting=setting, brightness=brightness, hue=hue_label(hues, saturated),
                             behaviour=behaviour, view_scale=view_scale_label(face, edges), emotion=emotion,
                             theme=theme_label(setting, emotion, brightness, behaviour))
+
+
+def main_emotion(shots: list[Shot]) -> str:
+    """The emotion that holds longest over `shots` ("" when no shot has one): a clip's, or a cue's."""
+    weights: Counter[str] = Counter()
+    for shot in shots:
+        if shot.attributes.emotion:
+            weights[shot.attributes.emotion] += shot.duration
+    return weights.most_common(1)[0][0] if weights else ""

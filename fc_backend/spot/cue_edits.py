@@ -9,7 +9,6 @@ number is given by order (1M1, 1M2, ...), a missing theme or mood is the one the
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from ..errors import InputError
 from ..model import VOCABULARY, Cue, cue_number
 from .cues import MAX_CUES
+from .edits import read_json_list
 
 #: a theme label: one to three capital letters ("A", "B", ..., "AA"); "" leaves it to the picture
 THEME_LABEL = re.compile(r"[A-Z]{1,3}")
@@ -36,18 +36,9 @@ def load_cues(path: str | Path, *, reel: int = 1, duration: float | None = None,
     number twice, a cue too short to hold a beat or (with `max_cue`) longer than one arranged piece,
     or (with `duration`, the clip's length) a cue outside the clip."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "no such file" if not path.exists() else "not a file")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise InputError(path, f"not valid JSON ({err})") from None
-    if isinstance(data, dict):
-        if "cues" not in data:
-            raise InputError(path, "holds neither a list of cues nor an object with a \"cues\" list")
-        data = data["cues"]
-    if not isinstance(data, list):
-        raise InputError(path, "cues must be a JSON list of {number, start, end, title, mood, theme}")
+    data = read_json_list(path, "cues",
+                          neither="holds neither a list of cues nor an object with a \"cues\" list",
+                          not_list="cues must be a JSON list of {number, start, end, title, mood, theme}")
     if not data:
         raise InputError(path, "holds no cues; a film needs at least one")
     cues = [_cue(path, number, item) for number, item in enumerate(data, 1)]

@@ -20,9 +20,9 @@ from ..errors import InputError
 from ..model import MAX_WEIGHT, RhythmSpot
 
 
-def load_spots(path: str | Path) -> list[RhythmSpot]:
-    """The rhythm spots in `path`, or an InputError naming the file and the first problem."""
-    path = Path(path)
+def read_json_list(path: Path, key: str, *, neither: str, not_list: str) -> list:
+    """The JSON list in `path`, alone or under `key` of an object (a whole spotting.json or plan.json
+    holds it there), or an InputError naming the file: missing, not JSON, `neither`, `not_list`."""
     if not path.is_file():
         raise InputError(path, "no such file" if not path.exists() else "not a file")
     try:
@@ -30,11 +30,20 @@ def load_spots(path: str | Path) -> list[RhythmSpot]:
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise InputError(path, f"not valid JSON ({err})") from None
     if isinstance(data, dict):
-        if "rhythm_spots" not in data:
-            raise InputError(path, "holds neither a list of rhythm spots nor a spotting with rhythm_spots")
-        data = data["rhythm_spots"]
+        if key not in data:
+            raise InputError(path, neither)
+        data = data[key]
     if not isinstance(data, list):
-        raise InputError(path, "rhythm spots must be a JSON list of {time, strength, kind}")
+        raise InputError(path, not_list)
+    return data
+
+
+def load_spots(path: str | Path) -> list[RhythmSpot]:
+    """The rhythm spots in `path`, or an InputError naming the file and the first problem."""
+    path = Path(path)
+    data = read_json_list(path, "rhythm_spots",
+                          neither="holds neither a list of rhythm spots nor a spotting with rhythm_spots",
+                          not_list="rhythm spots must be a JSON list of {time, strength, kind}")
     spots = []
     for number, item in enumerate(data, 1):
         try:

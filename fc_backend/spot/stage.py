@@ -4,7 +4,6 @@ grid (rhythm spots and a tempo map) is derived from what was seen, or from a per
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ from ..config import Config
 from ..errors import InputError
 from ..model import Cue, RhythmSpot, Shot, Spotting
 from ..progress import Progress, no_progress
-from .attributes import BAR_LUMA, Area, FrameStats, active_area, frame_stats, shot_attributes
+from .attributes import BAR_LUMA, Area, FrameStats, active_area, frame_stats, main_emotion, shot_attributes
 from .clock import clip_timecode
 from .cue_edits import check_inside, load_cues
 from .cues import spot_cues
@@ -96,7 +95,7 @@ def spot(video: str | Path, config: Config | None = None, *, progress: Progress 
             progress(0.6 + 0.35 * (number + 1) / len(bounds))
         shots.append(Shot(start=start, end=end, motion_speed=speed, motion_saliency=saliency,
                           attributes=attributes))
-    emotion = _main_emotion(shots)
+    emotion = main_emotion(shots) or "calm"
     speed = sum(s.motion_speed * s.duration for s in shots) / duration
     bpm, meter = base_tempo(emotion, speed)
     if duration < 60.0 / bpm:
@@ -209,12 +208,4 @@ def _samples(stats: list[FrameStats], times: np.ndarray, start: float, end: floa
     middle = (start + end) / 2
     return [min(stats, key=lambda s: abs(times[s.index] - middle))]
 
-
-def _main_emotion(shots: list[Shot]) -> str:
-    """The emotion that holds longest; calm when no shot has one."""
-    weights: Counter[str] = Counter()
-    for shot in shots:
-        if shot.attributes.emotion:
-            weights[shot.attributes.emotion] += shot.duration
-    return weights.most_common(1)[0][0] if weights else "calm"
 

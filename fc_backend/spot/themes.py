@@ -33,12 +33,12 @@ def theme_labels(scenes: list[Scene], *, same_setting: float = SAME_SETTING) -> 
         else:
             i = len(settings)
             settings.append((scene.look, scene.duration))
-        labels.append(theme_label(i))
+        labels.append(letters(i))
     return labels
 
 
-def theme_label(index: int) -> str:
+def letters(index: int) -> str:
     """"A" for 0, ..., "Z", then "AA", "AB", ..."""
     if index < len(ascii_uppercase):
         return ascii_uppercase[index]
-    return theme_label(index // len(ascii_uppercase) - 1) + ascii_uppercase[index % len(ascii_uppercase)]
+    return letters(index // len(ascii_uppercase) - 1) + ascii_uppercase[index % len(ascii_uppercase)]
