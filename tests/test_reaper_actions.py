@@ -756,6 +756,116 @@ def test_review_applies_an_edited_scheme_and_refuses_an_invalid_one(host) -> Non
     assert [snapshot(t) for t in rp.PROJECT.tracks] == before and rp.PROJECT.undo_points == points
 
 
+@pytest.fixture(scope="module")
+def cue_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 36 s film in three cues (tests/test_cues.py's), scored for real, for the bridge to replay."""
+    from fc_backend import pipeline
+    from fc_backend.config import Config
+    from fc_backend.demo import make_clip
+    from fc_backend.model import Cue
+    from fc_backend.spot import spot as real_spot
+    from tests.test_cues import CUES
+
+    root = tmp_path_factory.mktemp("reaper_cues")
+    make_clip(root / "film.mp4", (72,) * 12, size=(320, 180))
+
+    def spot_in_cues(*args, **kwargs):
+        spotting = real_spot(*args, **kwargs)
+        spotting.cues = [Cue(**c.to_dict()) for c in CUES]
+        return spotting
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pipeline, "spot", spot_in_cues)
+        pipeline.score(root / "film.mp4", root / "out", Config(seed=5), show_progress=False)
+    return root / "out"
+
+
+def _score_film_in_cues(host, cue_dir: Path, position: float) -> Path:
+    """The film in cues scored into the project at `position`; Review then runs the real render."""
+    bridge = [sys.executable, str(SIM / "replay_bridge.py"), str(cue_dir), str(host["log"])]
+    rp.api.RPR_SetExtState("FilmComposer", "bridge", json.dumps(bridge), False)
+    plan = json.loads((cue_dir / "plan.json").read_text())
+    add_video_item(Path(plan["video"]), position, plan["duration"])
+    run_action("score_selected_video.py")
+    rp.api.RPR_SetExtState("FilmComposer", "bridge", json.dumps(FILMCOMPOSER), False)
+    return Path(state("out"))
+
+
+def _envelopes_in(plan: dict, t0: float, t1: float) -> dict[str, list]:
+    return {t["name"]: [p for p in t.get("volume_envelope", []) if t0 <= p["time"] < t1]
+            for t in plan["tracks"]}
+
+
+def _notes_in(plan: dict, t0: float, t1: float) -> list:
+    return sorted((t["name"], n["pitch"], n["start"]) for t in plan["tracks"] for n in t["notes"]
+                  if t0 <= n["start"] < t1)
+
+
+def test_review_of_a_film_in_cues_edits_the_cue_under_the_cursor(host, cue_dir: Path) -> None:
+    """Cursor in cue 2: its own scheme (from cue_schemes.json) is edited and written back there, render
+    re-plans, the new plan is applied; cues 1 and 3 and scheme.json's overview stay as they were."""
+    position = 2.0
+    out = _score_film_in_cues(host, cue_dir, position)
+    schemes_before = json.loads((out / "cue_schemes.json").read_text())
+    plan_before = json.loads((out / "plan.json").read_text())
+    assert [c["number"] for c in plan_before["cues"]] == ["1M1", "1M2", "1M3"]
+    rp.api.RPR_SetEditCurPos(position + 15.0, False, False)  # inside 1M2 (12-21 s of the video)
+
+    def quieter() -> int:
+        path = out / "cue_scheme_1M2.json"
+        scheme = json.loads(path.read_text())
+        assert scheme == schemes_before["schemes"]["1M2"]  # the cue's own scheme is what the user edits
+        for track in scheme["tracks"]:
+            track["volume_envelope"] = {"measure1": 0.25}
+        path.write_text(json.dumps(scheme, indent=2))
+        return 1
+
+    rp.MESSAGE_BOX_ANSWERS.append(quieter)
+    run_action("review_scheme.py")
+
+    console = "".join(rp.CONSOLE)
+    assert rp.PROJECT.undo_points[-1] == "FilmComposer: apply reviewed scheme", console
+    assert "reviewing cue 1M2" in console
+    schemes = json.loads((out / "cue_schemes.json").read_text())["schemes"]
+    assert all(t["volume_envelope"] == {"measure1": 0.25} for t in schemes["1M2"]["tracks"])
+    assert {k: v for k, v in schemes.items() if k != "1M2"} == \
+        {k: v for k, v in schemes_before["schemes"].items() if k != "1M2"}
+    plan = json.loads((out / "plan.json").read_text())
+    for t0, t1 in ((0.0, 12.0), (24.0, 36.0)):  # the other cues plan to what they had
+        assert _envelopes_in(plan, t0, t1) == _envelopes_in(plan_before, t0, t1)
+        assert _notes_in(plan, t0, t1) == _notes_in(plan_before, t0, t1)
+    assert _envelopes_in(plan, 12.0, 21.0) != _envelopes_in(plan_before, 12.0, 21.0)
+    inside = [p["gain"] for points in _envelopes_in(plan, 12.001, 21.0).values() for p in points]
+    assert inside and max(inside) <= 0.25 + 1e-6  # cue 2 plays at the level set (12.0 is 1M1's end)
+    assert [t.name for t in part_tracks()][:-1] == [t["name"] for t in plan["tracks"]]
+    assert json.loads(state("scheme")) == json.loads((out / "scheme.json").read_text())  # the overview
+
+    def break_it() -> int:
+        path = out / "cue_scheme_1M3.json"
+        scheme = json.loads(path.read_text())
+        scheme["tracks"][0]["instrument"] = "no_such_instrument"
+        path.write_text(json.dumps(scheme))
+        return 1
+
+    before, points = [snapshot(t) for t in rp.PROJECT.tracks], list(rp.PROJECT.undo_points)
+    rp.api.RPR_GetSet_LoopTimeRange(True, False, position + 23.0, position + 30.0, False)  # mostly 1M3
+    rp.MESSAGE_BOX_ANSWERS.append(break_it)
+    run_action("review_scheme.py")
+    message = rp.MESSAGE_BOXES[-1][0]
+    assert "not accepted" in message and "cue_schemes.json" in message and "1M3" in message, message
+    assert "no_such_instrument" in message
+    assert [snapshot(t) for t in rp.PROJECT.tracks] == before and rp.PROJECT.undo_points == points
+
+
+def test_review_of_a_film_in_cues_between_cues_says_where_to_put_the_cursor(host, cue_dir: Path) -> None:
+    out = _score_film_in_cues(host, cue_dir, 0.0)
+    before = (out / "cue_schemes.json").read_text()
+    rp.api.RPR_SetEditCurPos(22.5, False, False)  # the rest between 1M2 and 1M3
+    run_action("review_scheme.py")
+    assert "edit cursor in a cue" in rp.MESSAGE_BOXES[-1][0]
+    assert (out / "cue_schemes.json").read_text() == before
+
+
 def _review_with_imgui(host, actions: list[tuple[str, object]]) -> dict:
     add_video_item(host["video"], 0.0, host["plan"]["duration"])
     add_user_track()
