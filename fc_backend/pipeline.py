@@ -31,6 +31,7 @@ from .model import RHYTHM_SPOT_KINDS, Assessment, Melody, Plan, Scheme, Spotting
 from .notate import notate
 from .plan import plan as make_plan
 from .progress import Progress, stage_bar
+from .ranges import MAX_CUT_RATE
 from .realize import realize, write_project
 from .realize.cue_files import write_cue_files
 from .realize.preview import write_preview
@@ -59,7 +60,7 @@ from .scorefolder import (
 )
 from .spot import spot
 from .spot.cue_edits import cues_document, load_cues
-from .spot.video import container_duration
+from .spot.video import container_rate
 from .staging import needs_space, staged_output
 from .tools import soundfont
 
@@ -305,11 +306,18 @@ def _mark_sync(plan: Plan, staging: Path, *, save_plan: bool) -> None:
 
 
 def _check_duration(video: Path, config: Config) -> float:
-    """The clip's length as its container states it, refused up front beyond `config.max_duration`."""
-    duration = container_duration(video)
+    """The clip's length as its container states it, refused up front beyond `config.max_duration`, or
+    when the shots the detector could find in it (a cut every `config.min_shot_frames` frames) exceed
+    what the longest clip may hold at MAX_CUT_RATE: every later count (rhythm spots, markers, notes)
+    is sized for that, so nothing is refused after the decode."""
+    duration, fps = container_rate(video)
     if duration > config.max_duration:
         raise InputError(video, f"{duration / 60:.1f} minutes long; at most {config.max_duration / 60:g}"
                                 " minutes can be scored in one run (cut the film into reels and score each)")
+    shots, allowed = duration * fps / max(1, config.min_shot_frames), MAX_CUT_RATE * config.max_duration
+    if shots > allowed:
+        raise InputError(video, f"{duration / 60:.1f} minutes at {fps:g} fps may cut {shots:.0f} times; at"
+                                f" most {allowed:.0f} cuts can be scored in one run (score a shorter reel)")
     return duration
 
 

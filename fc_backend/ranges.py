@@ -33,19 +33,27 @@ SYNC_FRAMES = {"green": 1.0, "yellow": 2.0}
 #: largest artifact file read; refused before parsing (a real plan of a long clip is a few MB)
 MAX_JSON_BYTES = 32 << 20
 MAX_TRACKS = 64
-MAX_NOTES_PER_TRACK = 50_000
+#: sixteenths at MAX_BPM (27 a second) with room for a chord's upper notes, over the longest clip: a
+#: track's notes grow with the film (a cut every 0.1 s for 30 minutes writes about 17 a second)
+MAX_NOTES_PER_TRACK = int(MAX_DURATION * 32)
 MAX_MELODY_NOTES = 50_000
 MAX_CHORDS = 10_000
 MAX_ENVELOPE_POINTS = 4096
-MAX_MARKERS = 10_000
 MAX_TEMPO_CHANGES = 4096
-MAX_SHOTS = 10_000
-MAX_RHYTHM_SPOTS = 20_000
+#: cuts a second the shot detector can find: 60 fps (the fastest common frame rate) with its floor of
+#: 6 frames a shot (Config.min_shot_frames); a clip that could cut faster is refused before decoding
+MAX_CUT_RATE = 10.0
+#: a spotting's counts scale with the longest clip: every cut is a shot and a rhythm spot, and flashes
+#: and motion impacts add at most one spot per cut_guard (0.25 s) more
+MAX_SHOTS = int(MAX_DURATION * MAX_CUT_RATE)
+MAX_RHYTHM_SPOTS = int(MAX_DURATION * (MAX_CUT_RATE + 4.0))
 MAX_MOTION_SAMPLES = 500_000
 MAX_FX = 32
 MAX_MEASURES = 2000
 MAX_SCHEME_TRACKS = 16
 MAX_SECTIONS = 64
+#: a plan marks every rhythm spot, and every section of every cue (at most 64 cues: spot/cues.py)
+MAX_MARKERS = MAX_RHYTHM_SPOTS + 64 * MAX_SECTIONS
 MAX_SCHEME_TEMPO_CHANGES = 512
 MAX_SCHEME_LEVEL = 2.0  # a scheme's per-measure volume, 1 = as written
 MAX_TRANSPOSE = 24

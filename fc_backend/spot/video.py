@@ -74,14 +74,11 @@ def open_video(video: str | Path, *, hardware: bool = False) -> tuple[cv2.VideoC
     return capture, info
 
 
-def container_duration(video: str | Path) -> float:
-    """The clip's length in seconds as its container states it (0.0 when it does not), without decoding.
-
-    Only a guard against clips far too long: the frames themselves are counted while decoding.
-    """
+def container_rate(video: str | Path) -> tuple[float, float]:
+    """(length in seconds, frame rate) as the container states them, without decoding."""
     capture, info = open_video(video)
     capture.release()
-    return info.container_frames / info.fps if info.container_frames else 0.0
+    return (info.container_frames / info.fps if info.container_frames else 0.0), info.fps
 
 
 def frames(capture: cv2.VideoCapture) -> Iterator[tuple[np.ndarray, float]]:
