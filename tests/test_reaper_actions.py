@@ -857,6 +857,24 @@ def test_review_of_a_film_in_cues_edits_the_cue_under_the_cursor(host, cue_dir: 
     assert [snapshot(t) for t in rp.PROJECT.tracks] == before and rp.PROJECT.undo_points == points
 
 
+def test_review_window_of_a_film_in_cues_shows_the_selected_cues_scheme(host, cue_dir: Path) -> None:
+    """ReaImGui present, a time selection mostly over 1M3: the window holds 1M3's tracks and pans; Accept
+    writes the edit into 1M3's entry of cue_schemes.json only."""
+    out = _score_film_in_cues(host, cue_dir, 0.0)
+    schemes = json.loads((out / "cue_schemes.json").read_text())["schemes"]
+    rp.api.RPR_GetSet_LoopTimeRange(True, False, 20.0, 30.0, False)  # 1 s of 1M2, 6 s of 1M3
+    imgui.install(host["tmp"] / "resource")
+    imgui.USER.extend([("tracks/track0/##pan", -0.7), ("Accept", True)])
+    run_action("review_scheme.py")
+    console = "".join(rp.CONSOLE)
+    assert rp.PROJECT.undo_points[-1] == "FilmComposer: apply reviewed scheme", console
+    pans = [value for path, kind, value in imgui.DRAWN[0] if path.endswith("/##pan")]
+    assert pans == [float(t.get("panning", 0.0)) for t in schemes["1M3"]["tracks"]]
+    after = json.loads((out / "cue_schemes.json").read_text())["schemes"]
+    assert after["1M3"]["tracks"][0]["panning"] == -0.7
+    assert {k: after[k] for k in ("1M1", "1M2")} == {k: schemes[k] for k in ("1M1", "1M2")}
+
+
 def test_review_of_a_film_in_cues_between_cues_says_where_to_put_the_cursor(host, cue_dir: Path) -> None:
     out = _score_film_in_cues(host, cue_dir, 0.0)
     before = (out / "cue_schemes.json").read_text()
