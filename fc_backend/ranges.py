@@ -39,7 +39,6 @@ MAX_NOTES_PER_TRACK = int(MAX_DURATION * 32)
 MAX_MELODY_NOTES = 50_000
 MAX_CHORDS = 10_000
 MAX_ENVELOPE_POINTS = 4096
-MAX_TEMPO_CHANGES = 4096
 #: cuts a second the shot detector can find: 60 fps (the fastest common frame rate) with its floor of
 #: 6 frames a shot (Config.min_shot_frames); a clip that could cut faster is refused before decoding
 MAX_CUT_RATE = 10.0
@@ -59,6 +58,9 @@ MAX_SCHEME_LEVEL = 2.0  # a scheme's per-measure volume, 1 = as written
 MAX_TRANSPOSE = 24
 MAX_BPM = 400.0
 MIN_BPM = 1.0
+#: a fitted tempo map changes at most once a beat (spot/tempo.py: at hits a beat or more apart): one
+#: change a beat at MAX_BPM over the longest clip (a 30-minute film of short shots fits about 3500)
+MAX_TEMPO_CHANGES = int(MAX_DURATION * MAX_BPM / 60)
 MAX_GAIN = 4.0  # +12 dB: the loudest fader, send or envelope point a plan may ask for
 MAX_FPS = 1000.0
 MAX_PIXELS = 1 << 15

@@ -16,9 +16,10 @@ from fc_backend.demo import make_clip
 from fc_backend.errors import InputError
 from fc_backend.model import Cue, RhythmSpot, Shot, Spotting, TempoMap
 from fc_backend.progress import no_progress
-from fc_backend.ranges import MAX_CUT_RATE, MAX_JSON_BYTES, check
+from fc_backend.ranges import MAX_CUT_RATE, MAX_JSON_BYTES, MAX_TEMPO_CHANGES, check
 from fc_backend.realize import write_project
 from fc_backend.spot.cues import MAX_CUES
+from fc_backend.spot.tempo import TEMPO_RANGES, TEMPO_TOLERANCE
 
 
 @contextlib.contextmanager
@@ -63,3 +64,10 @@ def test_a_clip_that_could_cut_faster_than_allowed_is_refused_before_decoding(tm
     with pytest.raises(InputError, match=r"clip\.mp4.*may cut 240 times; at most 200 cuts"):
         pipeline._check_duration(clip, tight)
     assert pipeline._check_duration(clip, Config(max_duration=20.0)) == pytest.approx(10.0, abs=0.1)
+
+
+def test_a_tempo_map_fitted_to_a_long_film_may_change_on_every_beat() -> None:
+    """spot's fit changes tempo at hits a beat or more apart, up to its fastest tempo: a 30-minute film
+    of cuts about a beat apart could change on each of its beats, and the plan must hold them all."""
+    fastest = max(high for _, high in TEMPO_RANGES.values()) * (1 + TEMPO_TOLERANCE)
+    assert Config.max_duration * fastest / 60 <= MAX_TEMPO_CHANGES
