@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from fc_backend import pipeline
+from fc_backend.arrange.analyze import restatement, section_letter
 from fc_backend.config import Config
 from fc_backend.cues.run import score_cues
 from fc_backend.demo import make_clip
@@ -28,7 +29,8 @@ def _quiet(_name: str):  # noqa: ANN202  (a stage reporter without a bar)
 
 
 def _film(shot: float, cues: int, duration: float = Config.max_duration, fps: float = 24.0) -> Spotting:
-    """A film cut every `shot` seconds throughout, in `cues` equal cues (themes A and B alternate)."""
+    """A film cut every `shot` seconds throughout, in `cues` equal cues (themes A and B alternate); joyous,
+    among the fastest tempos, so its parts write the most notes (about 22 a second per track)."""
     count = round(duration / shot)
     shots = [Shot(round(i * shot, 6), round(min(duration, (i + 1) * shot), 6), motion_speed=(i % 7) / 7,
                   motion_saliency=0.5) for i in range(count)]
@@ -37,7 +39,7 @@ def _film(shot: float, cues: int, duration: float = Config.max_duration, fps: fl
     sheet = [Cue(f"1M{i + 1}", round(i * step, 6), round((i + 1) * step, 6), f"scene {i}", theme="AB"[i % 2])
              for i in range(cues)]
     return Spotting("film.mp4", duration, fps, int(duration * fps), 64, 36, shots, spots,
-                    TempoMap.constant(120.0), "neutral", cues=sheet)
+                    TempoMap.constant(120.0), "joyous", cues=sheet)
 
 
 @pytest.mark.parametrize(("shot", "cues"), [(1 / MAX_CUT_RATE, MAX_CUES), (0.25, 6), (1.5, 6)],
@@ -71,3 +73,12 @@ def test_a_tempo_map_fitted_to_a_long_film_may_change_on_every_beat() -> None:
     of cuts about a beat apart could change on each of its beats, and the plan must hold them all."""
     fastest = max(high for _, high in TEMPO_RANGES.values()) * (1 + TEMPO_TOLERANCE)
     assert Config.max_duration * fastest / 60 <= MAX_TEMPO_CHANGES
+
+
+def test_a_letter_restated_sixty_times_in_a_cue_keeps_short_distinct_names() -> None:
+    """A five-minute cue of short shots restates a section letter dozens of times (one prime each
+    made a 38-character name, refused by the scheme check after the decode)."""
+    names = [restatement("A", n) for n in range(64)]
+    assert names[:4] == ["A", "A'", "A''", "A'''"] and names[4] == "A'4"
+    assert len(set(names)) == 64 and max(map(len, names)) <= 32
+    assert {section_letter(name) for name in names} == {"A"}

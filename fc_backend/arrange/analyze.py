@@ -112,6 +112,21 @@ def _sections(spotting: Spotting, tm: TempoMap, measures: int, intensity: list[f
     return _name_sections(pieces, intensity)
 
 
+#: primes a restated section's name carries (A, A', A'', A'''); later ones count instead (A'4, A'5):
+#: a five-minute cue may restate a letter 60 times, and a section's name holds 32 characters
+_PRIMES = 3
+
+
+def restatement(letter: str, times: int) -> str:
+    """The name of `letter`'s section stated `times` times before: A, A', A'', A''', A'4, A'5..."""
+    return letter + ("'" * times if times <= _PRIMES else f"'{times}")
+
+
+def section_letter(name: str) -> str:
+    """The letter a section's name restates (A'' and A'4 are A come back)."""
+    return name.rstrip("'0123456789") or name
+
+
 def _name_sections(pieces: list[tuple[int, int]], intensity: list[float]) -> list[Section]:
     """A, B, A', C...: a section as loud as an earlier one restates its letter with a prime."""
     sections: list[Section] = []
@@ -125,7 +140,7 @@ def _name_sections(pieces: list[tuple[int, int]], intensity: list[float]) -> lis
         else:
             letter = chr(ord("A") + len(letters)) if len(letters) < 26 else "Z"
             letters[letter] = level
-        sections.append(Section(letter + "'" * uses[letter], (first, last), level))
+        sections.append(Section(restatement(letter, uses[letter]), (first, last), level))
         uses[letter] += 1
     return sections
 

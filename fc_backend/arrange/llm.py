@@ -28,7 +28,7 @@ from ..model import MeasureLevels, Melody, Scheme, SchemeTempo, SchemeTrack, Sec
 from ..progress import Progress, no_progress
 from ..schemes import EXAMPLES_DIR, Instrument
 from ..theory import NAMES
-from .analyze import CueAnalysis, analyze_cue, measure_motion, measure_spots
+from .analyze import CueAnalysis, analyze_cue, measure_motion, measure_spots, restatement, section_letter
 from .instrument import choose_instruments
 from .mixing import mix
 from .part_choice import MAX_TRACKS, choose_parts
@@ -205,7 +205,7 @@ def project(role: str, scheme: Scheme) -> dict[str, Any]:
         intensity: list[float] = []
         named: dict[str, str] = {}
         for s in scheme.sections:
-            base = s.name.rstrip("'")  # A' is A come back: the same letter
+            base = section_letter(s.name)  # A' is A come back: the same letter
             if base not in named:
                 named[base] = (
                     base if base in SECTION_LETTERS else SECTION_LETTERS[len(named) % len(SECTION_LETTERS)]
@@ -253,7 +253,8 @@ def apply(role: str, answer: dict[str, Any], draft: Draft) -> None:
         for m in range(1, len(letters) + 1):
             if m == len(letters) or letters[m] != letters[m - 1]:
                 level = sum(intensity[first - 1 : m]) / (m - first + 1)
-                name = letters[m - 1] + "'" * sum(s.name.rstrip("'") == letters[m - 1] for s in sections)
+                times = sum(section_letter(s.name) == letters[m - 1] for s in sections)
+                name = restatement(letters[m - 1], times)
                 sections.append(Section(name, (first, m), round(level, 3)))
                 first = m + 1
         draft.analysis.sections = sections
