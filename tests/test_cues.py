@@ -31,10 +31,9 @@ CUES = (Cue("1M1", 0.0, 12.0, "Opening", "calm", "new scene: first setting", "A"
 REST = (21.0, 24.0)
 
 
-@pytest.fixture(scope="module")
-def film(tmp_path_factory: pytest.TempPathFactory):
-    """A 36 s clip spotted for real, its cues assigned as a spotting session (or --cues) would, scored."""
-    root = tmp_path_factory.mktemp("film")
+def score_film_in_cues(root: Path) -> pipeline.ScoreResult:
+    """A 36 s clip in `root` spotted for real, its cues assigned as a spotting session (or --cues)
+    would, scored into root/out."""
     clip = root / "film.mp4"
     make_clip(clip, (72,) * 12, size=(320, 180))
 
@@ -45,8 +44,12 @@ def film(tmp_path_factory: pytest.TempPathFactory):
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pipeline, "spot", spot_in_cues)
-        result = pipeline.score(clip, root / "out", Config(seed=5), show_progress=False)
-    return result
+        return pipeline.score(clip, root / "out", Config(seed=5), show_progress=False)
+
+
+@pytest.fixture(scope="module")
+def film(tmp_path_factory: pytest.TempPathFactory):
+    return score_film_in_cues(tmp_path_factory.mktemp("film"))
 
 
 def _rms_db(audio: np.ndarray, rate: int, t0: float, t1: float) -> float:

@@ -759,25 +759,9 @@ def test_review_applies_an_edited_scheme_and_refuses_an_invalid_one(host) -> Non
 @pytest.fixture(scope="module")
 def cue_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 36 s film in three cues (tests/test_cues.py's), scored for real, for the bridge to replay."""
-    from fc_backend import pipeline
-    from fc_backend.config import Config
-    from fc_backend.demo import make_clip
-    from fc_backend.model import Cue
-    from fc_backend.spot import spot as real_spot
-    from tests.test_cues import CUES
+    from tests.test_cues import score_film_in_cues
 
-    root = tmp_path_factory.mktemp("reaper_cues")
-    make_clip(root / "film.mp4", (72,) * 12, size=(320, 180))
-
-    def spot_in_cues(*args, **kwargs):
-        spotting = real_spot(*args, **kwargs)
-        spotting.cues = [Cue(**c.to_dict()) for c in CUES]
-        return spotting
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pipeline, "spot", spot_in_cues)
-        pipeline.score(root / "film.mp4", root / "out", Config(seed=5), show_progress=False)
-    return root / "out"
+    return score_film_in_cues(tmp_path_factory.mktemp("reaper_cues")).out_dir
 
 
 def _score_film_in_cues(host, cue_dir: Path, position: float) -> Path:
