@@ -396,10 +396,10 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
     """Compose anew the measures of OUT's melody that overlap [t0, t1] s and re-run every later stage.
 
     Notes outside those measures stay bit-identical in melody.json; melody.mid, melody.abc,
-    assessment.json, scheme.json, plan.json and what realize writes are replaced atomically. A
-    scheme.json edited since we wrote it is honoured: the new melody is planned on it and it stays as
-    the user left it. Without `seed`, the melody's seed + 1, so each re-roll is new. `keep_scheme`
-    says so where OUT's own record cannot (a server's copy of OUT carries none: its client tells it).
+    assessment.json, plan.json and what realize writes are replaced atomically. The arrangement stays:
+    the new melody is planned on OUT's scheme.json (edited or not), the same players in the same mix.
+    Without `seed`, the melody's seed + 1, so each re-roll is new. `keep_scheme` says an edited scheme
+    is the user's where OUT's own record cannot (a server's copy of OUT carries none: its client tells it).
     """
     config = config or Config()
     out = ScoreFolder(Path(out_dir))
@@ -426,12 +426,15 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
             melody = compose(spotting, config, seed=seed, melody=previous, region=(t0, t1), progress=progress)
         with stage("assess") as progress:
             assessment = assess(melody, spotting, config, progress=progress)
-        if kept is None:
+        # the arrangement stays: a re-rolled region is new notes for the same players (arranging
+        # anew would let the new melody's seed pick other instruments for the whole clip)
+        arranged = kept if kept is not None else _own_scheme(out)
+        if arranged is None:
             abc, scheme, plan = _notate_arrange_plan(melody, spotting, config, stage)
         else:
             with stage("notate"):
                 abc = notate(melody)
-            scheme = kept
+            scheme = arranged
             with stage("plan") as progress:
                 plan = make_plan(scheme, melody, spotting, config, progress=progress)
         plan.video = old_plan.video
@@ -440,6 +443,16 @@ def reroll(out_dir: str | Path, t0: float, t1: float, config: Config | None = No
     files = {name: out_dir / name for name in ARTIFACTS}
     return ScoreResult(out_dir, spotting, melody, assessment, scheme, plan, files,
                        session.summary([*assessment.decisions, *scheme.decisions]) if session else None)
+
+
+def _own_scheme(out: ScoreFolder) -> Scheme | None:
+    """OUT's scheme.json as we wrote it, or None where there is none (or it no longer validates)."""
+    if not (out.path / SCHEME).is_file():
+        return None
+    try:
+        return validate_scheme(out.read_json(SCHEME, "Scheme"), str(out.path / SCHEME))
+    except InputError:
+        return None
 
 
 def _reroll_cue(out: ScoreFolder, spotting: Spotting, old_plan: Plan, t0: float, t1: float, config: Config,

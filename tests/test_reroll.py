@@ -99,6 +99,7 @@ def test_reroll_rewrites_the_artifacts_after_composition(out: Path) -> None:
     before = {name: (out / name).read_bytes() for name in ("melody.json", "melody.mid", "melody.abc",
                                                           "plan.json", "arrangement.mid", "master.wav")}
     spotting_before = (out / "spotting.json").read_bytes()
+    scheme_before = (out / "scheme.json").read_text()
     old = Melody.load(out / "melody.json")
     t0, t1 = 3.0, 5.0
     first, last = region_measures(old, t0, t1)
@@ -110,6 +111,7 @@ def test_reroll_rewrites_the_artifacts_after_composition(out: Path) -> None:
     for name, data in before.items():
         assert (out / name).read_bytes() != data, f"{name} was not rewritten"
     assert (out / "spotting.json").read_bytes() == spotting_before
+    assert (out / "scheme.json").read_text() == scheme_before, "the same players play the new notes"
     plan = json.loads((out / "plan.json").read_text())
     lead = next(t for t in plan["tracks"] if t["role"] == "melody")
     assert any(abs(n["start"] - m.start) < 1e-6 for n in lead["notes"] for m in new.notes

@@ -113,7 +113,7 @@ def test_reroll_through_the_service_rewrites_only_what_follows_from_the_span(ser
     assert seen[0]["event"] == "accepted" and seen[-1]["event"] == "result"
     stages = [e["stage"] for e in seen if e["event"] == "progress"]
     assert stages[0] == "upload" and stages[-1] == "download"
-    assert set(PIPELINE_STAGES) <= set(stages)
+    assert set(PIPELINE_STAGES) - {"arrange"} <= set(stages)  # the arrangement stays: same players
     rewritten = set(seen[-1]["files"])
 
     after = _snapshot(out)
@@ -124,6 +124,7 @@ def test_reroll_through_the_service_rewrites_only_what_follows_from_the_span(ser
             assert after[name] == (digest, mtime), f"{name} was touched"
     for name in ("melody.json", "plan.json", "master.wav"):
         assert after[name][0] != before[name][0]
+    assert after["scheme.json"][0] == before["scheme.json"][0], "a re-roll keeps the arrangement"
     # stems/ is replaced as a whole, as `filmcomposer reroll` does (the arrangement may name other tracks)
     assert {n for n in after if n.startswith("stems/")} == {n for n in rewritten if n.startswith("stems/")}
     assert set(after) - set(before) <= rewritten
