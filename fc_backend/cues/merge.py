@@ -8,8 +8,9 @@ composer lays cues on one orchestral template), and a tempo map with a marker at
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ..model import (
     RHYTHM_SPOT_KINDS,
@@ -36,6 +37,9 @@ from ..ranges import MAX_BPM, MAX_GAIN, MAX_SCHEME_TEMPO_CHANGES, MAX_SCHEME_TRA
 
 #: tempo changes closer than this (s) are one change, the later winning
 _SAME_TIME = 1e-6
+
+#: a plan's or a scheme's track (both carry `instrument`)
+T = TypeVar("T", PlanTrack, SchemeTrack)
 
 
 @dataclass(frozen=True)
@@ -117,18 +121,14 @@ def merge_plans(placed: Sequence[Placed], tempo_map: TempoMap, *, duration: floa
     markers: list[Marker] = []
     for item in placed:
         offset, cue = item.cue.start, item.cue
-        parts: Counter[str] = Counter()
-        for track in item.plan.tracks:
-            key = (track.instrument, parts[track.instrument])
-            parts[track.instrument] += 1
+        for key, track in _by_part(item.plan.tracks):
             merged = tracks.get(key)
             if merged is None:
                 merged = tracks[key] = PlanTrack(track.name, track.role, track.instrument, track.gm_program,
                                                  list(track.fx), [], track.pan, track.volume,
                                                  track.reverb_send, [], track.is_drum)
             scale = track.volume / merged.volume if merged.volume > 0 else 1.0
-            merged.notes += [Note(n.pitch, round(n.start + offset, 6), round(n.end + offset, 6), n.velocity)
-                             for n in track.notes]
+            merged.notes += _shifted(track.notes, offset)
             points = track.volume_envelope or [EnvelopePoint(0.0, 1.0)]
             merged.volume_envelope += [EnvelopePoint(round(p.time + offset, 6), min(MAX_GAIN, p.gain * scale))
                                        for p in points if p.time <= cue.end - cue.start]
@@ -143,6 +143,20 @@ def merge_plans(placed: Sequence[Placed], tempo_map: TempoMap, *, duration: floa
     return Plan(duration, tempo_map, first.key, list(tracks.values()), _renamed(markers), reverb,
                 template.video, template.sample_rate, template.tag, template.timecode,
                 [p.cue for p in placed], template.streamers)
+
+
+def _by_part(tracks: Sequence[T]) -> Iterator[tuple[tuple[str, int], T]]:
+    """Each track with its key on the film: its instrument and how many parts of that instrument came
+    before it in the cue. Plans and schemes are keyed alike, so an overview track is its plan track."""
+    parts: Counter[str] = Counter()
+    for track in tracks:
+        yield (track.instrument, parts[track.instrument]), track
+        parts[track.instrument] += 1
+
+
+def _shifted(notes: Sequence[Note], offset: float) -> list[Note]:
+    """A cue's notes on the film's clock."""
+    return [Note(n.pitch, round(n.start + offset, 6), round(n.end + offset, 6), n.velocity) for n in notes]
 
 
 def _renamed(markers: list[Marker]) -> list[Marker]:
@@ -164,8 +178,7 @@ def merge_melodies(placed: Sequence[Placed], tempo_map: TempoMap) -> Melody:
     notes, chords = [], []
     for item in placed:
         offset = item.cue.start
-        notes += [Note(n.pitch, round(n.start + offset, 6), round(n.end + offset, 6), n.velocity)
-                  for n in item.melody.notes]
+        notes += _shifted(item.melody.notes, offset)
         chords += [Chord(round(c.start + offset, 6), round(c.end + offset, 6), c.root, c.quality)
                    for c in item.melody.chords]
     first = placed[0].melody
@@ -185,10 +198,7 @@ def merge_schemes(placed: Sequence[Placed], tempo_map: TempoMap, *, duration: fl
         inner = item.scheme.sections or [Section("A", (1, 1))]
         sections.append(Section(item.cue.number, (first, last),
                                 round(sum(s.intensity for s in inner) / len(inner), 3)))
-        parts: Counter[str] = Counter()
-        for track in item.scheme.tracks:
-            key = (track.instrument, parts[track.instrument])
-            parts[track.instrument] += 1
+        for key, track in _by_part(item.scheme.tracks):
             merged = tracks.get(key)
             if merged is None:
                 if len(tracks) >= MAX_SCHEME_TRACKS:
